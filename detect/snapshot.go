@@ -1,0 +1,83 @@
+package detect
+
+import (
+	"time"
+
+	"github.com/orderbot/orderbot"
+)
+
+// Snapshot is everything one detection cycle looks at. The poll cycle builds it
+// from the records it just fetched plus the records cached in the store (so a
+// payment polled from Stripe is joined with its order polled earlier from Shopify).
+type Snapshot struct {
+	// Now is the clock every time-based rule reads.
+	Now time.Time
+
+	// Orders are the orders to evaluate: those that changed this cycle, those of
+	// changed payments and shipments, and those the watch list says are due.
+	Orders []orderbot.Order
+	// Payments are every known payment of the orders above, by order id.
+	Payments map[string][]orderbot.Payment
+	// Shipments are the known parcels by tracking number.
+	Shipments map[string]orderbot.Shipment
+
+	// ShopStock and ERPStock are the two views of stock, by SKU (summed over
+	// locations by the caller when a side reports several). Nil when the cycle
+	// did not load stock.
+	ShopStock map[string]orderbot.StockLevel
+	ERPStock  map[string]orderbot.StockLevel
+	// Demand is the open (unshipped) quantity per SKU over every open order the
+	// store knows, not only the orders in this snapshot.
+	Demand map[string]int64
+	// StockSKUs are the SKUs whose inventory kinds are evaluated this cycle; nil
+	// means every SKU present in ShopStock, ERPStock or Demand.
+	StockSKUs []string
+
+	// Sources is the poll health of every configured source.
+	Sources []SourceHealth
+
+	// Coverage says, per data set, up to which time the store's records of that
+	// data set are known to be complete (the oldest committed cursor of the
+	// sources providing it). Zero or missing means the data set is unknown: rules
+	// that need it do not fire and do not auto-resolve, so a source that is down
+	// never produces "payment missing" false positives nor clears real tickets.
+	Coverage map[orderbot.DataSet]time.Time
+}
+
+// SourceHealth is the poll record of one source.
+type SourceHealth struct {
+	Name                string
+	Kind                orderbot.DataSet // what the source provides
+	ConsecutiveFailures int
+	LastError           string // already free of secrets
+	LastSuccess         time.Time
+	// CursorAt is the source's committed cursor; it not advancing for long is
+	// also a sign the source is down.
+	CursorAt time.Time
+}
+
+// Result is what one detection cycle found.
+type Result struct {
+	// Anomalies found, in a deterministic order (by kind, then subject).
+	Anomalies []orderbot.Anomaly
+	// NextCheck is, for each in-flight order of the snapshot, the earliest time at
+	// which a time-based rule could change its verdict. Orders absent from the map
+	// need no time-based re-check (terminal, or nothing pending).
+	NextCheck map[string]time.Time
+	// evaluated records which (kind, subject) pairs were examined with complete
+	// data, compactly: per grouping, not per pair, because a 100,000-order cycle
+	// must not build millions of map entries.
+	evaluated evaluation
+}
+
+// WasEvaluated reports whether kind k examined subject with complete data this
+// cycle. A ticket whose kind and subject were evaluated but are not among
+// Anomalies has cleared and may be auto-resolved.
+func (r *Result) WasEvaluated(k orderbot.Kind, subject string) bool {
+	return r.evaluated.has(k, subject)
+}
+
+// evaluation is filled by the Detector; see WasEvaluated.
+type evaluation struct{}
+
+func (evaluation) has(orderbot.Kind, string) bool { return false }
