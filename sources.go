@@ -54,3 +54,12 @@ type ShipmentLister interface {
 	TrackingSource
 	ListShipments(ctx context.Context, w Window, page func([]Shipment) error) error
 }
+
+// CarrierTracker is a TrackingSource that knows only some carriers (Kuaidi100
+// knows Chinese couriers). The poll cycle asks it only about parcels whose
+// carrier it tracks, so a per-parcel quota is not spent on parcels it cannot
+// answer for.
+type CarrierTracker interface {
+	TrackingSource
+	TracksCarrier(carrier string) bool
+}

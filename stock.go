@@ -23,6 +23,7 @@ type StockLevel struct {
 	Available int64     `json:"available"`
 	OnHand    int64     `json:"on_hand,omitempty"`
 	Reserved  int64     `json:"reserved,omitempty"`
+	Projected int64     `json:"projected,omitempty"` // ERP projected qty (ERPNext projected_qty), when reported
 	UpdatedAt time.Time `json:"updated_at"`
 	Side      StockSide `json:"side"`
 	Source    string    `json:"source"` // source name from config

@@ -1,9 +1,69 @@
 // Package store keeps orderbot's state in Redis: tickets and their indexes, SLA
-// clocks, audit history, poll cursors, the watch list of in-flight orders, cached
-// normalised records, outbox streams for the Slack poster and the notifier, and
-// job leases.
+// clocks, audit history, poll cursors and source health, the watch list of
+// in-flight orders, cached normalised records (orders, payments, shipments,
+// stock) with open demand per SKU, outbox streams for the Slack poster and the
+// notifier, and job leases.
 //
-// Every Redis key name and Lua script lives in this package. Keys a script touches
-// together share a hash tag, so the same code runs on a single node, Sentinel or
-// Redis Cluster.
+// Redis key names are spelled in keys.go (the Slack poster's and the parcel
+// queue's keys sit next to their code in slack.go and parcels.go), and every Lua
+// script is registered in the scripts slice of scripts.go; the ticket, record
+// and outbox scripts live in lua/. The scripts are loaded
+// when a Store is made, because go-redis does not fall back from EVALSHA to EVAL
+// inside a pipeline; a NOSCRIPT reply (Redis restarted or failed over) reloads
+// them and re-runs exactly the calls that did not run.
+//
+// # Tickets
+//
+// A ticket is a small hash (short field names, unix-ms times, the fields a
+// recurrence compares packed into two) plus a content string with summary and
+// facts, so the hash stays a compact listpack; see lua/common.lua for the
+// layout. Every ticket write is one Lua script: an upsert folds a batch of
+// anomalies, one atomic step per fingerprint; a transition is a compare-and-set
+// against the ticket's current state (the state machine is documented on
+// Transition and property-tested against a Go model). The same script updates
+// the state/department/kind/owner index sets, the SLA sorted sets, the audit
+// history and the Slack outbox, so a crash can never leave a change without its
+// card update or a card update without its change.
+//
+// Audit history is a capped list per ticket, not a stream: a Redis stream
+// preallocates a 4 KB node on its first entry, which alone would break the
+// 2 KB-per-ticket budget, while a short list costs about 200 bytes. The open
+// itself is not stored; Audit rebuilds it from OpenedAt, so an untouched ticket
+// has no history key at all. Measured (TestMemoryPerOpenTicket): about 1.1 KB of
+// used_memory per open ticket including its share of every index, SLA set and
+// the outbox, about 1.4 KB once claimed.
+//
+// # One slot for the ticket space
+//
+// Keys that one script touches carry the same hash tag ({t} for the ticket
+// space, {d} demand, {s} stock, {w} the watch list), so the same code runs on a
+// single node, Sentinel or Redis Cluster. The ticket space is a single slot by
+// design: atomic ticket changes need the indexes, SLA sets and outbox in the
+// same script. On a cluster that puts every ticket on one shard; at about 1 KB a
+// ticket that shard holds millions of open tickets, far more than any team can
+// work, and the bulky record cache is untagged and spreads over all shards.
+//
+// # SLA clocks
+//
+// sla:ack holds open tickets with an ack target, sla:res open and claimed
+// tickets with a resolve target, sla:wake snoozed tickets. Scores are a lower
+// bound of when the sweeper must look next; SweepSLA (one script, so any number
+// of replicas may sweep) computes the exact next event from the ticket, fires it
+// once and reschedules. Snoozing pauses the clocks by storing the time left;
+// waking restores it.
+//
+// # Outbox streams
+//
+// Ticket changes go to the OutboxSlack stream; customer notices to
+// OutboxNotify. Consumers read with consumer groups (ReadOutbox), acknowledge
+// (AckOutbox) and recover the entries of a consumer that died
+// (ClaimStaleOutbox). Streams are bounded near Options.OutboxMaxLen, but an
+// entry some group still needs (pending, or not yet delivered) is never trimmed:
+// see lua/trim.lua.
+//
+// # Time
+//
+// Ticket scripts never read Redis's clock: the caller's time (Options.Now, or
+// the time passed to SweepSLA) goes in as an argument, so tests can drive the
+// clock and every ticket time is the engine's time.
 package store

@@ -1,18 +1,38 @@
 package store
 
+import "strconv"
+
 // Key layout. Every key starts with the Store's prefix. Keys that one Lua script
 // touches together share a hash tag:
 //
-//	{t}  the ticket space: tickets, fingerprint index, state/department/kind/owner
-//	     indexes, SLA sorted sets, snooze set, audit streams and the outbox streams
-//	     that ticket changes are written to (a change and its outbox event commit in
-//	     one script, so a crash can never lose or duplicate a card).
+//	{t}  the ticket space: ticket hashes (tk:ID), their content (tx:ID) and
+//	     resolution (rs:ID), the fingerprint index, the id counter, the
+//	     state/department/kind/owner index sets, the SLA sorted sets, the snooze
+//	     (wake) set, the resolved set, audit lists and the outbox streams that
+//	     ticket changes are written to (a change and its outbox event commit in one
+//	     script, so a crash can never lose or duplicate a card).
+//	{d}  open demand per SKU and each order's recorded contribution to it.
+//	{s}  stock per (side, source) and the set of sources of each side, so a
+//	     replace is one atomic RENAME.
 //	{w}  the watch list of in-flight orders.
 //
-// Records, cursors, leases and source health are single-key operations and carry no
-// tag, so Redis Cluster spreads them across slots.
+// Records, cursors, leases and source health are single-key operations and carry
+// no tag, so Redis Cluster spreads them across slots.
+//
+// The ticket space is one hash slot by design: every ticket script reads and
+// writes indexes, SLA sets and the outbox together, and Redis runs a script only
+// on keys of one slot. The price is that on Redis Cluster all ticket keys live on
+// one shard. At ≤ 2 KB per open ticket a million open tickets fit in 2 GB, far
+// beyond what a shop's operations team can work, so one shard is not the limit;
+// the high-volume data (cached orders, payments, shipments) is untagged and does
+// spread. Scripts build per-ticket key names (tk:ID, idx:state:open, ...) from
+// prefixes passed in ARGV rather than declaring each key: Redis Cluster accepts
+// that because every such key carries the {t} tag and so lives in the slot of the
+// declared KEYS.
 const (
 	tagTickets = "{t}"
+	tagDemand  = "{d}"
+	tagStock   = "{s}"
 	tagWatch   = "{w}"
 )
 
@@ -24,10 +44,15 @@ const (
 	OutboxNotify = "notify"
 )
 
-func (s *Store) ticketKey(id string) string { return s.key(tagTickets, "ticket", id) }
-func (s *Store) fpIndexKey() string         { return s.key(tagTickets, "fp") }
-func (s *Store) seqKey() string             { return s.key(tagTickets, "seq") }
-func (s *Store) auditKey(id string) string  { return s.key(tagTickets, "audit", id) }
+// Ticket space.
+func (s *Store) ticketKey(id string) string  { return s.key(tagTickets, "tk", id) }
+func (s *Store) contentKey(id string) string { return s.key(tagTickets, "tx", id) }
+func (s *Store) resolutionKey(id string) string {
+	return s.key(tagTickets, "rs", id)
+}
+func (s *Store) fpIndexKey() string        { return s.key(tagTickets, "fp") }
+func (s *Store) seqKey() string            { return s.key(tagTickets, "seq") }
+func (s *Store) auditKey(id string) string { return s.key(tagTickets, "audit", id) }
 func (s *Store) outboxKey(name string) string {
 	return s.key(tagTickets, "outbox", name)
 }
@@ -35,3 +60,73 @@ func (s *Store) indexKey(field, value string) string {
 	return s.key(tagTickets, "idx", field, value)
 }
 func (s *Store) slaKey(which string) string { return s.key(tagTickets, "sla", which) }
+func (s *Store) resolvedKey() string        { return s.key(tagTickets, "resolved") }
+
+// Index fields of indexKey.
+const (
+	idxState = "state"
+	idxDept  = "dept"
+	idxKind  = "kind"
+	idxOwner = "owner"
+)
+
+// SLA sorted sets of slaKey.
+const (
+	slaAck     = "ack"
+	slaResolve = "res"
+	slaWake    = "wake"
+)
+
+// ticketKeys are the KEYS of every ticket script, in the order lua/common.lua
+// reads them. stream is the outbox the script writes to.
+func (s *Store) ticketKeys(stream string) []string {
+	return []string{
+		s.fpIndexKey(), s.seqKey(),
+		s.slaKey(slaAck), s.slaKey(slaResolve), s.slaKey(slaWake),
+		s.outboxKey(stream), s.resolvedKey(),
+	}
+}
+
+// ticketLayout is ARGV[1..8] of every ticket script: the prefixes from which the
+// script builds per-ticket key names, so key names are spelled only here.
+func (s *Store) ticketLayout() []any {
+	return []any{
+		s.ticketKey(""), s.contentKey(""), s.resolutionKey(""), s.auditKey(""),
+		s.indexKey(idxState, ""), s.indexKey(idxDept, ""), s.indexKey(idxKind, ""), s.indexKey(idxOwner, ""),
+	}
+}
+
+// Demand ({d}).
+func (s *Store) demandKey() string        { return s.key(tagDemand, "demand") }
+func (s *Store) demandContribKey() string { return s.key(tagDemand, "contrib") }
+
+// Stock ({s}).
+func (s *Store) stockKey(side, source string) string {
+	return s.key(tagStock, "stock", side, source)
+}
+func (s *Store) stockTmpKey(side, source, nonce string) string {
+	return s.key(tagStock, "stocktmp", side, source, nonce)
+}
+func (s *Store) stockSourcesKey(side string) string { return s.key(tagStock, "stocksrc", side) }
+
+// Watch list ({w}).
+func (s *Store) watchKey() string { return s.key(tagWatch, "watch") }
+
+// Untagged single-key records.
+func (s *Store) orderKey(id string) string { return s.key("ord", id) }
+
+// paymentsKey holds one order's payments as a hash of payment id → JSON; the
+// empty order id (unlinked payments) gets a key of its own.
+func (s *Store) paymentsKey(orderID string) string {
+	if orderID == "" {
+		return s.key("payu")
+	}
+	return s.key("pay", orderID)
+}
+func (s *Store) shipmentKey(tracking string) string { return s.key("shp", tracking) }
+func (s *Store) cursorKey(source string) string     { return s.key("cursor", source) }
+func (s *Store) pollKey(source string) string       { return s.key("poll", source) }
+func (s *Store) leaseKey(name string) string        { return s.key("lease", name) }
+func (s *Store) tickKey(job string, tickMs int64) string {
+	return s.key("tick", job, strconv.FormatInt(tickMs, 10))
+}

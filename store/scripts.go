@@ -2,14 +2,69 @@ package store
 
 import (
 	"context"
+	_ "embed"
+	"errors"
 
 	"github.com/redis/go-redis/v9"
 )
 
+// The Lua sources live in lua/ so they can be read and linted as Lua. Ticket
+// scripts are the shared prelude (trim.lua, common.lua) plus a body.
+var (
+	//go:embed lua/trim.lua
+	luaTrim string
+	//go:embed lua/common.lua
+	luaCommon string
+	//go:embed lua/upsert.lua
+	luaUpsert string
+	//go:embed lua/transition.lua
+	luaTransition string
+	//go:embed lua/sweep.lua
+	luaSweep string
+	//go:embed lua/purge.lua
+	luaPurge string
+	//go:embed lua/msgref.lua
+	luaMsgRef string
+	//go:embed lua/get.lua
+	luaGet string
+	//go:embed lua/enqueue.lua
+	luaEnqueue string
+	//go:embed lua/demand.lua
+	luaDemand string
+	//go:embed lua/cursor.lua
+	luaCursor string
+	//go:embed lua/poll.lua
+	luaPoll string
+	//go:embed lua/lease.lua
+	luaLease string
+)
+
+func ticketScript(body string) *redis.Script {
+	return redis.NewScript(luaTrim + "\n" + luaCommon + "\n" + body)
+}
+
+var (
+	scriptUpsert     = ticketScript(luaUpsert)
+	scriptTransition = ticketScript(luaTransition)
+	scriptSweep      = ticketScript(luaSweep)
+	scriptPurge      = ticketScript(luaPurge)
+	scriptMsgRef     = ticketScript(luaMsgRef)
+	scriptGet        = ticketScript(luaGet)
+	scriptEnqueue    = redis.NewScript(luaTrim + "\n" + luaEnqueue)
+	scriptDemand     = redis.NewScript(luaDemand)
+	scriptCursor     = redis.NewScript(luaCursor)
+	scriptPoll       = redis.NewScript(luaPoll)
+	scriptLease      = redis.NewScript(luaLease)
+)
+
 // scripts lists every Lua script of the package; loadScripts loads them all at
-// start. Files that add a script append it here in an init-free way: by adding a
-// variable to this slice literal.
-var scripts = []*redis.Script{}
+// start, because go-redis does not fall back from EVALSHA to EVAL inside a
+// pipeline, and the store pipelines EVALSHA.
+var scripts = []*redis.Script{
+	scriptUpsert, scriptTransition, scriptSweep, scriptPurge, scriptMsgRef, scriptGet,
+	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease,
+	scriptSlackPostBegin, scriptSlackPostFinish, scriptSlackPostAbort, scriptSlackAdmit, scriptSlackStormBreach, scriptSlackPace,
+}
 
 func (s *Store) loadScripts(ctx context.Context) error {
 	for _, sc := range scripts {
@@ -18,4 +73,66 @@ func (s *Store) loadScripts(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// isNoScript reports whether Redis has lost its script cache (a restart, a
+// failover to a replica, SCRIPT FLUSH).
+func isNoScript(err error) bool {
+	return err != nil && (errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT"))
+}
+
+// evalSha runs one script by digest and reloads every script once when Redis
+// has forgotten them.
+func (s *Store) evalSha(ctx context.Context, sc *redis.Script, keys []string, args ...any) *redis.Cmd {
+	cmd := sc.EvalSha(ctx, s.rdb, keys, args...)
+	if isNoScript(cmd.Err()) {
+		if err := s.loadScripts(ctx); err != nil {
+			return cmd
+		}
+		cmd = sc.EvalSha(ctx, s.rdb, keys, args...)
+	}
+	return cmd
+}
+
+// evalShaBatch runs one script per argument list in one pipeline, in order.
+// Calls that met NOSCRIPT did not run, so after a reload exactly those are run
+// again. The returned commands hold each call's result or error.
+func (s *Store) evalShaBatch(ctx context.Context, sc *redis.Script, keys []string, argLists [][]any) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(argLists))
+	run := func(idx []int) error {
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, i := range idx {
+				cmds[i] = sc.EvalSha(ctx, p, keys, argLists[i]...)
+			}
+			return nil
+		})
+		return err
+	}
+	all := make([]int, len(argLists))
+	for i := range all {
+		all[i] = i
+	}
+	err := run(all)
+	var again []int
+	for i, c := range cmds {
+		if isNoScript(c.Err()) {
+			again = append(again, i)
+		}
+	}
+	if len(again) > 0 {
+		if lerr := s.loadScripts(ctx); lerr != nil {
+			return cmds, lerr
+		}
+		err = run(again)
+	}
+	if err != nil {
+		// Pipelined returns the first failed command's error; report the first
+		// failure in argument order so callers see a stable error.
+		for _, c := range cmds {
+			if c.Err() != nil {
+				return cmds, c.Err()
+			}
+		}
+	}
+	return cmds, err
 }

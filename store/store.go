@@ -2,40 +2,72 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/orderbot/orderbot"
 	"github.com/redis/go-redis/v9"
 )
 
-// Options tune a Store.
+// Options tune a Store. The zero value gives the defaults noted on each field.
 type Options struct {
 	// Prefix starts every key, so several deployments can share one Redis.
 	// Default "ob".
 	Prefix string
-	// Now is the clock; default time.Now. Tests pass a fake clock.
+	// Now is the clock; default time.Now. Tests pass a fake clock. Every ticket
+	// script receives the time from here rather than reading Redis's clock, so
+	// all replicas and tests agree on "now".
 	Now func() time.Time
+	// WarnBefore, when positive, makes SweepSLA fire one "warning" event this long
+	// before a ticket's ack or resolve target. Default 0: no warnings.
+	WarnBefore time.Duration
+	// AuditMax caps each ticket's audit history (the newest entries are kept).
+	// Default 100.
+	AuditMax int
+	// OutboxMaxLen bounds every outbox stream approximately; entries a consumer
+	// group has not acknowledged are never trimmed (see lua/trim.lua). Default
+	// 100,000; negative disables trimming.
+	OutboxMaxLen int64
+	// RecordRetention is how long terminal orders (and their payments) and final
+	// shipments stay cached after their last save. Default 30 days.
+	RecordRetention time.Duration
+	// OutboxGroups lists, per outbox stream, the consumer groups to create when
+	// the Store is made (reading from the stream's start), so entries written
+	// before a consumer first reads are protected from trimming. Example:
+	// {OutboxSlack: {"poster"}, OutboxNotify: {"notifier"}}.
+	OutboxGroups map[string][]string
+	// UpsertBatch is how many upserts one script call folds. Default 200 (at most
+	// 2,000): large enough to amortise round trips and shared-key writes, small
+	// enough that one call blocks Redis for only a few milliseconds.
+	UpsertBatch int
 }
 
 // Store is orderbot's Redis-backed state. It is safe for concurrent use.
 type Store struct {
-	rdb    redis.UniversalClient
+	rdb  redis.UniversalClient
+	opts Options
+	// prefix and now are copies of opts fields used on every call.
 	prefix string
 	now    func() time.Time
+	// layout and tkeys are the fixed ARGV head and KEYS of ticket scripts.
+	layout []any
+	tkeys  []string
+	groups groupCache
 }
 
-// Open connects to the Redis at url (redis://, rediss://, or a comma-separated
-// list of cluster or sentinel addresses as go-redis's UniversalOptions accept) and
-// checks that it answers.
+// Open connects to the Redis at url (redis://, rediss://, redis-sentinel:// or
+// redis-cluster://, see universalOptions) and checks that it answers.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	uo, err := universalOptions(url)
 	if err != nil {
-		return nil, err
+		return nil, orderbot.Wrap(orderbot.KindInvalid, "store.open", err, "the Redis URL is not valid")
 	}
 	rdb := redis.NewUniversalClient(uo)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
-		return nil, fmt.Errorf("store: redis at %s does not answer: %w", redactURL(url), err)
+		return nil, orderbot.Wrap(orderbot.KindTransient, "store.open", err,
+			fmt.Sprintf("redis at %s does not answer", redactURL(url)))
 	}
 	s, err := New(ctx, rdb, opts)
 	if err != nil {
@@ -54,9 +86,39 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store, 
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Store{rdb: rdb, prefix: opts.Prefix, now: opts.Now}
+	if opts.AuditMax <= 0 {
+		opts.AuditMax = 100
+	}
+	if opts.OutboxMaxLen == 0 {
+		opts.OutboxMaxLen = 100_000
+	}
+	if opts.RecordRetention <= 0 {
+		opts.RecordRetention = 30 * 24 * time.Hour
+	}
+	if opts.UpsertBatch <= 0 {
+		opts.UpsertBatch = 200
+	}
+	// Lua's unpack takes at most 8,000 values; the upsert script unpacks one
+	// fingerprint per upsert of a batch.
+	opts.UpsertBatch = min(opts.UpsertBatch, 2000)
+	if opts.WarnBefore < 0 {
+		opts.WarnBefore = 0
+	}
+	s := &Store{rdb: rdb, opts: opts, prefix: opts.Prefix, now: opts.Now}
+	s.layout = s.ticketLayout()
+	s.tkeys = s.ticketKeys(OutboxSlack)
 	if err := s.loadScripts(ctx); err != nil {
-		return nil, fmt.Errorf("store: loading scripts: %w", err)
+		return nil, s.fail("store.load_scripts", err)
+	}
+	for stream, groups := range opts.OutboxGroups {
+		if !validStream(stream) {
+			return nil, orderbot.Errorf(orderbot.KindInvalid, "store.new", "%q is not an outbox stream name", stream)
+		}
+		for _, g := range groups {
+			if err := s.ensureGroup(ctx, s.outboxKey(stream), g); err != nil {
+				return nil, s.fail("store.new", err)
+			}
+		}
 	}
 	return s, nil
 }
@@ -65,16 +127,64 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store, 
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
 
 // Ping checks that Redis answers.
-func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return s.fail("store.ping", err)
+	}
+	return nil
+}
 
 // Close closes the connection pool.
 func (s *Store) Close() error { return s.rdb.Close() }
 
 // key joins the prefix and parts with ':'.
 func (s *Store) key(parts ...string) string {
-	k := s.prefix
+	n := len(s.prefix)
 	for _, p := range parts {
-		k += ":" + p
+		n += 1 + len(p)
 	}
-	return k
+	b := make([]byte, 0, n)
+	b = append(b, s.prefix...)
+	for _, p := range parts {
+		b = append(b, ':')
+		b = append(b, p...)
+	}
+	return string(b)
+}
+
+// fail turns a Redis or network error into a transient *orderbot.Error: every
+// such failure may succeed on a later attempt, and its message is a sentence
+// fit for a Slack user.
+func (s *Store) fail(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var oe *orderbot.Error
+	if errors.As(err, &oe) {
+		return err
+	}
+	msg := "the ticket store is unavailable; please try again"
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		msg = "the ticket store did not answer in time"
+	}
+	return orderbot.Wrap(orderbot.KindTransient, op, err, msg)
+}
+
+// isNil reports whether err is Redis's "no such key / no value".
+func isNil(err error) bool { return errors.Is(err, redis.Nil) }
+
+// ms is a time as unix milliseconds; the zero time is 0.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMs is the inverse of ms.
+func fromMs(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
 }

@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/orderbot/orderbot"
+)
+
+func TestOutboxReadAckAndStaleClaim(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		if _, err := e.st.EnqueueOutbox(ctx, OutboxNotify, OutboxEntry{TicketID: fmt.Sprint("T", i+1), Change: ChangeOpened, Version: 1,
+			Payload: map[string]string{"template": "delay"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Consumer a reads three and acknowledges one, then dies.
+	got, err := e.st.ReadOutbox(ctx, OutboxNotify, "notifier", "a", 3, 0)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("read: %d %v", len(got), err)
+	}
+	if got[0].TicketID != "T1" || got[0].Change != ChangeOpened || got[0].Version != 1 || got[0].Payload["template"] != "delay" {
+		t.Fatalf("entry %+v", got[0])
+	}
+	if err := e.st.AckOutbox(ctx, OutboxNotify, "notifier", got[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	// Consumer b gets only new entries from ReadOutbox...
+	gotB, err := e.st.ReadOutbox(ctx, OutboxNotify, "notifier", "b", 10, 0)
+	if err != nil || len(gotB) != 2 || gotB[0].TicketID != "T4" {
+		t.Fatalf("b read %+v %v", gotB, err)
+	}
+	e.st.AckOutbox(ctx, OutboxNotify, "notifier", gotB[0].ID, gotB[1].ID)
+	// ...and a's unacknowledged entries only once they have been idle long enough.
+	if stale, err := e.st.ClaimStaleOutbox(ctx, OutboxNotify, "notifier", "b", time.Hour, 10); err != nil || len(stale) != 0 {
+		t.Fatalf("claimed fresh entries: %+v %v", stale, err)
+	}
+	time.Sleep(30 * time.Millisecond)
+	stale, err := e.st.ClaimStaleOutbox(ctx, OutboxNotify, "notifier", "b", 20*time.Millisecond, 10)
+	if err != nil || len(stale) != 2 || stale[0].ID != got[1].ID || stale[1].ID != got[2].ID {
+		t.Fatalf("stale claim %+v %v", stale, err)
+	}
+	if err := e.st.AckOutbox(ctx, OutboxNotify, "notifier", stale[0].ID, stale[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	pending := e.srv.Client(t).XPending(ctx, e.st.outboxKey(OutboxNotify), "notifier").Val()
+	if pending.Count != 0 {
+		t.Fatalf("%d entries still pending", pending.Count)
+	}
+	// A second group sees everything from the start of the stream.
+	all, _ := e.st.ReadOutbox(ctx, OutboxNotify, "audit", "x", 100, 0)
+	if len(all) != 5 {
+		t.Fatalf("new group read %d entries, want 5", len(all))
+	}
+}
+
+func TestOutboxBlockingRead(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	start := time.Now()
+	got, err := e.st.ReadOutbox(ctx, OutboxSlack, "poster", "p", 10, 60*time.Millisecond)
+	if err != nil || got != nil {
+		t.Fatalf("empty read: %+v %v", got, err)
+	}
+	if d := time.Since(start); d < 50*time.Millisecond || d > 2*time.Second {
+		t.Fatalf("blocking read returned after %v", d)
+	}
+	done := make(chan []OutboxEntry, 1)
+	go func() {
+		got, err := e.st.ReadOutbox(ctx, OutboxSlack, "poster", "p", 10, 5*time.Second)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- got
+	}()
+	time.Sleep(50 * time.Millisecond)
+	e.openTicket(t, "B1")
+	select {
+	case got := <-done:
+		if len(got) != 1 || got[0].Change != ChangeOpened {
+			t.Fatalf("woken read %+v", got)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("blocked read did not see the new entry")
+	}
+	// A deleted stream (or a Redis that restarted empty) gets its group back.
+	e.srv.Client(t).Del(ctx, e.st.outboxKey(OutboxSlack))
+	if _, err := e.st.ReadOutbox(ctx, OutboxSlack, "poster", "p", 10, 0); err != nil {
+		t.Fatalf("read after the stream vanished: %v", err)
+	}
+}
+
+func TestOutboxTrimKeepsUnacked(t *testing.T) {
+	const bound = 200
+	e := newEnv(t, Options{OutboxMaxLen: bound})
+	ctx := context.Background()
+	c := e.srv.Client(t)
+	key := e.st.outboxKey(OutboxNotify)
+	enqueue := func(n int) {
+		for i := 0; i < n; i++ {
+			if _, err := e.st.EnqueueOutbox(ctx, OutboxNotify, OutboxEntry{TicketID: "T1", Change: ChangeNoted}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// A group that reads but never acknowledges: nothing may be trimmed.
+	if _, err := e.st.ReadOutbox(ctx, OutboxNotify, "slow", "s", 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(1000)
+	first, _ := e.st.ReadOutbox(ctx, OutboxNotify, "slow", "s", 600, 0)
+	enqueue(500)
+	if n := c.XLen(ctx, key).Val(); n != 1500 {
+		t.Fatalf("stream length %d: entries pending or unread for a group were trimmed", n)
+	}
+	// Acknowledge the first 600: those may go, the unread rest may not.
+	ids := make([]string, len(first))
+	for i, en := range first {
+		ids[i] = en.ID
+	}
+	if err := e.st.AckOutbox(ctx, OutboxNotify, "slow", ids...); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(1)
+	n := c.XLen(ctx, key).Val()
+	if n > 1501-500 || n < 901 {
+		t.Fatalf("stream length %d after acking 600 of 1501: want the acked entries trimmed, the 901 others kept", n)
+	}
+	rest, _ := e.st.ReadOutbox(ctx, OutboxNotify, "slow", "s", 10_000, 0)
+	if len(rest) != 901 {
+		t.Fatalf("the group could still read %d entries, want 901", len(rest))
+	}
+	// Everything acknowledged: the stream shrinks to about the bound.
+	ids = ids[:0]
+	for _, en := range rest {
+		ids = append(ids, en.ID)
+	}
+	e.st.AckOutbox(ctx, OutboxNotify, "slow", ids...)
+	enqueue(1)
+	if n := c.XLen(ctx, key).Val(); n > 2*bound+100 || n < bound {
+		t.Fatalf("stream length %d after acking everything, want about %d", n, bound)
+	}
+
+	// A stream without consumer groups is trimmed by length alone.
+	for i := 0; i < 1000; i++ {
+		e.st.EnqueueOutbox(ctx, "audit-copy", OutboxEntry{TicketID: "T1", Change: ChangeNoted})
+	}
+	if n := c.XLen(ctx, e.st.outboxKey("audit-copy")).Val(); n > 2*bound+100 {
+		t.Fatalf("group-less stream length %d, want about %d", n, bound)
+	}
+}
+
+func TestOutboxValidation(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	cases := []struct {
+		stream string
+		e      OutboxEntry
+	}{
+		{"", OutboxEntry{TicketID: "T1"}},
+		{"Bad Name", OutboxEntry{TicketID: "T1"}},
+		{OutboxSlack, OutboxEntry{}},
+		{OutboxSlack, OutboxEntry{TicketID: "T1", Payload: map[string]string{"t": "x"}}},
+	}
+	for i, tc := range cases {
+		if _, err := e.st.EnqueueOutbox(ctx, tc.stream, tc.e); !orderbot.IsKind(err, orderbot.KindInvalid) {
+			t.Errorf("case %d: %v, want invalid", i, err)
+		}
+	}
+	if _, err := e.st.ReadOutbox(ctx, OutboxSlack, "", "c", 1, 0); !orderbot.IsKind(err, orderbot.KindInvalid) {
+		t.Errorf("read without group: %v", err)
+	}
+}
+
+// Groups named in Options.OutboxGroups exist from the start, so a burst written
+// before the consumer's first read is kept whole.
+func TestOutboxGroupsCreatedAtStart(t *testing.T) {
+	e := newEnv(t, Options{OutboxMaxLen: 100, OutboxGroups: map[string][]string{OutboxSlack: {"poster"}}})
+	ctx := context.Background()
+	for i := 0; i < 300; i++ {
+		e.openTicket(t, fmt.Sprint("G", i))
+	}
+	got, err := e.st.ReadOutbox(ctx, OutboxSlack, "poster", "p", 1000, 0)
+	if err != nil || len(got) != 300 {
+		t.Fatalf("poster read %d entries (%v), want all 300", len(got), err)
+	}
+	if _, err := New(ctx, e.srv.Client(t), Options{OutboxGroups: map[string][]string{"Bad Name": {"g"}}}); !orderbot.IsKind(err, orderbot.KindInvalid) {
+		t.Fatalf("bad stream name: %v", err)
+	}
+}
