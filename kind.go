@@ -238,7 +238,9 @@ var specs = []KindSpec{
 		Resolutions: []string{"data_corrected", "shipment_recalled", "payment_collected", "false_positive", "other"}},
 	{Kind: SystemSourceDown, Title: "Source down", Rule: "a source fails N polls in a row",
 		Department: "tech", Severity: SeverityCritical, AckSLA: 15 * minute, ResolveSLA: hour, GroupBy: BySource,
-		Needs: []DataSet{DataPolls}, Params: Params{Failures: 3}, ParamNames: []string{"failures"},
+		// MaxAge is how long the source's committed cursor may stand still
+		// before the source counts as down even though its polls do not fail.
+		Needs: []DataSet{DataPolls}, Params: Params{Failures: 3, MaxAge: 2 * hour}, ParamNames: []string{"failures", "max_age"},
 		Resolutions: []string{"provider_outage", "credentials_fixed", "config_fixed", "other"}},
 }
 

@@ -20,6 +20,15 @@ type Snapshot struct {
 	Payments map[string][]orderbot.Payment
 	// Shipments are the known parcels by tracking number.
 	Shipments map[string]orderbot.Shipment
+	// Records, when not nil, is aligned with Orders: Records[i] holds the
+	// payments and parcels of Orders[i] as the caller loaded them with the
+	// order (a store returns them in request order). The detector then reads
+	// them instead of looking every order up in Payments and Shipments: those
+	// two hash probes per order are cache misses and about 40 % of detection's
+	// time on a 100,000-order snapshot. With Records set, Payments needs to hold
+	// only the payments of order ids that are not in Orders (orders unknown to
+	// the store), and Shipments is not read.
+	Records []OrderRecords
 
 	// ShopStock and ERPStock are the two views of stock, by SKU (summed over
 	// locations by the caller when a side reports several). Nil when the cycle
@@ -42,6 +51,24 @@ type Snapshot struct {
 	// that need it do not fire and do not auto-resolve, so a source that is down
 	// never produces "payment missing" false positives nor clears real tickets.
 	Coverage map[orderbot.DataSet]time.Time
+	// Since says, per data set, from which time on the store's records of that
+	// data set are known: the start of the first poll of its sources. Absence
+	// of a record older than Since proves nothing (the first poll looked back
+	// only so far), so rules that conclude from a missing record ("marked paid,
+	// no payment at the provider", "payment for an order the shop does not
+	// have") do not fire and do not count as evaluated for times before it.
+	// Missing means no such bound.
+	Since map[orderbot.DataSet]time.Time
+}
+
+// OrderRecords are the records joined to one order of a Snapshot.
+type OrderRecords struct {
+	// Payments are the order's payments at the provider.
+	Payments []orderbot.Payment
+	// Parcels holds the tracking record of each of the order's ShipmentRefs, in
+	// the same order; nil (or a short slice) where the tracking service has no
+	// record of the parcel.
+	Parcels []*orderbot.Shipment
 }
 
 // SourceHealth is the poll record of one source.
@@ -72,12 +99,9 @@ type Result struct {
 
 // WasEvaluated reports whether kind k examined subject with complete data this
 // cycle. A ticket whose kind and subject were evaluated but are not among
-// Anomalies has cleared and may be auto-resolved.
+// Anomalies has cleared and may be auto-resolved. It reads the snapshot's
+// Orders (the Result does not copy them), so they must not be changed while
+// the Result is still asked; it is safe for concurrent use.
 func (r *Result) WasEvaluated(k orderbot.Kind, subject string) bool {
 	return r.evaluated.has(k, subject)
 }
-
-// evaluation is filled by the Detector; see WasEvaluated.
-type evaluation struct{}
-
-func (evaluation) has(orderbot.Kind, string) bool { return false }

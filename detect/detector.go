@@ -1,0 +1,480 @@
+package detect
+
+import (
+	"hash/maphash"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/orderbot/orderbot"
+)
+
+// Options tunes a Detector beyond the per-kind settings. The zero value is usable.
+type Options struct {
+	// DefaultRegion is the ISO 3166-1 alpha-2 region ("CN", "US") used to read a
+	// phone number written in national format when the order's shipping address
+	// has no country. Empty means such numbers cannot be judged and are not
+	// reported: a missing country must not turn into an invalid-phone ticket.
+	// Numbers written in international format (+86..., 0044...) never need it.
+	DefaultRegion string
+	// PhoneCacheSize bounds the memo of phone-validation verdicts, in entries per
+	// generation; the cache holds at most twice this many. It should exceed the
+	// number of distinct phone numbers on unshipped orders, so that every cycle
+	// after the first finds them all. Zero means 100,000; a negative value turns
+	// the memo off (every number is parsed on every cycle).
+	PhoneCacheSize int
+	// MaxListed caps the items a grouped anomaly lists in its Facts: the stuck
+	// orders of a source/status, the SKUs of a sync-lag source, the parcels or
+	// payments of an order. Zero means 10.
+	MaxListed int
+}
+
+// Defaults for Options fields left at zero.
+const (
+	defaultPhoneCacheSize = 100_000
+	defaultMaxListed      = 10
+)
+
+// kindIdx numbers the detectable kinds so that per-cycle state is a fixed array
+// and a bit set instead of maps keyed by kind strings.
+type kindIdx uint8
+
+const (
+	kUnrecorded kindIdx = iota
+	kMissing
+	kDuplicate
+	kMismatch
+	kAfterClose
+	kOversold
+	kSyncLag
+	kLowStock
+	kLateDispatch
+	kNoPickup
+	kStalled
+	kOverdue
+	kException
+	kInvalidPhone
+	kInvalidAddr
+	kStuck
+	kViolation
+	kSourceDown
+	numKinds
+)
+
+// kindIDs maps the indexes to kind ids. shipping.not_received is absent: staff open
+// it by hand and detection never evaluates it.
+var kindIDs = [numKinds]orderbot.Kind{
+	kUnrecorded:   orderbot.PaymentUnrecorded,
+	kMissing:      orderbot.PaymentMissing,
+	kDuplicate:    orderbot.PaymentDuplicate,
+	kMismatch:     orderbot.PaymentAmountMismatch,
+	kAfterClose:   orderbot.PaymentAfterClose,
+	kOversold:     orderbot.InventoryOversold,
+	kSyncLag:      orderbot.InventorySyncLag,
+	kLowStock:     orderbot.InventoryLowStock,
+	kLateDispatch: orderbot.ShippingLateDispatch,
+	kNoPickup:     orderbot.ShippingNoPickup,
+	kStalled:      orderbot.ShippingStalled,
+	kOverdue:      orderbot.ShippingOverdue,
+	kException:    orderbot.ShippingException,
+	kInvalidPhone: orderbot.CustomerInvalidPhone,
+	kInvalidAddr:  orderbot.CustomerInvalidAddr,
+	kStuck:        orderbot.SystemStuck,
+	kViolation:    orderbot.SystemStateViolation,
+	kSourceDown:   orderbot.SystemSourceDown,
+}
+
+// kindMask is a set of kind indexes.
+type kindMask uint32
+
+func bit(k kindIdx) kindMask { return 1 << k }
+
+func (m kindMask) has(k kindIdx) bool { return m&bit(k) != 0 }
+
+// indexOf returns the index of a detectable kind.
+func indexOf(k orderbot.Kind) (kindIdx, bool) {
+	for i, id := range kindIDs {
+		if id == k {
+			return kindIdx(i), true
+		}
+	}
+	return 0, false
+}
+
+// Detectable returns the kinds detection evaluates, sorted by name: every kind of
+// the registry except the manual ones.
+func Detectable() []orderbot.Kind {
+	out := make([]orderbot.Kind, 0, numKinds)
+	out = append(out, kindIDs[:]...)
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// kindConf is the resolved configuration of one kind.
+type kindConf struct {
+	enabled bool
+	s       orderbot.KindSettings
+	needs   []orderbot.DataSet
+	group   orderbot.Grouping
+}
+
+// Detector runs the detection rules. It is immutable after New except for its
+// phone-verdict memo, which is safe for concurrent use, so one Detector serves
+// concurrent Run calls.
+type Detector struct {
+	seed      maphash.Seed // hashes order ids for the evaluated-subject index
+	conf      [numKinds]kindConf
+	region    string
+	maxListed int
+	phones    *phoneCache
+	// lastNext is the size of the previous cycle's NextCheck, a sizing hint.
+	lastNext atomic.Int64
+	// scratch recycles the per-cycle buffers that do not outlive Run (a few
+	// megabytes on a 100,000-order cycle), so that each cycle allocates little
+	// beyond its result and the collector runs less often over the large live
+	// snapshot.
+	scratch sync.Pool
+}
+
+// scratch holds the buffers of one Run that are recycled.
+type scratch struct {
+	matched []uintptr
+	slots   []uintptr
+}
+
+// New builds a Detector from the effective kind settings (as config produces them
+// from orderbot.DefaultKindSettings plus overrides) and options. A kind missing
+// from settings runs with its registry defaults; a kind whose settings say
+// Enabled=false never fires and is never reported as evaluated. An empty
+// department or invalid severity falls back to the registry default, so a
+// half-filled settings value cannot produce an unroutable anomaly. The settings
+// are copied; later changes to the map do not affect the Detector.
+func New(settings map[orderbot.Kind]orderbot.KindSettings, opts Options) *Detector {
+	d := &Detector{
+		seed:      maphash.MakeSeed(),
+		region:    strings.ToUpper(strings.TrimSpace(opts.DefaultRegion)),
+		maxListed: opts.MaxListed,
+	}
+	if d.maxListed <= 0 {
+		d.maxListed = defaultMaxListed
+	}
+	size := opts.PhoneCacheSize
+	if size == 0 {
+		size = defaultPhoneCacheSize
+	}
+	if size > 0 {
+		d.phones = newPhoneCache(size)
+	}
+	for i, k := range kindIDs {
+		spec, _ := orderbot.Spec(k)
+		s, ok := settings[k]
+		if !ok {
+			s, _ = orderbot.DefaultSettings(k)
+		} else {
+			// Copy the maps so a caller changing its config map later cannot race
+			// with a running cycle.
+			s.Params = cloneParams(s.Params)
+		}
+		if s.Department == "" {
+			s.Department = spec.Department
+		}
+		if !s.Severity.Valid() {
+			s.Severity = spec.Severity
+		}
+		s.Kind = k
+		d.conf[i] = kindConf{enabled: s.Enabled, s: s, needs: spec.Needs, group: spec.GroupBy}
+	}
+	return d
+}
+
+func cloneParams(p orderbot.Params) orderbot.Params {
+	c := p
+	if p.Statuses != nil {
+		c.Statuses = make(map[orderbot.OrderStatus]time.Duration, len(p.Statuses))
+		for k, v := range p.Statuses {
+			c.Statuses[k] = v
+		}
+	}
+	if p.SKUs != nil {
+		c.SKUs = make(map[string]int64, len(p.SKUs))
+		for k, v := range p.SKUs {
+			c.SKUs[k] = v
+		}
+	}
+	return c
+}
+
+// Run evaluates every enabled kind over snap and returns what it found. It does
+// not modify snap, and it may run concurrently with other Run calls.
+func (d *Detector) Run(snap *Snapshot) *Result {
+	r := newRun(d, snap)
+	r.orders()
+	r.unknownOrderPayments()
+	r.inventory()
+	r.sources()
+	r.flushStuck()
+	r.scratch.matched = r.matched[:0]
+	d.scratch.Put(r.scratch)
+	return r.result()
+}
+
+// run is the state of one Run call.
+type run struct {
+	d    *Detector
+	snap *Snapshot
+	now  time.Time
+
+	// Coverage of the data sets whose rules compare it with record times.
+	covOrders, covPayments, covTracking time.Time
+	// Since of the data sets whose absence rules read it (see Snapshot.Since).
+	sinceOrders, sincePayments time.Time
+	// active holds the kinds that are enabled and whose data sets all have
+	// coverage: only these fire or count as evaluated.
+	active kindMask
+	// blind holds the enabled kinds that cannot run because a data set they need
+	// has never been polled; in-flight orders come back as soon as it has.
+	blind kindMask
+
+	// paymentAny says some kind that reads payments is active: look them up.
+	paymentAny bool
+
+	out   []orderbot.Anomaly
+	eval  evaluation
+	next  map[string]time.Time
+	stuck map[stuckKey]*stuckGroup
+
+	// matched records the Payments entries that belong to snapshot orders, by
+	// the address of their first payment, so that unknownOrderPayments finds the
+	// rest without hashing every key again. Each entry of a map built the
+	// ordinary way has its own backing array. Addresses are kept as integers:
+	// the snapshot keeps the payments alive, Go's collector does not move heap
+	// objects, and an integer slice costs the collector nothing to scan.
+	matched []uintptr
+	scratch *scratch
+
+	// rec is the current order's Records entry, nil when the snapshot has none.
+	rec *OrderRecords
+}
+
+func newRun(d *Detector, snap *Snapshot) *run {
+	r := &run{
+		d:    d,
+		snap: snap,
+		now:  snap.Now,
+	}
+	r.covOrders = snap.Coverage[orderbot.DataOrders]
+	r.covPayments = snap.Coverage[orderbot.DataPayments]
+	r.covTracking = snap.Coverage[orderbot.DataTracking]
+	r.sinceOrders = snap.Since[orderbot.DataOrders]
+	r.sincePayments = snap.Since[orderbot.DataPayments]
+	for i := range d.conf {
+		c := &d.conf[i]
+		if !c.enabled {
+			continue
+		}
+		ok := true
+		for _, ds := range c.needs {
+			if snap.Coverage[ds].IsZero() {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			r.active |= bit(kindIdx(i))
+		} else {
+			r.blind |= bit(kindIdx(i))
+		}
+	}
+	r.paymentAny = r.active&(bit(kUnrecorded)|bit(kMissing)|bit(kDuplicate)|bit(kMismatch)|bit(kAfterClose)) != 0
+	r.eval = evaluation{kinds: r.active, orders: newOrderIndex(d.seed, snap.Orders)}
+	if sc, ok := d.scratch.Get().(*scratch); ok {
+		r.scratch = sc
+	} else {
+		r.scratch = &scratch{}
+	}
+	r.matched = r.scratch.matched[:0]
+	// Size the next-check map from the previous cycle, so it neither rehashes
+	// as it grows nor allocates room for every order when few are in flight.
+	hint := int(d.lastNext.Load())
+	if hint == 0 || hint > len(snap.Orders) {
+		hint = len(snap.Orders) / 2
+	}
+	r.next = make(map[string]time.Time, hint+hint/8)
+	return r
+}
+
+func (r *run) conf(k kindIdx) *kindConf { return &r.d.conf[k] }
+
+func (r *run) params(k kindIdx) *orderbot.Params { return &r.d.conf[k].s.Params }
+
+// emit appends an anomaly of kind k with the kind's department and severity.
+func (r *run) emit(k kindIdx, a orderbot.Anomaly) {
+	c := r.conf(k)
+	a.Kind = kindIDs[k]
+	a.Severity = c.s.Severity
+	a.Department = c.s.Department
+	a.DetectedAt = r.now
+	r.out = append(r.out, a)
+}
+
+// due reports whether a time-based condition that starts counting at t and
+// lasts d has run its course. Every time-based rule fires once the full duration
+// has elapsed, that is at t+d == now, not one tick later.
+func (r *run) due(t time.Time, d time.Duration) bool { return !t.Add(d).After(r.now) }
+
+// orders evaluates every order-grouped kind over the snapshot's orders.
+func (r *run) orders() {
+	orderKinds := bit(kUnrecorded) | bit(kMissing) | bit(kDuplicate) | bit(kMismatch) | bit(kAfterClose) |
+		bit(kLateDispatch) | bit(kNoPickup) | bit(kStalled) | bit(kOverdue) | bit(kException) |
+		bit(kInvalidPhone) | bit(kInvalidAddr) | bit(kStuck) | bit(kViolation)
+	if r.active&orderKinds == 0 {
+		// Nothing to evaluate per order; WasEvaluated says false for every order
+		// subject because no order kind is active.
+		return
+	}
+	stuck := r.active.has(kStuck)
+	orders := r.snap.Orders
+	for i := range orders {
+		o := &orders[i]
+		if o.ID == "" {
+			continue
+		}
+		if stuck {
+			r.seenSource(o.Source)
+		}
+		r.rec = nil
+		if i < len(r.snap.Records) {
+			r.rec = &r.snap.Records[i]
+		}
+		r.order(o)
+	}
+	r.rec = nil
+}
+
+// seenSource records an order source for system.stuck groups. A snapshot holds
+// orders of a handful of sources, so a short slice beats a map; the last match
+// is tried first because orders come in runs from one source.
+func (r *run) seenSource(src string) {
+	if src == "" {
+		src = unknownSource
+	}
+	list := r.eval.orderSources
+	if n := len(list); n > 0 && list[n-1] == src {
+		return
+	}
+	for _, s := range list {
+		if s == src {
+			return
+		}
+	}
+	r.eval.orderSources = append(list, src)
+}
+
+// order evaluates one order. Fine orders take no allocation. Almost all of a fine
+// order's cost is the cache misses of its joins (payments, parcels, phone memo,
+// next-check map), so each is done once and only when a rule needs it.
+func (r *run) order(o *orderbot.Order) {
+	var pays []orderbot.Payment
+	switch {
+	case r.rec != nil:
+		pays = r.rec.Payments
+	case r.paymentAny:
+		pays = r.snap.Payments[o.ID]
+		if len(pays) > 0 {
+			r.matched = append(r.matched, uintptr(unsafe.Pointer(&pays[0])))
+		}
+	}
+	if o.Test {
+		// Test orders (Shopify's bogus gateway, staff checks) are examined so that
+		// a ticket opened before the order was flagged as a test clears, but they
+		// never produce anomalies: they have no real payment, parcel or customer.
+		return
+	}
+	var nc nextCheck
+	pv := viewPayments(pays, o.Total.Currency)
+	r.paymentRules(o, &pv, &nc)
+	r.shippingRules(o, &nc)
+	r.customerRules(o)
+	r.stuckRule(o, &nc)
+	r.violationRule(o)
+	if r.blind != 0 && o.InFlight() {
+		// A source has not been polled yet (the first cycles after start):
+		// look again on the next cycle instead of waiting for the order to
+		// change, or a condition that needs that source would go unnoticed.
+		nc.asap(r.now)
+	}
+	if nc.set {
+		r.next[o.ID] = nc.t
+	}
+}
+
+// skip marks kind k as not evaluated for the order subject id: the rule could
+// not decide for lack of coverage at the times that matter for this order.
+func (r *run) skip(id string, k kindIdx) {
+	if r.eval.skipped == nil {
+		r.eval.skipped = make(map[string]kindMask)
+	}
+	r.eval.skipped[id] |= bit(k)
+}
+
+// parcelOf returns the tracking record of the order's j-th parcel, nil when
+// there is none: from the snapshot's Records when it has them, else from
+// Shipments, copied into buf.
+func (r *run) parcelOf(o *orderbot.Order, j int, buf *orderbot.Shipment) *orderbot.Shipment {
+	if r.rec != nil {
+		if j < len(r.rec.Parcels) {
+			return r.rec.Parcels[j]
+		}
+		return nil
+	}
+	sh, ok := r.snap.Shipments[o.Shipments[j].TrackingNumber]
+	if !ok {
+		return nil
+	}
+	*buf = sh
+	return buf
+}
+
+// nextCheck accumulates the earliest time an order's verdict may change.
+type nextCheck struct {
+	t   time.Time
+	set bool
+}
+
+// at records a future time at which a time-based rule may change its verdict;
+// times not after now are ignored (the rule has already decided).
+func (n *nextCheck) at(t, now time.Time) {
+	if !t.After(now) {
+		return
+	}
+	if !n.set || t.Before(n.t) {
+		n.t, n.set = t, true
+	}
+}
+
+// asap asks for the order to be looked at again on every cycle: it is stuck, or a
+// rule's verdict waits for a data set's coverage to catch up.
+func (n *nextCheck) asap(now time.Time) { n.t, n.set = now, true }
+
+func (r *run) result() *Result {
+	sort.SliceStable(r.out, func(i, j int) bool {
+		if r.out[i].Kind != r.out[j].Kind {
+			return r.out[i].Kind < r.out[j].Kind
+		}
+		return r.out[i].Subject < r.out[j].Subject
+	})
+	// One anomaly per fingerprint: duplicates can only come from duplicate
+	// records in the snapshot, and the first (stable order) wins.
+	out := r.out[:0]
+	for i := range r.out {
+		if len(out) > 0 && out[len(out)-1].Kind == r.out[i].Kind && out[len(out)-1].Subject == r.out[i].Subject {
+			continue
+		}
+		out = append(out, r.out[i])
+	}
+	r.d.lastNext.Store(int64(len(r.next)))
+	return &Result{Anomalies: out, NextCheck: r.next, evaluated: r.eval}
+}

@@ -1,0 +1,204 @@
+package detect_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/detect"
+)
+
+func erp(sku string, available, reserved int64, updated time.Time) orderbot.StockLevel {
+	return orderbot.StockLevel{SKU: sku, Available: available, Reserved: reserved, UpdatedAt: updated,
+		Side: orderbot.SideERP, Source: "erpnext", Location: "Stores - WH"}
+}
+
+func shop(sku string, available int64) orderbot.StockLevel {
+	return orderbot.StockLevel{SKU: sku, Available: available, UpdatedAt: ago(time.Minute), Side: orderbot.SideShop, Source: "shopify"}
+}
+
+func stockSnap(erps []orderbot.StockLevel, shops []orderbot.StockLevel, demand map[string]int64) *detect.Snapshot {
+	s := snapshot(nil, nil, nil)
+	if erps != nil {
+		s.ERPStock = map[string]orderbot.StockLevel{}
+		for _, l := range erps {
+			s.ERPStock[l.SKU] = l
+		}
+	}
+	if shops != nil {
+		s.ShopStock = map[string]orderbot.StockLevel{}
+		for _, l := range shops {
+			s.ShopStock[l.SKU] = l
+		}
+	}
+	s.Demand = demand
+	return s
+}
+
+func TestInventoryRules(t *testing.T) {
+	fresh := ago(time.Minute)
+	tests := []struct {
+		name  string
+		snap  func() *detect.Snapshot
+		opts  func(map[orderbot.Kind]orderbot.KindSettings)
+		want  []found
+		eval  map[found]bool // kind+subject → WasEvaluated
+		check func(t *testing.T, res *detect.Result)
+	}{
+		{
+			name: "healthy SKU",
+			snap: func() *detect.Snapshot {
+				return stockSnap([]orderbot.StockLevel{erp("S1", 50, 10, fresh)}, []orderbot.StockLevel{shop("S1", 40)}, map[string]int64{"S1": 10})
+			},
+			eval: map[found]bool{{kind: orderbot.InventoryOversold, subject: "S1"}: true, {kind: orderbot.InventoryLowStock, subject: "S1"}: true,
+				{kind: orderbot.InventorySyncLag, subject: "shopify"}: true, {kind: orderbot.InventoryOversold, subject: "S9"}: false},
+		},
+		{
+			name: "oversold by one",
+			snap: func() *detect.Snapshot {
+				return stockSnap([]orderbot.StockLevel{erp("S1", 9, 10, fresh)}, []orderbot.StockLevel{shop("S1", 0)}, map[string]int64{"S1": 10})
+			},
+			want: []found{{orderbot.InventoryOversold, "S1", ""}},
+			check: func(t *testing.T, res *detect.Result) {
+				a := anomaly(t, res, orderbot.InventoryOversold, "S1")
+				if factValue(a, "Short by") != "1" || factValue(a, "Open order quantity") != "10" || a.Source != "erpnext" || a.OrderID != "" {
+					t.Errorf("anomaly %+v", a)
+				}
+			},
+		},
+		{
+			name: "demand equal to stock is not oversold",
+			snap: func() *detect.Snapshot {
+				return stockSnap([]orderbot.StockLevel{erp("S1", 10, 10, fresh)}, []orderbot.StockLevel{shop("S1", 0)}, map[string]int64{"S1": 10})
+			},
+			opts: withParams(orderbot.InventoryLowStock, func(p *orderbot.Params) { p.Units = 2 }),
+		},
+		{
+			name: "oversold needs the ERP's view",
+			snap: func() *detect.Snapshot {
+				return stockSnap(nil, []orderbot.StockLevel{shop("S1", 20)}, map[string]int64{"S1": 30})
+			},
+			eval: map[found]bool{{kind: orderbot.InventoryOversold, subject: "S1"}: false, {kind: orderbot.InventoryLowStock, subject: "S1"}: true,
+				{kind: orderbot.InventorySyncLag, subject: "shopify"}: false},
+		},
+		{
+			name: "oversold needs demand",
+			snap: func() *detect.Snapshot {
+				return stockSnap([]orderbot.StockLevel{erp("S1", 20, 0, fresh)}, nil, nil)
+			},
+			eval: map[found]bool{{kind: orderbot.InventoryOversold, subject: "S1"}: false, {kind: orderbot.InventoryLowStock, subject: "S1"}: true},
+		},
+		{
+			name: "low stock at the default safety stock",
+			snap: func() *detect.Snapshot {
+				return stockSnap([]orderbot.StockLevel{erp("S1", 5, 0, fresh), erp("S2", 6, 0, fresh)},
+					[]orderbot.StockLevel{shop("S1", 5), shop("S2", 6)}, map[string]int64{})
+			},
+			want: []found{{orderbot.InventoryLowStock, "S1", ""}},
+		},
+		{
+			name: "per-SKU safety stock, and a negative one excludes the SKU",
+			snap: func() *detect.Snapshot {
+				return stockSnap([]orderbot.StockLevel{erp("S1", 8, 0, fresh), erp("S2", 0, 0, fresh)},
+					[]orderbot.StockLevel{shop("S1", 8), shop("S2", 0)}, map[string]int64{})
+			},
+			opts: withParams(orderbot.InventoryLowStock, func(p *orderbot.Params) { p.SKUs = map[string]int64{"S1": 10, "S2": -1} }),
+			want: []found{{orderbot.InventoryLowStock, "S1", ""}},
+			eval: map[found]bool{{kind: orderbot.InventoryLowStock, subject: "S2"}: false},
+			check: func(t *testing.T, res *detect.Result) {
+				if a := anomaly(t, res, orderbot.InventoryLowStock, "S1"); factValue(a, "Safety stock") != "10" {
+					t.Errorf("facts %+v", a.Facts)
+				}
+			},
+		},
+		{
+			name: "low stock from the shop when there is no ERP view",
+			snap: func() *detect.Snapshot { return stockSnap(nil, []orderbot.StockLevel{shop("S1", 2)}, nil) },
+			want: []found{{orderbot.InventoryLowStock, "S1", ""}},
+			check: func(t *testing.T, res *detect.Result) {
+				if a := anomaly(t, res, orderbot.InventoryLowStock, "S1"); factValue(a, "shop available") != "2" || a.Source != "shopify" {
+					t.Errorf("anomaly %+v", a)
+				}
+			},
+		},
+		{
+			name: "sync: difference of exactly the tolerance is fine",
+			snap: func() *detect.Snapshot {
+				// ERP sellable = 30 − 5 = 25; shop 20: difference 5.
+				return stockSnap([]orderbot.StockLevel{erp("S1", 30, 5, fresh)}, []orderbot.StockLevel{shop("S1", 20)}, map[string]int64{"S1": 5})
+			},
+		},
+		{
+			name: "sync: difference beyond the tolerance",
+			snap: func() *detect.Snapshot {
+				return stockSnap([]orderbot.StockLevel{erp("S1", 30, 5, fresh), erp("S2", 100, 0, fresh), erp("S3", 40, 0, fresh)},
+					[]orderbot.StockLevel{shop("S1", 19), shop("S2", 130), shop("S3", 40)}, map[string]int64{"S1": 5})
+			},
+			want: []found{{orderbot.InventorySyncLag, "shopify", ""}},
+			check: func(t *testing.T, res *detect.Result) {
+				a := anomaly(t, res, orderbot.InventorySyncLag, "shopify")
+				// Worst first.
+				if got := factValue(a, "S2"); got != "shop 130, ERP sellable 100 (difference +30)" {
+					t.Errorf("S2 fact %q", got)
+				}
+				if a.Facts[len(a.Facts)-1].Label != "S1" || factValue(a, "S3") != "" || a.Department != "tech" {
+					t.Errorf("facts %+v", a.Facts)
+				}
+			},
+		},
+		{
+			name: "sync: ERP record exactly max age old",
+			snap: func() *detect.Snapshot {
+				return stockSnap([]orderbot.StockLevel{erp("S1", 30, 0, ago(20*time.Minute)), erp("S2", 30, 0, ago(20*time.Minute-time.Second))},
+					[]orderbot.StockLevel{shop("S1", 30), shop("S2", 30)}, map[string]int64{})
+			},
+			want: []found{{orderbot.InventorySyncLag, "shopify", ""}},
+			check: func(t *testing.T, res *detect.Result) {
+				a := anomaly(t, res, orderbot.InventorySyncLag, "shopify")
+				if !strings.Contains(factValue(a, "S1"), "ERP record 20m old") || factValue(a, "S2") != "" {
+					t.Errorf("facts %+v", a.Facts)
+				}
+			},
+		},
+		{
+			name: "StockSKUs limits the SKU kinds but not the per-source sync check",
+			snap: func() *detect.Snapshot {
+				s := stockSnap([]orderbot.StockLevel{erp("S1", 1, 0, fresh), erp("S2", 1, 0, fresh)},
+					[]orderbot.StockLevel{shop("S1", 1), shop("S2", 20)}, map[string]int64{"S1": 3, "S2": 3})
+				s.StockSKUs = []string{"S1"}
+				return s
+			},
+			want: []found{{orderbot.InventoryOversold, "S1", ""}, {orderbot.InventoryLowStock, "S1", ""}, {orderbot.InventorySyncLag, "shopify", ""}},
+			eval: map[found]bool{{kind: orderbot.InventoryOversold, subject: "S2"}: false, {kind: orderbot.InventoryLowStock, subject: "S2"}: false},
+		},
+		{
+			name: "no inventory coverage: nothing fires or counts",
+			snap: func() *detect.Snapshot {
+				s := stockSnap([]orderbot.StockLevel{erp("S1", 0, 0, ago(time.Hour))}, []orderbot.StockLevel{shop("S1", 50)}, map[string]int64{"S1": 3})
+				delete(s.Coverage, orderbot.DataInventory)
+				return s
+			},
+			eval: map[found]bool{{kind: orderbot.InventoryOversold, subject: "S1"}: false, {kind: orderbot.InventoryLowStock, subject: "S1"}: false,
+				{kind: orderbot.InventorySyncLag, subject: "shopify"}: false},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var set map[orderbot.Kind]orderbot.KindSettings
+			if tt.opts != nil {
+				set = settings(tt.opts)
+			}
+			res := detect.New(set, detect.Options{}).Run(tt.snap())
+			checkFound(t, res, tt.want)
+			for f, want := range tt.eval {
+				if got := res.WasEvaluated(f.kind, f.subject); got != want {
+					t.Errorf("WasEvaluated(%s, %s) = %v, want %v", f.kind, f.subject, got, want)
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, res)
+			}
+		})
+	}
+}
