@@ -1,0 +1,338 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/detect"
+	"github.com/orderbot/orderbot/store"
+)
+
+// cycle commits one successful fetch: records first, then tickets, then the
+// watch list and parcel queue, and only then the cursor. Every step is
+// idempotent, so a crash anywhere re-runs the same window on restart without
+// losing a finding or opening a second ticket.
+func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched) error {
+	st := p.Store
+	now := rep.Window.To
+
+	if err := st.SaveOrders(ctx, f.orders); err != nil {
+		return fmt.Errorf("saving orders: %w", err)
+	}
+	if err := st.IndexContacts(ctx, f.orders); err != nil {
+		return fmt.Errorf("indexing contacts: %w", err)
+	}
+	if err := st.SavePayments(ctx, f.payments); err != nil {
+		return fmt.Errorf("saving payments: %w", err)
+	}
+	if src.Inventory != nil {
+		if err := st.ReplaceStock(ctx, f.stockSide, src.Name, f.stock); err != nil {
+			return fmt.Errorf("saving stock: %w", err)
+		}
+	}
+	if err := st.SaveShipments(ctx, f.shipments); err != nil {
+		return fmt.Errorf("saving shipments: %w", err)
+	}
+
+	snap, err := p.snapshot(ctx, src, f, rep.Window)
+	if err != nil {
+		return err
+	}
+	rep.Evaluated = len(snap.Orders)
+	res := p.Detector.Run(snap)
+	rep.Anomalies = res.Anomalies
+	changes, err := p.Engine.Apply(ctx, res)
+	rep.Changes = changes
+	if p.Metrics != nil {
+		for i := range res.Anomalies {
+			p.Metrics.Anomalies.WithLabelValues(string(res.Anomalies[i].Kind)).Inc()
+		}
+		for _, c := range changes {
+			p.Metrics.TicketChanges.WithLabelValues(string(c.Ticket.Kind), string(c.Change)).Inc()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("writing tickets: %w", err)
+	}
+
+	// The watch list: when each order must be looked at again. NextCheck also
+	// names orders the store does not know yet (a payment whose order has not
+	// been polled), which come back through the watch list too; orders of the
+	// snapshot without a next check leave it.
+	next := make(map[string]time.Time, len(snap.Orders)+len(res.NextCheck))
+	for i := range snap.Orders {
+		next[snap.Orders[i].ID] = time.Time{}
+	}
+	for id, t := range res.NextCheck {
+		next[id] = t
+	}
+	if err := st.Watch(ctx, next); err != nil {
+		return fmt.Errorf("updating watch list: %w", err)
+	}
+	if err := p.scheduleParcels(ctx, src, f, snap, now); err != nil {
+		return err
+	}
+
+	if p.beforeCommit != nil {
+		p.beforeCommit(ctx)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := st.MarkSince(ctx, src.Name, rep.Window.From); err != nil {
+		return fmt.Errorf("recording first window: %w", err)
+	}
+	if err := st.CommitCursor(ctx, src.Name, rep.Window.To); err != nil {
+		return fmt.Errorf("committing cursor: %w", err)
+	}
+	h, err := st.RecordPoll(ctx, src.Name, true, "", now)
+	if err != nil {
+		return fmt.Errorf("recording poll: %w", err)
+	}
+	if p.Metrics != nil {
+		p.Metrics.SourceFailing.WithLabelValues(src.Name).Set(float64(h.Failures))
+	}
+	return nil
+}
+
+// snapshot joins the cycle's records with what the store knows: every order the
+// cycle touched (directly, through a payment or a parcel) or the watch list says
+// is due, with all their payments and parcels, plus stock and demand when the
+// cycle can change inventory verdicts.
+func (p *Poller) snapshot(ctx context.Context, src Source, f *fetched, w orderbot.Window) (*detect.Snapshot, error) {
+	now := w.To
+	st := p.Store
+	ids := make(map[string]struct{}, len(f.orders)+len(f.payments))
+	for i := range f.orders {
+		ids[f.orders[i].ID] = struct{}{}
+	}
+	for i := range f.payments {
+		if f.payments[i].OrderID != "" {
+			ids[f.payments[i].OrderID] = struct{}{}
+		}
+	}
+	for i := range f.shipments {
+		if f.shipments[i].OrderID != "" {
+			ids[f.shipments[i].OrderID] = struct{}{}
+		}
+	}
+	due, err := st.DueWatch(ctx, now, 0)
+	if err != nil {
+		return nil, fmt.Errorf("reading watch list: %w", err)
+	}
+	for _, id := range due {
+		ids[id] = struct{}{}
+	}
+	idList := make([]string, 0, len(ids))
+	for id := range ids {
+		idList = append(idList, id)
+	}
+
+	orders, err := st.Orders(ctx, idList)
+	if err != nil {
+		return nil, fmt.Errorf("loading orders: %w", err)
+	}
+	payments, err := st.PaymentsByOrder(ctx, idList)
+	if err != nil {
+		return nil, fmt.Errorf("loading payments: %w", err)
+	}
+	snap := &detect.Snapshot{Now: now, Payments: payments, Orders: make([]orderbot.Order, 0, len(orders))}
+	var tracking []string
+	for _, id := range idList {
+		o, ok := orders[id]
+		if !ok {
+			continue
+		}
+		snap.Orders = append(snap.Orders, o)
+		for _, ref := range o.Shipments {
+			tracking = append(tracking, ref.TrackingNumber)
+		}
+	}
+	if len(tracking) > 0 {
+		if snap.Shipments, err = st.Shipments(ctx, tracking); err != nil {
+			return nil, fmt.Errorf("loading shipments: %w", err)
+		}
+	}
+
+	// Inventory verdicts change when stock is polled (every SKU) or when orders
+	// change demand (their SKUs); payment and parcel cycles leave them alone.
+	var skus []string
+	switch {
+	case src.Inventory != nil:
+		skus = nil
+	case len(f.orders) > 0:
+		seen := map[string]struct{}{}
+		skus = []string{}
+		for i := range f.orders {
+			for _, l := range f.orders[i].Lines {
+				if _, dup := seen[l.SKU]; !dup && l.SKU != "" {
+					seen[l.SKU] = struct{}{}
+					skus = append(skus, l.SKU)
+				}
+			}
+		}
+	default:
+		skus = []string{}
+	}
+	if skus == nil || len(skus) > 0 {
+		if snap.ShopStock, err = st.Stock(ctx, orderbot.SideShop); err != nil {
+			return nil, fmt.Errorf("loading shop stock: %w", err)
+		}
+		if snap.ERPStock, err = st.Stock(ctx, orderbot.SideERP); err != nil {
+			return nil, fmt.Errorf("loading ERP stock: %w", err)
+		}
+		if snap.Demand, err = st.Demand(ctx, skus); err != nil {
+			return nil, fmt.Errorf("loading demand: %w", err)
+		}
+	}
+	snap.StockSKUs = skus
+
+	if err := p.health(ctx, snap, src.Name, w.From, now); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// health fills the sources' poll health and the coverage of each data set: the
+// oldest committed cursor among the sources that provide it, counting the
+// source being polled as complete up to now.
+func (p *Poller) health(ctx context.Context, snap *detect.Snapshot, current string, currentFrom, now time.Time) error {
+	names := make([]string, len(p.Sources))
+	for i, s := range p.Sources {
+		names[i] = s.Name
+	}
+	hs, err := p.Store.SourceHealth(ctx, names)
+	if err != nil {
+		return fmt.Errorf("reading source health: %w", err)
+	}
+	since, err := p.Store.Since(ctx, names)
+	if err != nil {
+		return fmt.Errorf("reading first poll windows: %w", err)
+	}
+	snap.Coverage = map[orderbot.DataSet]time.Time{orderbot.DataPolls: now}
+	snap.Since = map[orderbot.DataSet]time.Time{}
+	for _, s := range p.Sources {
+		cur, err := p.Store.Cursor(ctx, s.Name)
+		if err != nil {
+			return fmt.Errorf("reading cursor of %s: %w", s.Name, err)
+		}
+		h := hs[s.Name]
+		sh := detect.SourceHealth{Name: s.Name, ConsecutiveFailures: h.Failures, LastError: h.LastError, LastSuccess: h.LastSuccess, CursorAt: cur}
+		if s.Name == current {
+			cur = now
+			sh.ConsecutiveFailures, sh.LastError, sh.LastSuccess, sh.CursorAt = 0, "", now, now
+		}
+		first, polled := since[s.Name]
+		if s.Name == current && !polled {
+			first, polled = currentFrom, true
+		}
+		for _, ds := range s.Provides() {
+			if sh.Kind == "" {
+				sh.Kind = ds
+			}
+			// The records of a data set are known from the latest first window
+			// among its sources (each source only knows its own history).
+			if polled && first.After(snap.Since[ds]) {
+				snap.Since[ds] = first
+			}
+			c, seen := snap.Coverage[ds]
+			if !seen || cur.Before(c) {
+				snap.Coverage[ds] = cur
+			}
+		}
+		snap.Sources = append(snap.Sources, sh)
+	}
+	return nil
+}
+
+// scheduleParcels keeps the per-parcel trackers' queues: parcels of in-flight
+// orders are asked about until they are delivered or returned.
+func (p *Poller) scheduleParcels(ctx context.Context, src Source, f *fetched, snap *detect.Snapshot, now time.Time) error {
+	for _, tr := range p.Sources {
+		if tr.Tracking == nil {
+			continue
+		}
+		if _, lists := tr.Tracking.(orderbot.ShipmentLister); lists {
+			continue
+		}
+		every := tr.RecheckEvery
+		if every <= 0 {
+			every = 2 * time.Hour
+		}
+		filter, _ := tr.Tracking.(orderbot.CarrierTracker)
+		next := map[string]store.Parcel{}
+		for i := range snap.Orders {
+			o := &snap.Orders[i]
+			for _, ref := range o.Shipments {
+				if filter != nil && !filter.TracksCarrier(ref.Carrier) {
+					continue
+				}
+				s, known := snap.Shipments[ref.TrackingNumber]
+				pr := store.Parcel{Ref: ref, OrderID: o.ID}
+				switch {
+				case !o.InFlight() || (known && s.Status.Final()):
+					// zero NextAt removes it from the queue
+				case !known:
+					pr.NextAt = now // never asked: ask at once
+				default:
+					continue // keeps its place in the queue
+				}
+				next[ref.TrackingNumber] = pr
+			}
+		}
+		if tr.Name == src.Name {
+			for _, ref := range f.queried {
+				pr := next[ref.TrackingNumber]
+				pr.Ref = ref
+				pr.NextAt = now.Add(every)
+				for i := range f.shipments {
+					if f.shipments[i].TrackingNumber == ref.TrackingNumber {
+						pr.OrderID = f.shipments[i].OrderID
+						if f.shipments[i].Status.Final() {
+							pr.NextAt = time.Time{}
+						}
+					}
+				}
+				next[ref.TrackingNumber] = pr
+			}
+		}
+		if len(next) == 0 {
+			continue
+		}
+		if err := p.Store.ScheduleParcels(ctx, tr.Name, next); err != nil {
+			return fmt.Errorf("scheduling parcels for %s: %w", tr.Name, err)
+		}
+	}
+	return nil
+}
+
+// recordFailure notes a failed poll and runs the source-health rule at once, so
+// system.source_down opens on the Nth failure rather than on the next success
+// elsewhere.
+func (p *Poller) recordFailure(ctx context.Context, src Source, rep *Report, cause error) {
+	log := p.log().With("source", src.Name)
+	h, err := p.Store.RecordPoll(ctx, src.Name, false, orderbot.UserMessage(cause), rep.Window.To)
+	if err != nil {
+		log.Error("recording failed poll", "err", err)
+		return
+	}
+	if p.Metrics != nil {
+		p.Metrics.SourceFailing.WithLabelValues(src.Name).Set(float64(h.Failures))
+	}
+	// Only poll health is known here: no orders and no SKUs are evaluated, so
+	// nothing but source tickets can be opened or auto-resolved.
+	snap := &detect.Snapshot{Now: rep.Window.To, StockSKUs: []string{}}
+	if err := p.health(ctx, snap, "", time.Time{}, rep.Window.To); err != nil {
+		log.Error("reading source health", "err", err)
+		return
+	}
+	res := p.Detector.Run(snap)
+	rep.Anomalies = res.Anomalies
+	changes, err := p.Engine.Apply(ctx, res)
+	rep.Changes = changes
+	if err != nil {
+		log.Error("writing source-down ticket", "err", err)
+	}
+}

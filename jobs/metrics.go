@@ -1,0 +1,89 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/orderbot/orderbot"
+)
+
+// Metrics are the Prometheus series of polls, detection and jobs. Labels are
+// bounded (source names, kinds, outcomes): never an order or ticket id.
+type Metrics struct {
+	Polls         *prometheus.CounterVec   // source, outcome
+	PollDuration  *prometheus.HistogramVec // source
+	Records       *prometheus.CounterVec   // source, type
+	Anomalies     *prometheus.CounterVec   // kind
+	TicketChanges *prometheus.CounterVec   // kind, change
+	JobRuns       *prometheus.CounterVec   // job, outcome
+	SourceFailing *prometheus.GaugeVec     // source: consecutive failed polls
+}
+
+// NewMetrics creates the series and registers them on reg (nil: not registered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Polls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderbot_polls_total", Help: "Poll cycles by source and outcome (ok, failed).",
+		}, []string{"source", "outcome"}),
+		PollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "orderbot_poll_duration_seconds", Help: "Duration of a poll cycle from fetch to committed cursor.",
+			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
+		}, []string{"source"}),
+		Records: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderbot_records_fetched_total", Help: "Records fetched from sources by type (orders, payments, stock, shipments).",
+		}, []string{"source", "type"}),
+		Anomalies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderbot_anomalies_total", Help: "Anomalies detected by kind (each detection, including recurrences).",
+		}, []string{"kind"}),
+		TicketChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderbot_ticket_changes_total", Help: "Ticket changes made by the engine by kind and change.",
+		}, []string{"kind", "change"}),
+		JobRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderbot_job_runs_total", Help: "Scheduled job activations by job and outcome (ok, failed, panicked, skipped_*).",
+		}, []string{"job", "outcome"}),
+		SourceFailing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "orderbot_source_consecutive_failures", Help: "Consecutive failed polls per source (0 when healthy).",
+		}, []string{"source"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Polls, m.PollDuration, m.Records, m.Anomalies, m.TicketChanges, m.JobRuns, m.SourceFailing)
+	}
+	return m
+}
+
+// TicketCounter reports the number of tickets per state.
+type TicketCounter interface {
+	CountByState(ctx context.Context) (map[orderbot.TicketState]int64, error)
+}
+
+// TicketStateCollector exports orderbot_tickets{state} read from the store at
+// scrape time, so every replica reports the same truth without bookkeeping.
+type TicketStateCollector struct {
+	Store TicketCounter
+	desc  *prometheus.Desc
+}
+
+// NewTicketStateCollector returns a collector over st.
+func NewTicketStateCollector(st TicketCounter) *TicketStateCollector {
+	return &TicketStateCollector{Store: st, desc: prometheus.NewDesc(
+		"orderbot_tickets", "Tickets by state, read from Redis at scrape time.", []string{"state"}, nil)}
+}
+
+// Describe implements prometheus.Collector.
+func (c *TicketStateCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect implements prometheus.Collector.
+func (c *TicketStateCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.Store.CountByState(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for _, st := range []orderbot.TicketState{orderbot.StateOpen, orderbot.StateClaimed, orderbot.StateSnoozed, orderbot.StateResolved} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), string(st))
+	}
+}

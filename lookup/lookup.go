@@ -1,0 +1,151 @@
+package lookup
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/bot"
+	"github.com/orderbot/orderbot/store"
+)
+
+// Directory implements bot.OrderDirectory and tickets.OrderFinder.
+type Directory struct {
+	Store *store.Store
+	// Sources are asked, in order, for an order the cache does not know.
+	Sources []orderbot.OrderSource
+}
+
+const op = "lookup.find_order"
+
+// FindOrder returns the one view of the order query names. Several orders for
+// one phone or email: the most recent one (the view lists how many matched in
+// no field of its own, so the caller says "latest of N" if it wants).
+func (d *Directory) FindOrder(ctx context.Context, query string) (bot.OrderView, error) {
+	o, err := d.find(ctx, strings.TrimSpace(query))
+	if err != nil {
+		return bot.OrderView{}, err
+	}
+	v := bot.OrderView{Order: o}
+	pays, err := d.Store.PaymentsByOrder(ctx, []string{o.ID})
+	if err != nil {
+		return v, err
+	}
+	v.Payments = pays[o.ID]
+	v.Shipments, err = d.shipments(ctx, o)
+	if err != nil {
+		return v, err
+	}
+	for _, k := range orderbot.Kinds() {
+		if s, _ := orderbot.Spec(k); s.GroupBy != orderbot.ByOrder {
+			continue
+		}
+		t, err := d.Store.GetByFingerprint(ctx, orderbot.Fingerprint(k, o.ID))
+		if err == nil {
+			v.Tickets = append(v.Tickets, t)
+		} else if !orderbot.IsKind(err, orderbot.KindNotFound) {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// FindOrderWithShipments implements tickets.OrderFinder.
+func (d *Directory) FindOrderWithShipments(ctx context.Context, ref string) (orderbot.Order, []orderbot.Shipment, error) {
+	o, err := d.find(ctx, strings.TrimSpace(ref))
+	if err != nil {
+		return orderbot.Order{}, nil, err
+	}
+	sh, err := d.shipments(ctx, o)
+	return o, sh, err
+}
+
+func (d *Directory) shipments(ctx context.Context, o orderbot.Order) ([]orderbot.Shipment, error) {
+	if len(o.Shipments) == 0 {
+		return nil, nil
+	}
+	nums := make([]string, len(o.Shipments))
+	for i, r := range o.Shipments {
+		nums[i] = r.TrackingNumber
+	}
+	m, err := d.Store.Shipments(ctx, nums)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]orderbot.Shipment, 0, len(nums))
+	for _, r := range o.Shipments {
+		if s, ok := m[r.TrackingNumber]; ok {
+			out = append(out, s)
+		} else {
+			// Known from the order, not yet from a tracker.
+			out = append(out, orderbot.Shipment{TrackingNumber: r.TrackingNumber, Carrier: r.Carrier, OrderID: o.ID, Status: orderbot.ShipPending})
+		}
+	}
+	return out, nil
+}
+
+func (d *Directory) find(ctx context.Context, q string) (orderbot.Order, error) {
+	if q == "" {
+		return orderbot.Order{}, orderbot.Errorf(orderbot.KindInvalid, op, "give an order id, tracking number, phone or email")
+	}
+	if len(q) > 128 {
+		return orderbot.Order{}, orderbot.Errorf(orderbot.KindInvalid, op, "that is too long to be an order reference")
+	}
+	id := strings.TrimPrefix(q, "#")
+	// An order id the polls saw.
+	if m, err := d.Store.Orders(ctx, []string{id}); err != nil {
+		return orderbot.Order{}, err
+	} else if o, ok := m[id]; ok {
+		return o, nil
+	}
+	// A tracking number.
+	if m, err := d.Store.Shipments(ctx, []string{q}); err != nil {
+		return orderbot.Order{}, err
+	} else if s, ok := m[q]; ok && s.OrderID != "" {
+		if o, ok, err := d.cached(ctx, s.OrderID); err != nil || ok {
+			return o, err
+		}
+	}
+	// A phone number or email address.
+	if store.NormalizeContact(q) != "" {
+		ids, err := d.Store.OrdersByContact(ctx, q, 50)
+		if err != nil {
+			return orderbot.Order{}, err
+		}
+		if len(ids) > 0 {
+			m, err := d.Store.Orders(ctx, ids)
+			if err != nil {
+				return orderbot.Order{}, err
+			}
+			var all []orderbot.Order
+			for _, o := range m {
+				all = append(all, o)
+			}
+			if len(all) > 0 {
+				sort.Slice(all, func(i, j int) bool { return all[i].CreatedAt.After(all[j].CreatedAt) })
+				return all[0], nil
+			}
+		}
+	}
+	// Ask the shops (an order older than the cache, or a display name).
+	for _, src := range d.Sources {
+		o, err := src.GetOrder(ctx, q)
+		if err == nil {
+			return o, nil
+		}
+		if !orderbot.IsKind(err, orderbot.KindNotFound) && !orderbot.IsKind(err, orderbot.KindInvalid) {
+			return orderbot.Order{}, err
+		}
+	}
+	return orderbot.Order{}, orderbot.Errorf(orderbot.KindNotFound, op, "no order matches that reference")
+}
+
+func (d *Directory) cached(ctx context.Context, id string) (orderbot.Order, bool, error) {
+	m, err := d.Store.Orders(ctx, []string{id})
+	if err != nil {
+		return orderbot.Order{}, false, err
+	}
+	o, ok := m[id]
+	return o, ok, nil
+}
