@@ -130,9 +130,26 @@ func (p *Poller) snapshot(ctx context.Context, src Source, f *fetched, w orderbo
 		idList = append(idList, id)
 	}
 
-	orders, err := st.Orders(ctx, idList)
-	if err != nil {
-		return nil, fmt.Errorf("loading orders: %w", err)
+	// The orders this cycle fetched are at hand (and just saved); only the rest
+	// come from the cache.
+	orders := make(map[string]orderbot.Order, len(ids))
+	for i := range f.orders {
+		orders[f.orders[i].ID] = f.orders[i]
+	}
+	var rest []string
+	for _, id := range idList {
+		if _, ok := orders[id]; !ok {
+			rest = append(rest, id)
+		}
+	}
+	if len(rest) > 0 {
+		cached, err := st.Orders(ctx, rest)
+		if err != nil {
+			return nil, fmt.Errorf("loading orders: %w", err)
+		}
+		for id, o := range cached {
+			orders[id] = o
+		}
 	}
 	payments, err := st.PaymentsByOrder(ctx, idList)
 	if err != nil {

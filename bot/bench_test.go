@@ -1,0 +1,151 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/bot/slackfake"
+)
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(p*float64(len(s))+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkInteractionAck sends signed card clicks at about 500 per second
+// (Claim, Release, Snooze on 100 tickets by many users) to the real handler
+// with a real Redis behind it and the poster running, and reports the ack
+// latency seen by the sender. Run with e.g. -benchtime 5000x.
+func BenchmarkInteractionAck(b *testing.B) {
+	h := newHarness(b, func(o *Options) { o.Workers = 64 })
+	h.runPoster()
+	var as []orderbot.Anomaly
+	for i := 0; i < 100; i++ {
+		as = append(as, anomaly(orderbot.Kind([]orderbot.Kind{orderbot.PaymentUnrecorded, orderbot.ShippingStalled, orderbot.SystemStuck, orderbot.CustomerInvalidPhone}[i%4]), fmt.Sprintf("B%04d", i)))
+	}
+	tickets := h.open(as...)
+	// Time the handler itself too: on a shared machine the client-side figure
+	// also holds the sender's own scheduling delays.
+	var smu sync.Mutex
+	var server []time.Duration
+	timed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t0 := time.Now()
+		h.bot.Handler().ServeHTTP(w, r)
+		d := time.Since(t0)
+		smu.Lock()
+		server = append(server, d)
+		smu.Unlock()
+	}))
+	defer timed.Close()
+	target := timed.URL + PathInteractions
+	actions := []string{actClaim, actRelease, actSnooze}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	ctx := context.Background()
+
+	lat := make([]time.Duration, b.N)
+	var failed sync.Map
+	var wg sync.WaitGroup
+	const interval = 2 * time.Millisecond // 500 per second
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		// Send on an absolute schedule, so a stall of the sender is made up
+		// rather than lowering the rate.
+		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+			time.Sleep(d)
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			tk := tickets[i%len(tickets)]
+			c := slackfake.Click{User: fmt.Sprintf("U0B%03d", i%200), Channel: "C0FIN", MessageTS: "1.1",
+				ActionID: actions[i%len(actions)], BlockID: "ob|" + tk.ID + "|v1|a", Value: tk.ID + "|1"}
+			if c.ActionID == actSnooze {
+				c.Type, c.Selected = "static_select", snooze30m
+			}
+			body := h.fake.BlockActions(c)
+			req, err := signedInteraction(ctx, h.fake, target, body)
+			if err != nil {
+				failed.Store(i, err)
+				return
+			}
+			resp, err := slackfake.Do(client, req)
+			if err != nil || resp.Status != http.StatusOK {
+				failed.Store(i, fmt.Sprint(err, resp))
+				return
+			}
+			lat[i] = resp.Elapsed
+		}(i)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	failed.Range(func(k, v any) bool { b.Fatalf("request %v failed: %v", k, v); return false })
+	b.ReportMetric(ms(percentile(lat, 0.50)), "p50-ms")
+	b.ReportMetric(ms(percentile(lat, 0.99)), "p99-ms")
+	b.ReportMetric(ms(percentile(lat, 1)), "max-ms")
+	b.ReportMetric(ms(percentile(server, 0.99)), "handler-p99-ms")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	// Let the work after the acks finish before the harness closes.
+	ctxc, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h.bot.Close(ctxc)
+}
+
+func signedInteraction(ctx context.Context, f *slackfake.Server, target string, payload any) (*http.Request, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return nil, err
+	}
+	return f.SignedRequest(ctx, target, "application/x-www-form-urlencoded", []byte("payload="+url.QueryEscape(string(b))), time.Now())
+}
+
+// BenchmarkFirstCard measures the time from UpsertTickets (a new anomaly
+// detected) to its card at the fake Slack, with default pacing (one post per
+// second per channel: iterations are spaced so each post gets a free slot, as a
+// lone new ticket would). Run with e.g. -benchtime 20x.
+func BenchmarkFirstCard(b *testing.B) {
+	h := newHarness(b, func(o *Options) {
+		o.PostsPerSecond = 1
+		o.Coalesce = 0 // the default
+		o.StormThreshold = 1 << 30
+	})
+	h.runPoster()
+	waitFor(b, 5*time.Second, "the consumer group", func() bool { return h.backlog() == 0 })
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		time.Sleep(1100 * time.Millisecond) // a free pacing slot, as for a lone ticket
+		before := len(h.cards(chFinance))
+		b.StartTimer()
+		t0 := time.Now()
+		h.open(anomaly(orderbot.PaymentUnrecorded, fmt.Sprintf("F%05d", i)))
+		for len(h.cards(chFinance)) == before {
+			time.Sleep(time.Millisecond)
+			if time.Since(t0) > 10*time.Second {
+				b.Fatal("no card after 10s")
+			}
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	b.ReportMetric(ms(percentile(lat, 0.50)), "p50-ms")
+	b.ReportMetric(ms(percentile(lat, 1)), "max-ms")
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+
+	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/bot/slackfake"
+	"github.com/orderbot/orderbot/config"
+	"github.com/orderbot/orderbot/demo"
+	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/store"
+)
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "HTTP listen address (health, metrics, Slack endpoints)")
+	speed := fs.Float64("speed", 60, "time acceleration: 60 makes an hour of SLA pass in a minute")
+	seed := fs.Int64("seed", 1, "seed of the simulated shop (same seed, same orders)")
+	orders := fs.Int("orders", 400, "orders in the first simulated batch")
+	duration := fs.Duration("for", 0, "stop after this long (0: run until interrupted)")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if *duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *duration)
+		defer cancel()
+	}
+
+	cfg := config.Default()
+	cfg.Log.Format = "text"
+	log := newLogger(cfg.Log, stderr)
+	clock := demo.NewClock(*speed)
+
+	redisURL := os.Getenv(config.EnvRedisURL)
+	if redisURL == "" {
+		mr := miniredis.NewMiniRedis()
+		if err := mr.Start(); err != nil {
+			return fmt.Errorf("demo: starting the embedded store: %w", err)
+		}
+		defer mr.Close()
+		go expireKeys(ctx, mr)
+		redisURL = "redis://" + mr.Addr()
+		fmt.Fprintln(stdout, "orderbot demo: using an embedded in-process Redis-compatible store; state is NOT kept after exit (set REDIS_URL to use a real Redis).")
+	} else {
+		fmt.Fprintln(stdout, "orderbot demo: using the Redis at REDIS_URL.")
+	}
+
+	providers := demo.StartProviders(clock.Now)
+	defer providers.Close()
+	providers.Configure(cfg, "@every 5s")
+	slack := demo.StartSlack()
+	defer slack.Close()
+	demo.ConfigureSlack(cfg, slack)
+	for name, s := range cfg.Sources {
+		// Re-read the whole simulated history on every poll: the simulated shop
+		// back-dates what it generates, which a real shop never does.
+		s.Overlap = config.Duration(30 * 24 * time.Hour)
+		cfg.Sources[name] = s
+	}
+	cfg.SLA.SweepEvery = config.Duration(2 * time.Second)
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("demo: built-in configuration: %w", err)
+	}
+
+	a, err := buildApp(ctx, cfg, log, appOptions{redisURL: redisURL, now: clock.Now})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	feed := &demo.Feed{
+		World:     simulate.New(*seed, simulate.Options{AnomalyRate: 0.05}),
+		Providers: providers, Now: clock.Now, Initial: *orders, Batch: 40, Every: 20 * time.Second, Log: log,
+	}
+	first := make(chan struct{})
+	feedErr := make(chan error, 1)
+	go func() { feedErr <- feed.Run(ctx, first, 0) }()
+	select {
+	case <-first:
+	case err := <-feedErr:
+		return err
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("demo: --addr %s: %w", *addr, err)
+	}
+	fmt.Fprintf(stdout, "orderbot demo: simulated Shopify, Stripe, ERPNext, AfterShip and Kuaidi100 are up; polling every 5s, clock x%g.\n", *speed)
+	fmt.Fprintf(stdout, "orderbot demo: health http://%s/healthz, metrics http://%s/metrics. Ctrl-C to stop.\n", ln.Addr(), ln.Addr())
+	fmt.Fprintf(stdout, "orderbot demo: cards go to a local Slack Web API stand-in at %s (channels %s).\n", slack.APIURL(), strings.Join(slack.Channels(), ", "))
+	go reportTickets(ctx, a.store, slack, stdout)
+	return a.serve(ctx, ln)
+}
+
+// expireKeys advances the embedded store's clock with real time, since
+// miniredis only expires keys when told that time passed.
+func expireKeys(ctx context.Context, mr *miniredis.Miniredis) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			mr.FastForward(time.Second)
+		}
+	}
+}
+
+// reportTickets prints the tickets by kind and state every few seconds.
+func reportTickets(ctx context.Context, st *store.Store, slack *slackfake.Server, w io.Writer) {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	last := ""
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		active, err := st.List(ctx, store.Filter{})
+		if err != nil {
+			continue
+		}
+		byKind := map[orderbot.Kind]int{}
+		for _, tk := range active {
+			byKind[tk.Kind]++
+		}
+		kinds := make([]string, 0, len(byKind))
+		for k, n := range byKind {
+			kinds = append(kinds, fmt.Sprintf("%s=%d", k, n))
+		}
+		sort.Strings(kinds)
+		var cards []string
+		for _, ch := range slack.Channels() {
+			cards = append(cards, fmt.Sprintf("%s=%d", ch, len(slack.Messages(ch))))
+		}
+		line := fmt.Sprintf("orderbot demo: %d active tickets: %s\norderbot demo: Slack messages per channel: %s",
+			len(active), strings.Join(kinds, " "), strings.Join(cards, " "))
+		if line != last {
+			fmt.Fprintln(w, line)
+			last = line
+		}
+	}
+}

@@ -1,0 +1,96 @@
+// Command orderbot watches a shop's payment, order/ERP and courier systems, opens
+// a ticket for every order that went wrong, and puts it in front of the
+// department that owns it in Slack.
+//
+//	orderbot serve        [--config orderbot.yaml]   HTTP endpoints, schedules and workers
+//	orderbot poll --once  [--config …] [--source NAME]  one detection cycle, JSON lines on stdout
+//	orderbot demo         [--addr …] [--speed N] [--seed N]  everything on an embedded default
+//	orderbot config check [--config …]               validate, print the effective config redacted
+//	orderbot version
+//
+// This file only dispatches; wiring lives in wire.go, each subcommand in its own
+// file.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	_ "time/tzdata" // customer time zones (Asia/Shanghai) must load on a bare image
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// exitError carries an exit code out of a subcommand.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		code := 1
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		}
+		if ee == nil || ee.err != nil {
+			fmt.Fprintln(os.Stderr, "orderbot:", err)
+		}
+		os.Exit(code)
+	}
+}
+
+const usage = `usage: orderbot <command> [flags]
+
+commands:
+  serve          run the HTTP endpoints, the poll schedules and the workers
+  poll --once    run one detection cycle and print what it found as JSON lines
+  demo           run everything on an embedded default (no Redis, Slack or provider accounts needed)
+  config check   validate the configuration and print it with secrets redacted
+  version        print the version
+
+Run 'orderbot <command> -h' for the flags of a command.
+`
+
+// run dispatches a command line; it is what tests call.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return &exitError{code: 2, err: errors.New("no command given")}
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], stdout, stderr)
+	case "poll":
+		return cmdPoll(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, args[1:], stdout, stderr)
+	case "config":
+		if len(args) < 2 || args[1] != "check" {
+			fmt.Fprint(stderr, "usage: orderbot config check [--config FILE]\n")
+			return &exitError{code: 2, err: errors.New("unknown config subcommand")}
+		}
+		return cmdConfigCheck(ctx, args[2:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "orderbot %s\n", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return &exitError{code: 2, err: fmt.Errorf("unknown command %q", args[0])}
+}

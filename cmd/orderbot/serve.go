@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/orderbot/orderbot/jobs"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", defaultConfigPath, "configuration file")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	a, err := buildApp(ctx, cfg, log, appOptions{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("server.addr %s: %w", cfg.Server.Addr, err)
+	}
+	return a.serve(ctx, ln)
+}
+
+// serve runs the HTTP endpoints, the schedules and the workers until ctx ends,
+// then shuts down gracefully within server.shutdown_timeout.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	log := a.log
+	sched, err := a.scheduler()
+	if err != nil {
+		return err
+	}
+	workers, err := a.startWorkers(ctx)
+	if err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		rctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := a.ready(rctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "not ready: %v\n", err)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
+	a.mountSlack(mux)
+
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	sched.Start()
+	log.Info("orderbot serving", "addr", ln.Addr().String(), "sources", sourceNames(a.poller.Sources), "version", version)
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server stopped", "err", err)
+		}
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.Server.ShutdownTimeout.D())
+	defer cancel()
+	srv.Shutdown(sctx)
+	sched.Stop(sctx)
+	workers.stop(sctx)
+	return nil
+}
+
+// ready reports whether the process can do its work: Redis answers and, when
+// Slack is configured, Slack answers.
+func (a *app) ready(ctx context.Context) error {
+	if err := a.store.Ping(ctx); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return a.slackReady(ctx)
+}
+
+// scheduler registers one poll job per enabled source and the SLA sweeper.
+func (a *app) scheduler() (*jobs.Scheduler, error) {
+	host, _ := os.Hostname()
+	s := jobs.NewScheduler(jobs.SchedulerOptions{
+		Coordinator: a.store, Holder: fmt.Sprintf("%s/%d", host, os.Getpid()),
+		Location: a.cfg.Location(), Logger: a.log, Metrics: a.metrics,
+	})
+	for _, src := range a.poller.Sources {
+		name := src.Name
+		if err := s.Add(jobs.Job{Name: "poll:" + name, Spec: a.schedules[name], Run: func(ctx context.Context) error {
+			_, err := a.poller.Poll(ctx, name)
+			return err
+		}}); err != nil {
+			return nil, err
+		}
+	}
+	sweep := fmt.Sprintf("@every %s", a.cfg.SLA.SweepEvery.D())
+	if err := s.Add(jobs.Job{Name: "sla", Spec: sweep, Run: func(ctx context.Context) error {
+		_, err := a.sweeper.Sweep(ctx)
+		return err
+	}}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -1,0 +1,10 @@
+// Package demo is orderbot's embedded default: simulated shop, payment, ERP and
+// courier services on loopback, fed with realistic data by package simulate, so
+// that `orderbot demo` (and the acceptance tests) run the production code paths —
+// the real adapters, poll cycle, detection and ticket store — with nothing
+// installed and no accounts.
+//
+// The simulated services are the providers' wire-format fakes from
+// integrations/*/*fake: they speak exactly what Stripe, Shopify, ERPNext,
+// AfterShip and Kuaidi100 speak, so the adapters cannot tell the difference.
+package demo

@@ -1,0 +1,45 @@
+package demo
+
+import (
+	"strings"
+
+	"github.com/orderbot/orderbot/bot/slackfake"
+	"github.com/orderbot/orderbot/config"
+)
+
+// Channels are the demo workspace's channels, one per department plus the
+// escalation channel.
+var Channels = map[string]string{
+	"finance":   "C0FINANCE",
+	"warehouse": "C0WAREHOUSE",
+	"logistics": "C0LOGISTICS",
+	"support":   "C0SUPPORT",
+	"tech":      "C0TECH",
+}
+
+// EscalationChannel receives critical tickets and SLA breaches.
+const EscalationChannel = "C0ESCALATION"
+
+// StartSlack starts the local Slack Web API stand-in the bot posts to.
+func StartSlack() *slackfake.Server {
+	chans := []string{EscalationChannel}
+	for _, c := range Channels {
+		chans = append(chans, c)
+	}
+	return slackfake.New(slackfake.Config{Channels: chans})
+}
+
+// ConfigureSlack points cfg's Slack settings at the stand-in and gives every
+// department its channel and a lead to mention on breaches.
+func ConfigureSlack(cfg *config.Config, s *slackfake.Server) {
+	cfg.Slack.BotToken = config.NewSecret(s.Token())
+	cfg.Slack.SigningSecret = config.NewSecret(s.SigningSecret())
+	cfg.Slack.APIURL = s.APIURL()
+	cfg.Slack.EscalationChannel = EscalationChannel
+	if cfg.Departments == nil {
+		cfg.Departments = map[string]config.Department{}
+	}
+	for dept, ch := range Channels {
+		cfg.Departments[dept] = config.Department{Channel: ch, Leads: []string{"U0LEAD" + strings.ToUpper(dept[:3])}, Timezone: cfg.Timezone}
+	}
+}

@@ -1,0 +1,465 @@
+package shopifyfake
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Orders are the fake's bulk output (a benchmark pages 100,000 of them), so
+// they are encoded by hand instead of through encoding/json's reflection, and
+// the fields parameter selects top-level keys as it is encoded rather than by
+// re-parsing. TestEncodeOrderMatchesEncodingJSON keeps this in step with the
+// struct tags of wireOrder.
+
+// fieldSet is a parsed fields parameter; nil selects every field.
+type fieldSet map[string]bool
+
+func parseFields(v string) fieldSet {
+	if v == "" {
+		return nil
+	}
+	fs := fieldSet{}
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			fs[f] = true
+		}
+	}
+	return fs
+}
+
+// jw appends JSON; first tracks whether a comma is due in the current object.
+type jw struct {
+	b     []byte
+	first bool
+}
+
+func (w *jw) open(c byte) { w.b = append(w.b, c); w.first = true }
+
+func (w *jw) close(c byte) { w.b = append(w.b, c); w.first = false }
+
+func (w *jw) comma() {
+	if !w.first {
+		w.b = append(w.b, ',')
+	}
+	w.first = false
+}
+
+func (w *jw) key(k string) {
+	w.comma()
+	w.b = append(w.b, '"')
+	w.b = append(w.b, k...)
+	w.b = append(w.b, '"', ':')
+	w.first = true // the value follows the colon without a comma
+}
+
+func (w *jw) str(s string) {
+	w.comma()
+	w.b = appendString(w.b, s)
+}
+
+func (w *jw) strPtr(s *string) {
+	if s == nil {
+		w.null()
+		return
+	}
+	w.str(*s)
+}
+
+func (w *jw) int(n int64) {
+	w.comma()
+	w.b = strconv.AppendInt(w.b, n, 10)
+}
+
+func (w *jw) intPtr(n *int64) {
+	if n == nil {
+		w.null()
+		return
+	}
+	w.int(*n)
+}
+
+func (w *jw) bool(v bool) {
+	w.comma()
+	w.b = strconv.AppendBool(w.b, v)
+}
+
+func (w *jw) null() {
+	w.comma()
+	w.b = append(w.b, "null"...)
+}
+
+func (w *jw) strs(list []string) {
+	w.comma()
+	if list == nil {
+		w.b = append(w.b, "null"...)
+		return
+	}
+	w.open('[')
+	for _, s := range list {
+		w.str(s)
+	}
+	w.close(']')
+}
+
+// appendString appends s as a JSON string the way encoding/json does (HTML
+// characters escaped, invalid UTF-8 replaced).
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func (w *jw) address(a *wireAddress) {
+	if a == nil {
+		w.null()
+		return
+	}
+	w.comma()
+	w.open('{')
+	w.key("first_name")
+	w.str(a.FirstName)
+	w.key("last_name")
+	w.str(a.LastName)
+	w.key("name")
+	w.str(a.Name)
+	w.key("company")
+	w.strPtr(a.Company)
+	w.key("address1")
+	w.str(a.Address1)
+	w.key("address2")
+	w.strPtr(a.Address2)
+	w.key("city")
+	w.str(a.City)
+	w.key("province")
+	w.strPtr(a.Province)
+	w.key("province_code")
+	w.strPtr(a.ProvinceCode)
+	w.key("country")
+	w.str(a.Country)
+	w.key("country_code")
+	w.str(a.CountryCode)
+	w.key("zip")
+	w.str(a.Zip)
+	w.key("phone")
+	w.strPtr(a.Phone)
+	w.key("latitude")
+	w.null()
+	w.key("longitude")
+	w.null()
+	w.close('}')
+}
+
+// appendOrder appends o with the selected top-level keys, in wireOrder's order.
+func appendOrder(b []byte, o *wireOrder, sel fieldSet) []byte {
+	w := &jw{b: b}
+	want := func(k string) bool {
+		if sel == nil || sel[k] {
+			w.key(k)
+			return true
+		}
+		return false
+	}
+	w.open('{')
+	if want("id") {
+		w.int(o.ID)
+	}
+	if want("admin_graphql_api_id") {
+		w.str(o.AdminGraphqlAPIID)
+	}
+	if want("name") {
+		w.str(o.Name)
+	}
+	if want("order_number") {
+		w.int(o.OrderNumber)
+	}
+	for _, f := range []struct {
+		k string
+		v *string
+	}{{"email", o.Email}, {"contact_email", o.ContactEmail}, {"phone", o.Phone}} {
+		if want(f.k) {
+			w.strPtr(f.v)
+		}
+	}
+	for _, f := range []struct{ k, v string }{{"created_at", o.CreatedAt}, {"updated_at", o.UpdatedAt}, {"processed_at", o.ProcessedAt}} {
+		if want(f.k) {
+			w.str(f.v)
+		}
+	}
+	for _, f := range []struct {
+		k string
+		v *string
+	}{{"cancelled_at", o.CancelledAt}, {"cancel_reason", o.CancelReason}, {"closed_at", o.ClosedAt}} {
+		if want(f.k) {
+			w.strPtr(f.v)
+		}
+	}
+	for _, f := range []struct{ k, v string }{{"currency", o.Currency}, {"presentment_currency", o.PresentmentCurrency},
+		{"total_price", o.TotalPrice}, {"subtotal_price", o.SubtotalPrice}, {"total_tax", o.TotalTax},
+		{"total_discounts", o.TotalDiscounts}, {"current_total_price", o.CurrentTotalPrice},
+		{"total_outstanding", o.TotalOutstanding}, {"financial_status", o.FinancialStatus}} {
+		if want(f.k) {
+			w.str(f.v)
+		}
+	}
+	if want("fulfillment_status") {
+		w.strPtr(o.FulfillmentStatus)
+	}
+	if want("test") {
+		w.bool(o.Test)
+	}
+	if want("tags") {
+		w.str(o.Tags)
+	}
+	if want("note") {
+		w.strPtr(o.Note)
+	}
+	if want("customer_locale") {
+		w.strPtr(o.CustomerLocale)
+	}
+	if want("gateway") {
+		w.str(o.Gateway)
+	}
+	if want("payment_gateway_names") {
+		w.strs(o.PaymentGatewayNames)
+	}
+	if want("customer") {
+		if c := o.Customer; c == nil {
+			w.null()
+		} else {
+			w.comma()
+			w.open('{')
+			w.key("id")
+			w.int(c.ID)
+			w.key("email")
+			w.strPtr(c.Email)
+			w.key("phone")
+			w.strPtr(c.Phone)
+			w.key("first_name")
+			w.str(c.FirstName)
+			w.key("last_name")
+			w.str(c.LastName)
+			w.key("state")
+			w.str(c.State)
+			w.key("currency")
+			w.str(c.Currency)
+			w.close('}')
+		}
+	}
+	if want("shipping_address") {
+		w.address(o.ShippingAddress)
+	}
+	if want("billing_address") {
+		w.address(o.BillingAddress)
+	}
+	if want("line_items") {
+		w.lineItems(o.LineItems)
+	}
+	if want("fulfillments") {
+		w.fulfillments(o.Fulfillments)
+	}
+	if want("refunds") {
+		w.refunds(o.Refunds)
+	}
+	w.close('}')
+	return w.b
+}
+
+func (w *jw) lineItems(items []wireLineItem) {
+	w.comma()
+	if items == nil {
+		w.b = append(w.b, "null"...)
+		return
+	}
+	w.open('[')
+	for i := range items {
+		li := &items[i]
+		w.comma()
+		w.open('{')
+		w.key("id")
+		w.int(li.ID)
+		w.key("variant_id")
+		w.intPtr(li.VariantID)
+		w.key("product_id")
+		w.intPtr(li.ProductID)
+		w.key("sku")
+		w.str(li.SKU)
+		w.key("title")
+		w.str(li.Title)
+		w.key("name")
+		w.str(li.Name)
+		w.key("quantity")
+		w.int(li.Quantity)
+		w.key("current_quantity")
+		w.int(li.CurrentQuantity)
+		w.key("price")
+		w.str(li.Price)
+		w.key("fulfillable_quantity")
+		w.int(li.FulfillableQuantity)
+		w.key("fulfillment_status")
+		w.strPtr(li.FulfillmentStatus)
+		w.key("requires_shipping")
+		w.bool(li.RequiresShipping)
+		w.key("grams")
+		w.int(int64(li.Grams))
+		w.key("vendor")
+		w.strPtr(li.Vendor)
+		w.close('}')
+	}
+	w.close(']')
+}
+
+func (w *jw) fulfillments(fs []wireFulfillment) {
+	w.comma()
+	if fs == nil {
+		w.b = append(w.b, "null"...)
+		return
+	}
+	w.open('[')
+	for i := range fs {
+		f := &fs[i]
+		w.comma()
+		w.open('{')
+		w.key("id")
+		w.int(f.ID)
+		w.key("order_id")
+		w.int(f.OrderID)
+		w.key("name")
+		w.str(f.Name)
+		w.key("status")
+		w.str(f.Status)
+		w.key("created_at")
+		w.str(f.CreatedAt)
+		w.key("updated_at")
+		w.str(f.UpdatedAt)
+		w.key("service")
+		w.str(f.Service)
+		w.key("shipment_status")
+		w.strPtr(f.ShipmentStatus)
+		w.key("tracking_company")
+		w.strPtr(f.TrackingCompany)
+		w.key("tracking_number")
+		w.strPtr(f.TrackingNumber)
+		w.key("tracking_numbers")
+		w.strs(f.TrackingNumbers)
+		w.key("tracking_url")
+		w.strPtr(f.TrackingURL)
+		w.key("tracking_urls")
+		w.strs(f.TrackingURLs)
+		w.key("line_items")
+		w.comma()
+		if f.LineItems == nil {
+			w.b = append(w.b, "null"...)
+		} else {
+			w.open('[')
+			for _, li := range f.LineItems {
+				w.comma()
+				w.open('{')
+				w.key("id")
+				w.int(li.ID)
+				w.key("sku")
+				w.str(li.SKU)
+				w.key("quantity")
+				w.int(li.Quantity)
+				w.close('}')
+			}
+			w.close(']')
+		}
+		w.close('}')
+	}
+	w.close(']')
+}
+
+func (w *jw) refunds(rs []wireRefund) {
+	w.comma()
+	if rs == nil {
+		w.b = append(w.b, "null"...)
+		return
+	}
+	w.open('[')
+	for i := range rs {
+		r := &rs[i]
+		w.comma()
+		w.open('{')
+		w.key("id")
+		w.int(r.ID)
+		w.key("order_id")
+		w.int(r.OrderID)
+		w.key("created_at")
+		w.str(r.CreatedAt)
+		w.key("note")
+		w.strPtr(r.Note)
+		w.key("transactions")
+		w.comma()
+		if r.Transactions == nil {
+			w.b = append(w.b, "null"...)
+		} else {
+			w.open('[')
+			for _, t := range r.Transactions {
+				w.comma()
+				w.open('{')
+				w.key("id")
+				w.int(t.ID)
+				w.key("order_id")
+				w.int(t.OrderID)
+				w.key("kind")
+				w.str(t.Kind)
+				w.key("gateway")
+				w.str(t.Gateway)
+				w.key("status")
+				w.str(t.Status)
+				w.key("amount")
+				w.str(t.Amount)
+				w.key("currency")
+				w.str(t.Currency)
+				w.close('}')
+			}
+			w.close(']')
+		}
+		w.close('}')
+	}
+	w.close(']')
+}
