@@ -117,11 +117,60 @@ func TestNextCheckOnlyForPendingOrders(t *testing.T) {
 	closed := cancelled(unpaid(order("C")), ago(time.Hour))
 	res := run(snapshot([]orderbot.Order{done, closed}, []orderbot.Payment{payment("pi_D", "D", usd(100), done.PaidAt)},
 		[]orderbot.Shipment{delivered}))
-	if len(res.NextCheck) != 0 {
-		t.Errorf("NextCheck = %v, want empty", res.NextCheck)
+	if len(nextChecks(res)) != 0 {
+		t.Errorf("NextCheck = %v, want empty", nextChecks(res))
 	}
 	if len(res.Anomalies) != 0 {
 		t.Errorf("anomalies %v", foundSet(res))
+	}
+}
+
+// TestNextAlignedWithOrders checks that Result.Next is positional (slot i is
+// Orders[i], zero for an order without a re-check) and that NextChecks lists the
+// snapshot's orders with a re-check plus the order ids known only from payments.
+func TestNextAlignedWithOrders(t *testing.T) {
+	done := shipped(order("D"), ago(100*time.Hour), "T1")
+	done.Status = orderbot.OrderCompleted
+	delivered := parcel("T1", orderbot.ShipDelivered, ago(50*time.Hour))
+	delivered.DeliveredAt = ago(50 * time.Hour)
+	early := order("E") // paid 2 h ago: its ship-by warning is in the future
+	late := order("L")
+	late.PaidAt = ago(3 * time.Hour)
+	orders := []orderbot.Order{early, done, late}
+	pays := []orderbot.Payment{
+		payment("pi_E", "E", usd(100), early.PaidAt), payment("pi_D", "D", usd(100), done.PaidAt),
+		payment("pi_L", "L", usd(100), late.PaidAt),
+		payment("pi_U", "U", usd(42), ago(5*time.Minute)), // its order is unknown
+	}
+	// Each order's re-check on its own, to compare the positional slots with.
+	alone := func(o orderbot.Order) time.Time {
+		res := run(snapshot([]orderbot.Order{o}, []orderbot.Payment{payment("pi_"+o.ID, o.ID, usd(100), o.PaidAt)}, nil))
+		return nextChecks(res)[o.ID]
+	}
+	wantE, wantL := alone(early), alone(late)
+	if !wantE.After(now) || !wantL.After(now) || wantE.Equal(wantL) {
+		t.Fatalf("fixture: re-checks %v and %v should be distinct future times", wantE, wantL)
+	}
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			res := run(mode.conv(snapshot(orders, pays, []orderbot.Shipment{delivered})))
+			if len(res.Next) != len(orders) {
+				t.Fatalf("len(Next) = %d, want %d", len(res.Next), len(orders))
+			}
+			if !res.Next[0].Equal(wantE) || !res.Next[1].IsZero() || !res.Next[2].Equal(wantL) {
+				t.Errorf("Next = %v, want [%v 0 %v]", res.Next, wantE, wantL)
+			}
+			var ids []string
+			for id := range res.NextChecks() {
+				ids = append(ids, id)
+			}
+			if want := []string{"E", "L", "U"}; !reflect.DeepEqual(ids, want) {
+				t.Errorf("NextChecks ids = %v, want %v", ids, want)
+			}
+			if got, want := nextChecks(res)["U"], ago(5*time.Minute).Add(15*time.Minute); !got.Equal(want) {
+				t.Errorf("re-check of unknown order U = %v, want %v", got, want)
+			}
+		})
 	}
 }
 
@@ -143,7 +192,7 @@ func TestDeterministic(t *testing.T) {
 		if !reflect.DeepEqual(res.Anomalies, base.Anomalies) {
 			t.Fatalf("shuffle %d changed the anomalies", i)
 		}
-		if !reflect.DeepEqual(res.NextCheck, base.NextCheck) {
+		if !reflect.DeepEqual(nextChecks(res), nextChecks(base)) {
 			t.Fatalf("shuffle %d changed NextCheck", i)
 		}
 	}

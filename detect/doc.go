@@ -20,11 +20,12 @@
 //     rule that concludes from an absence (no payment yet, order not marked paid,
 //     no carrier scan, no newer checkpoint) also needs the data set to be
 //     complete past the moment that matters; until then its verdict for that
-//     subject is unknown: no anomaly, WasEvaluated false, and NextCheck asks for
-//     the order on the next cycle.
-//   - NextCheck. For each order with a pending time-based verdict, the earliest
-//     future time it can change; snap.Now for an order that must be looked at
-//     every cycle (stuck, or waiting for coverage). Parcel rules keep watching a
+//     subject is unknown: no anomaly, WasEvaluated false, and its re-check
+//     asks for the order on the next cycle.
+//   - Re-checks (Result.Next, Result.NextChecks). For each order with a
+//     pending time-based verdict, the earliest future time it can change;
+//     snap.Now for an order that must be looked at every cycle (stuck, or
+//     waiting for coverage). Parcel rules keep watching a
 //     completed order while its parcel travels, and a payment whose order the
 //     store does not know is watched under that order id.
 //   - Grouping. Order kinds: one anomaly per order and kind, parcels and payments

@@ -82,9 +82,9 @@ func (e *evaluation) has(k orderbot.Kind, subject string) bool {
 
 // orderIndex is the set of order ids a cycle examined: every order of the
 // snapshot plus the ids known only from payments. It refers to the snapshot's
-// order slice instead of copying ids, so the detection loop does no work for it
-// at all; the open-addressing table of id hashes is built on first use (the
-// unknown-order payment scan or the first WasEvaluated call). A hash hit is
+// order slice instead of copying ids, so the detection loop only hashes each id
+// while the order is in cache; the open-addressing table of id hashes is built
+// on first use (the unknown-order payment scan or the first WasEvaluated call). A hash hit is
 // confirmed by comparing the id, so the set is exact. The Result therefore
 // reads the snapshot's orders: the caller must not change them while it still
 // asks the Result.
@@ -93,8 +93,10 @@ type orderIndex struct {
 	orders []orderbot.Order
 	extra  []string // ids known only from payments
 	once   sync.Once
-	hashes []uint64 // of orders[i].ID, then of extra[i-len(orders)]
-	table  []int32  // index into hashes + 1; 0 is an empty slot
+	// hashes are of orders[i].ID, then of extra[i-len(orders)]. The detection
+	// loop fills the first part before the index is built (see run.orders).
+	hashes []uint64
+	table  []int32 // index into hashes + 1; 0 is an empty slot
 	mask   uint64
 }
 
@@ -113,9 +115,17 @@ func (x *orderIndex) size() int { return len(x.orders) + len(x.extra) }
 
 func (x *orderIndex) build() {
 	x.once.Do(func() {
-		x.hashes = make([]uint64, x.size())
-		for i := range x.hashes {
-			x.hashes[i] = maphash.String(x.seed, x.id(i))
+		// The detection loop usually hashed the orders already (hashes is then
+		// as long as orders); the ids known only from payments, added before
+		// the first build, are hashed here.
+		if len(x.hashes) != len(x.orders) {
+			x.hashes = make([]uint64, len(x.orders), x.size())
+			for i := range x.orders {
+				x.hashes[i] = maphash.String(x.seed, x.orders[i].ID)
+			}
+		}
+		for _, id := range x.extra {
+			x.hashes = append(x.hashes, maphash.String(x.seed, id))
 		}
 		x.rebuild()
 	})

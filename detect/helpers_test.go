@@ -2,6 +2,7 @@ package detect_test
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"testing"
@@ -15,6 +16,10 @@ import (
 var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 
 func ago(d time.Duration) time.Time { return now.Add(-d) }
+
+// nextChecks collects a Result's re-checks by order id, as the poll cycle's
+// watch list does.
+func nextChecks(res *detect.Result) map[string]time.Time { return maps.Collect(res.NextChecks()) }
 
 func usd(major float64) orderbot.Money { return orderbot.FromFloat(major, "USD") }
 

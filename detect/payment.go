@@ -467,7 +467,10 @@ func (r *run) unknownOrderPayments() {
 		}
 		r.eval.skipped[id] |= mask
 		if nc.set {
-			r.next[id] = nc.t
+			if r.nextUnknown == nil {
+				r.nextUnknown = make(map[string]time.Time)
+			}
+			r.nextUnknown[id] = nc.t
 		}
 	}
 }

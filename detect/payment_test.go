@@ -375,7 +375,7 @@ func TestPaymentRules(t *testing.T) {
 						t.Errorf("WasEvaluated(%s, A) = %v, want %v", k, got, want)
 					}
 				}
-				if got, ok := res.NextCheck["A"]; !tt.next.IsZero() && !got.Equal(tt.next) {
+				if got, ok := nextChecks(res)["A"]; !tt.next.IsZero() && !got.Equal(tt.next) {
 					t.Errorf("NextCheck[A] = %v (present %v), want %v", got, ok, tt.next)
 				}
 				if tt.check != nil {

@@ -99,25 +99,52 @@ func parsePhone(raw, region string) (string, phoneVerdict) {
 
 // phone returns the verdict for raw in region, from the memo when it has it.
 func (d *Detector) phone(raw, region string) phoneVerdict {
-	if d.phones != nil {
-		if v, ok := d.phones.get(raw, region); ok {
-			return v
-		}
+	if d.phones == nil {
+		_, v := parsePhone(raw, region)
+		return v
+	}
+	k, ok := makePhoneKey(raw, region)
+	if !ok {
+		// Too long to memoise: such numbers are rare and judged every time.
+		_, v := parsePhone(raw, region)
+		return v
+	}
+	if v, ok := d.phones.get(&k); ok {
+		return v
 	}
 	_, v := parsePhone(raw, region)
-	if d.phones != nil {
-		d.phones.put(raw, region, v)
-	}
+	d.phones.put(&k, v)
 	return v
 }
 
-// phoneEntry is a memoised verdict with the region it was judged for. The memo
-// is keyed by the number alone, which hashes faster than a (number, region)
-// pair; a number seen under another region (rare: the address country changed)
-// is a miss and replaces the entry.
-type phoneEntry struct {
-	region string
-	v      phoneVerdict
+// Limits of a memo key; a longer number or region is not memoised.
+const (
+	phoneKeyNumber = 26
+	phoneKeyRegion = 4
+)
+
+// phoneKey is a (number, region) pair stored inline. A key without pointers
+// keeps each memo lookup to the table's own memory (a string key would be
+// compared through its pointer, one more cache miss per order), makes the memo
+// free for the garbage collector to scan, and needs no copy of the order's
+// strings when stored.
+type phoneKey struct {
+	number  [phoneKeyNumber]byte
+	nlen    uint8
+	region  [phoneKeyRegion]byte
+	regionN uint8
+}
+
+func makePhoneKey(number, region string) (phoneKey, bool) {
+	var k phoneKey
+	if len(number) > phoneKeyNumber || len(region) > phoneKeyRegion {
+		return k, false
+	}
+	copy(k.number[:], number)
+	k.nlen = uint8(len(number))
+	copy(k.region[:], region)
+	k.regionN = uint8(len(region))
+	return k, true
 }
 
 // phoneCache is a bounded memo of phone verdicts, safe for concurrent use. It
@@ -130,42 +157,36 @@ type phoneEntry struct {
 type phoneCache struct {
 	mu  sync.RWMutex
 	max int
-	cur map[string]phoneEntry
-	old map[string]phoneEntry
+	cur map[phoneKey]phoneVerdict
+	old map[phoneKey]phoneVerdict
 }
 
 func newPhoneCache(max int) *phoneCache {
-	return &phoneCache{max: max, cur: make(map[string]phoneEntry)}
+	return &phoneCache{max: max, cur: make(map[phoneKey]phoneVerdict)}
 }
 
-func (c *phoneCache) get(number, region string) (phoneVerdict, bool) {
+func (c *phoneCache) get(k *phoneKey) (phoneVerdict, bool) {
 	c.mu.RLock()
-	e, ok := c.cur[number]
+	v, ok := c.cur[*k]
 	promote := false
 	if !ok {
-		e, ok = c.old[number]
+		v, ok = c.old[*k]
 		promote = ok
 	}
 	c.mu.RUnlock()
-	if !ok || e.region != region {
-		return 0, false
-	}
 	if promote {
-		c.put(number, region, e.v)
+		c.put(k, v)
 	}
-	return e.v, true
+	return v, ok
 }
 
-func (c *phoneCache) put(number, region string, v phoneVerdict) {
-	// The strings come from an order record; clone them so the memo does not
-	// keep whole decoded pages of records alive.
-	number, region = strings.Clone(number), strings.Clone(region)
+func (c *phoneCache) put(k *phoneKey, v phoneVerdict) {
 	c.mu.Lock()
-	if _, ok := c.cur[number]; !ok && len(c.cur) >= c.max {
+	if _, ok := c.cur[*k]; !ok && len(c.cur) >= c.max {
 		c.old = c.cur
-		c.cur = make(map[string]phoneEntry, len(c.old))
+		c.cur = make(map[phoneKey]phoneVerdict, len(c.old))
 	}
-	c.cur[number] = phoneEntry{region: region, v: v}
+	c.cur[*k] = v
 	c.mu.Unlock()
 }
 

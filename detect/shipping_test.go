@@ -83,7 +83,7 @@ func TestLateDispatch(t *testing.T) {
 			// Keep the other order kinds quiet: a matching payment.
 			res := run(snapshot([]orderbot.Order{o}, []orderbot.Payment{payment("pi_1", "A", o.Total, o.CreatedAt)}, nil))
 			checkFound(t, res, tt.want, shippingKinds...)
-			got, ok := res.NextCheck["A"]
+			got, ok := nextChecks(res)["A"]
 			if tt.next.IsZero() != !ok || (ok && !got.Equal(tt.next)) {
 				t.Errorf("NextCheck = %v (present %v), want %v", got, ok, tt.next)
 			}
@@ -320,7 +320,7 @@ func TestParcelRules(t *testing.T) {
 						t.Errorf("%s: WasEvaluated(%s) = %v, want %v", mode.name, k, got, want)
 					}
 				}
-				if got, ok := res.NextCheck["A"]; !tt.next.IsZero() && !got.Equal(tt.next) {
+				if got, ok := nextChecks(res)["A"]; !tt.next.IsZero() && !got.Equal(tt.next) {
 					t.Errorf("%s: NextCheck = %v (present %v), want %v", mode.name, got, ok, tt.next)
 				}
 				if tt.check != nil {

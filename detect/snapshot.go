@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"iter"
 	"time"
 
 	"github.com/orderbot/orderbot"
@@ -87,14 +88,46 @@ type SourceHealth struct {
 type Result struct {
 	// Anomalies found, in a deterministic order (by kind, then subject).
 	Anomalies []orderbot.Anomaly
-	// NextCheck is, for each in-flight order of the snapshot, the earliest time at
-	// which a time-based rule could change its verdict. Orders absent from the map
-	// need no time-based re-check (terminal, or nothing pending).
-	NextCheck map[string]time.Time
+	// Next is aligned with the snapshot's Orders: Next[i] is the earliest time
+	// at which a time-based rule could change the verdict of Orders[i], zero
+	// when that order needs no time-based re-check (terminal, or nothing
+	// pending). It is nil when no order needs one. A slot per order rather
+	// than a map keyed by id, because filling such a map for most of a
+	// 100,000-order cycle cost a fifth of detection's time. NextChecks adds the
+	// order ids that are not in Orders.
+	Next []time.Time
+	// orders are the snapshot's Orders, which Next is aligned with.
+	orders []orderbot.Order
+	// nextUnknown are the re-checks of order ids known only from payments (a
+	// payment whose order the store does not know is watched under its order
+	// id).
+	nextUnknown map[string]time.Time
 	// evaluated records which (kind, subject) pairs were examined with complete
 	// data, compactly: per grouping, not per pair, because a 100,000-order cycle
 	// must not build millions of map entries.
 	evaluated evaluation
+}
+
+// NextChecks yields, for each in-flight order id of the cycle that needs a
+// time-based re-check, the earliest time a rule could change its verdict: the
+// snapshot's orders in their order (by Next), then the order ids known only
+// from payments, in no particular order. An id listed twice in Orders is
+// yielded for each record with a re-check; the last one is the later record's,
+// as a map filled from the sequence keeps it. Orders not yielded need no
+// time-based re-check. Like WasEvaluated it reads the snapshot's Orders.
+func (r *Result) NextChecks() iter.Seq2[string, time.Time] {
+	return func(yield func(string, time.Time) bool) {
+		for i, t := range r.Next {
+			if !t.IsZero() && i < len(r.orders) && !yield(r.orders[i].ID, t) {
+				return
+			}
+		}
+		for id, t := range r.nextUnknown {
+			if !yield(id, t) {
+				return
+			}
+		}
+	}
 }
 
 // WasEvaluated reports whether kind k examined subject with complete data this

@@ -55,14 +55,14 @@ func TestStuck(t *testing.T) {
 		t.Errorf("anomaly %+v", a)
 	}
 	for _, id := range []string{"A", "B", "D", "E", "F"} {
-		if got := res.NextCheck[id]; !got.Equal(now) {
+		if got := nextChecks(res)[id]; !got.Equal(now) {
 			t.Errorf("stuck order %s: NextCheck %v, want now", id, got)
 		}
 	}
-	if got := res.NextCheck["C"]; !got.Equal(now.Add(time.Second)) {
+	if got := nextChecks(res)["C"]; !got.Equal(now.Add(time.Second)) {
 		t.Errorf("NextCheck[C] = %v", got)
 	}
-	if _, ok := res.NextCheck["G"]; ok {
+	if _, ok := nextChecks(res)["G"]; ok {
 		t.Error("a cancelled order has a next check")
 	}
 	for subject, want := range map[string]bool{"shopify/on_hold": true, "shopify/processing": true, "erpnext/pending": true,

@@ -57,15 +57,15 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 		return fmt.Errorf("writing tickets: %w", err)
 	}
 
-	// The watch list: when each order must be looked at again. NextCheck also
+	// The watch list: when each order must be looked at again. NextChecks also
 	// names orders the store does not know yet (a payment whose order has not
 	// been polled), which come back through the watch list too; orders of the
 	// snapshot without a next check leave it.
-	next := make(map[string]time.Time, len(snap.Orders)+len(res.NextCheck))
+	next := make(map[string]time.Time, len(snap.Orders))
 	for i := range snap.Orders {
 		next[snap.Orders[i].ID] = time.Time{}
 	}
-	for id, t := range res.NextCheck {
+	for id, t := range res.NextChecks() {
 		next[id] = t
 	}
 	if err := st.Watch(ctx, next); err != nil {
