@@ -201,7 +201,9 @@ func (c *cards) ticketCard(v cardView) message {
 		md("*Ticket*\n"+esc(t.ID)+" · "+esc(string(t.Kind)), maxFieldText),
 		md("*Seen*\n"+seen, maxFieldText),
 	}
-	if t.OrderID != "" {
+	if t.OrderID != "" && !hasFact(t.Facts, "Order") {
+		// Detection usually lists the order (with its display name) among the
+		// facts; the bare id is shown only when it does not.
 		fields = append(fields, md("*Order*\n"+esc(t.OrderID), maxFieldText))
 	}
 	if t.Source != "" {
@@ -961,4 +963,14 @@ func fitBlock(b slack.Block) {
 		}
 		x.BlockID = clip(x.BlockID, maxBlockID)
 	}
+}
+
+// hasFact reports whether facts has one with this label.
+func hasFact(facts []orderbot.Fact, label string) bool {
+	for _, f := range facts {
+		if f.Label == label {
+			return true
+		}
+	}
+	return false
 }

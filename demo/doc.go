@@ -7,4 +7,7 @@
 // The simulated services are the providers' wire-format fakes from
 // integrations/*/*fake: they speak exactly what Stripe, Shopify, ERPNext,
 // AfterShip and Kuaidi100 speak, so the adapters cannot tell the difference.
+//
+// StartPage serves the Slack stand-in's page (slackfake.UI) on loopback, acting
+// as the demo user, so a newcomer can watch cards arrive and click them.
 package demo

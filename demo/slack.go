@@ -40,6 +40,9 @@ func ConfigureSlack(cfg *config.Config, s *slackfake.Server) {
 		cfg.Departments = map[string]config.Department{}
 	}
 	for dept, ch := range Channels {
-		cfg.Departments[dept] = config.Department{Channel: ch, Leads: []string{"U0LEAD" + strings.ToUpper(dept[:3])}, Timezone: cfg.Timezone}
+		cfg.Departments[dept] = config.Department{Channel: ch, Leads: []string{leadID(dept)}, Timezone: cfg.Timezone}
 	}
 }
+
+// leadID is the simulated lead of a department, mentioned on SLA breaches.
+func leadID(dept string) string { return "U0LEAD" + strings.ToUpper(dept[:3]) }

@@ -14,6 +14,10 @@
 //
 // In the other direction it signs slash commands, interaction payloads and Events
 // API callbacks exactly as Slack does (v0 HMAC-SHA256 over "v0:ts:body") and posts
-// them to the bot's handler. The same package later backs the local Slack stand-in
-// of `orderbot demo`, so it depends on nothing of orderbot.
+// them to the bot's handler. The same package backs the local Slack stand-in of
+// `orderbot demo`, so it depends on nothing of orderbot: UI (ui.go and the
+// embedded ui/ files) is a web page over a Server that shows channels, cards
+// rendered from their Block Kit, threads, ephemerals and modals, and turns the
+// page's clicks, modal submissions and slash commands into signed Slack requests
+// to the bot.
 package slackfake

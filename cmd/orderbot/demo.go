@@ -29,6 +29,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seed := fs.Int64("seed", 1, "seed of the simulated shop (same seed, same orders)")
 	orders := fs.Int("orders", 400, "orders in the first simulated batch")
 	duration := fs.Duration("for", 0, "stop after this long (0: run until interrupted)")
+	pageAddr := fs.String("page-addr", "127.0.0.1:8081", "loopback address of the Slack stand-in page (127.0.0.1:0 picks a free port)")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{code: 2, err: err}
 	}
@@ -74,6 +75,20 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("demo: built-in configuration: %w", err)
 	}
 
+	// Listen first, so the page (which needs the bot's address) is up and its
+	// address is on the first lines of output.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("demo: --addr %s: %w", *addr, err)
+	}
+	defer ln.Close()
+	page, err := demo.StartPage(slack, "http://"+ln.Addr().String(), *pageAddr)
+	if err != nil {
+		return fmt.Errorf("demo: --page-addr: %w", err)
+	}
+	defer page.Close()
+	fmt.Fprintf(stdout, "orderbot demo: open %s to watch the cards and click them (a local Slack stand-in, acting as %s).\n", page.URL(), slackfake.DemoUser.RealName)
+
 	a, err := buildApp(ctx, cfg, log, appOptions{redisURL: redisURL, now: clock.Now})
 	if err != nil {
 		return err
@@ -93,13 +108,14 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("demo: --addr %s: %w", *addr, err)
-	}
 	fmt.Fprintf(stdout, "orderbot demo: simulated Shopify, Stripe, ERPNext, AfterShip and Kuaidi100 are up; polling every 5s, clock x%g.\n", *speed)
 	fmt.Fprintf(stdout, "orderbot demo: health http://%s/healthz, metrics http://%s/metrics. Ctrl-C to stop.\n", ln.Addr(), ln.Addr())
-	fmt.Fprintf(stdout, "orderbot demo: cards go to a local Slack Web API stand-in at %s (channels %s).\n", slack.APIURL(), strings.Join(slack.Channels(), ", "))
+	depts := make([]string, 0, len(demo.Channels))
+	for name := range demo.Channels {
+		depts = append(depts, "#"+name)
+	}
+	sort.Strings(depts)
+	fmt.Fprintf(stdout, "orderbot demo: cards go to a local Slack Web API stand-in at %s (channels %s and #escalations).\n", slack.APIURL(), strings.Join(depts, ", "))
 	go reportTickets(ctx, a.store, slack, stdout)
 	return a.serve(ctx, ln)
 }
