@@ -56,6 +56,7 @@ func (a *app) buildBot() (*bot.Bot, error) {
 		PostsPerSecond: c.Slack.PostsPerSecond, StormThreshold: c.Tickets.StormThreshold, StormWindow: c.Tickets.StormWindow.D(),
 		Escalation: steps, WarnBefore: c.SLA.WarnBefore.D(), Kinds: c.KindSettings(), Location: c.Location(),
 		Clock: a.now, Logger: a.log.With("component", "slack"), MaxBodyBytes: c.Server.MaxBodyBytes,
+		Knowledge: &tickets.Knowledge{Store: a.store},
 	}, a.store, opener, dir)
 }
 
