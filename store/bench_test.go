@@ -148,9 +148,9 @@ func BenchmarkSaveOrders(b *testing.B) {
 }
 
 // TestMemoryPerOpenTicket opens 10,000 tickets of realistic size and measures
-// Redis's used_memory growth per ticket: the ticket hash, its content, its share
-// of the fingerprint index, the state/department/kind index sets, both SLA sets
-// and the Slack outbox entry. product.md §12 allows 2 KB. It then claims every
+// Redis's used_memory growth per ticket: the ticket string (content included),
+// its share of the fingerprint index, the state/department/kind index sets, both
+// SLA sets and the Slack outbox entry. product.md §12 allows 2 KB. It then claims every
 // ticket (which adds an audit history and an owner index entry) and reports that
 // figure too.
 //
@@ -171,8 +171,7 @@ func TestMemoryPerOpenTicket(t *testing.T) {
 	c := srv.Client(t)
 	id := res[n/2].Ticket.ID
 	t.Logf("open ticket: %.0f bytes each (used_memory %d -> %d over %d tickets)", perOpen, before, opened, n)
-	t.Logf("  MEMORY USAGE of %s: hash %d, content %d", id,
-		c.MemoryUsage(ctx, st.ticketKey(id)).Val(), c.MemoryUsage(ctx, st.contentKey(id)).Val())
+	t.Logf("  MEMORY USAGE of %s (ticket string, content included): %d", id, c.MemoryUsage(ctx, st.ticketKey(id)).Val())
 	t.Logf("  shared structures per ticket: fp index %d, open set %d, kind set %d, dept set %d, ack set %d, resolve set %d, outbox %d",
 		c.MemoryUsage(ctx, st.fpIndexKey()).Val()/n, c.MemoryUsage(ctx, st.indexKey(idxState, "open")).Val()/n,
 		c.MemoryUsage(ctx, st.indexKey(idxKind, string(orderbot.PaymentUnrecorded))).Val()/n,

@@ -14,10 +14,9 @@
 //
 // # Tickets
 //
-// A ticket is a small hash (short field names, unix-ms times, the fields a
-// recurrence compares packed into two) plus a content string with summary and
-// facts, so the hash stays a compact listpack; see lua/common.lua for the
-// layout. Every ticket write is one Lua script: an upsert folds a batch of
+// A ticket is one string key holding its fields (short names, unix-ms times)
+// as name NUL value pairs, summary and facts included; see lua/common.lua for
+// the layout. Every ticket write is one Lua script: an upsert folds a batch of
 // anomalies, one atomic step per fingerprint; a transition is a compare-and-set
 // against the ticket's current state (the state machine is documented on
 // Transition and property-tested against a Go model). The same script updates
@@ -25,11 +24,23 @@
 // history and the Slack outbox, so a crash can never leave a change without its
 // card update or a card update without its change.
 //
+// Upserts are the hot path (product.md §12 asks for 50,000 a second), and in
+// Redis every Lua operation costs about as much as a simple command, so the
+// layout serves them: count and last-seen time sit at fixed offsets at the
+// front of the ticket string, followed by the fields a recurrence compares, so
+// a plain recurrence is one GET, one substring match against an argument Go
+// formatted, and one SETRANGE. Go formats every argument (the whole string of
+// the ticket an open would create, its index keys and SLA scores); the script
+// compares and concatenates, writes the index, SLA and fingerprint entries of
+// a batch's new tickets with one command per key, and sends several batches
+// per pipeline on several connections, so Go encodes and decodes while Redis
+// runs scripts. See lua/upsert.lua.
+//
 // Audit history is a capped list per ticket, not a stream: a Redis stream
 // preallocates a 4 KB node on its first entry, which alone would break the
 // 2 KB-per-ticket budget, while a short list costs about 200 bytes. The open
 // itself is not stored; Audit rebuilds it from OpenedAt, so an untouched ticket
-// has no history key at all. Measured (TestMemoryPerOpenTicket): about 1.1 KB of
+// has no history key at all. Measured (TestMemoryPerOpenTicket): about 1.0 KB of
 // used_memory per open ticket including its share of every index, SLA set and
 // the outbox, about 1.4 KB once claimed.
 //

@@ -5,12 +5,12 @@ import "strconv"
 // Key layout. Every key starts with the Store's prefix. Keys that one Lua script
 // touches together share a hash tag:
 //
-//	{t}  the ticket space: ticket hashes (tk:ID), their content (tx:ID) and
-//	     resolution (rs:ID), the fingerprint index, the id counter, the
-//	     state/department/kind/owner index sets, the SLA sorted sets, the snooze
-//	     (wake) set, the resolved set, audit lists and the outbox streams that
-//	     ticket changes are written to (a change and its outbox event commit in one
-//	     script, so a crash can never lose or duplicate a card).
+//	{t}  the ticket space: tickets (tkt:ID) and their resolution (rs:ID), the
+//	     fingerprint index, the id counter, the state/department/kind/owner
+//	     index sets, the SLA sorted sets, the snooze (wake) set, the resolved
+//	     set, audit lists and the outbox streams that ticket changes are written
+//	     to (a change and its outbox event commit in one script, so a crash can
+//	     never lose or duplicate a card).
 //	{d}  open demand per SKU and each order's recorded contribution to it.
 //	{s}  stock per (side, source) and the set of sources of each side, so a
 //	     replace is one atomic RENAME.
@@ -25,7 +25,7 @@ import "strconv"
 // one shard. At ≤ 2 KB per open ticket a million open tickets fit in 2 GB, far
 // beyond what a shop's operations team can work, so one shard is not the limit;
 // the high-volume data (cached orders, payments, shipments) is untagged and does
-// spread. Scripts build per-ticket key names (tk:ID, idx:state:open, ...) from
+// spread. Scripts build per-ticket key names (tkt:ID, idx:state:open, ...) from
 // prefixes passed in ARGV rather than declaring each key: Redis Cluster accepts
 // that because every such key carries the {t} tag and so lives in the slot of the
 // declared KEYS.
@@ -44,9 +44,10 @@ const (
 	OutboxNotify = "notify"
 )
 
-// Ticket space.
-func (s *Store) ticketKey(id string) string  { return s.key(tagTickets, "tk", id) }
-func (s *Store) contentKey(id string) string { return s.key(tagTickets, "tx", id) }
+// Ticket space. A ticket is a string (see lua/common.lua); "tk:ID" held the
+// earlier hash layout, and the new name means a Redis that still holds such
+// tickets reads them as absent rather than failing with WRONGTYPE.
+func (s *Store) ticketKey(id string) string { return s.key(tagTickets, "tkt", id) }
 func (s *Store) resolutionKey(id string) string {
 	return s.key(tagTickets, "rs", id)
 }
@@ -87,11 +88,11 @@ func (s *Store) ticketKeys(stream string) []string {
 	}
 }
 
-// ticketLayout is ARGV[1..8] of every ticket script: the prefixes from which the
+// ticketLayout is ARGV[1..7] of every ticket script: the prefixes from which the
 // script builds per-ticket key names, so key names are spelled only here.
 func (s *Store) ticketLayout() []any {
 	return []any{
-		s.ticketKey(""), s.contentKey(""), s.resolutionKey(""), s.auditKey(""),
+		s.ticketKey(""), s.resolutionKey(""), s.auditKey(""),
 		s.indexKey(idxState, ""), s.indexKey(idxDept, ""), s.indexKey(idxKind, ""), s.indexKey(idxOwner, ""),
 	}
 }

@@ -77,7 +77,7 @@ func (s *Store) SweepSLA(ctx context.Context, now time.Time, steps []time.Durati
 
 func parseSLARow(r any) (SLAEvent, error) {
 	row, ok := r.([]any)
-	if !ok || len(row) != 6 {
+	if !ok || len(row) != 5 {
 		return SLAEvent{}, fmt.Errorf("sla row: %T", r)
 	}
 	id, _ := row[0].(string)
@@ -85,8 +85,7 @@ func parseSLARow(r any) (SLAEvent, error) {
 	clock, _ := row[2].(string)
 	stepS, _ := row[3].(string)
 	step, _ := strconv.Atoi(stepS)
-	tx, _ := row[5].(string)
-	t, _, err := decodeTicket(id, row[4], tx, "")
+	t, _, err := decodeTicket(id, row[4], "", true)
 	if err != nil {
 		return SLAEvent{}, err
 	}

@@ -5,47 +5,225 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/orderbot/orderbot"
 )
 
-// content is what tx:ID holds: the parts of a ticket that can be long and come
-// from outside. Its JSON is compared byte for byte to detect an "updated"
-// recurrence, so it must encode deterministically (a struct does).
+// content is a ticket's "c" field: the parts of a ticket that can be long and
+// come from outside. Its JSON is compared (by digest) to detect an "updated"
+// recurrence, so it must encode deterministically and exactly as it always has:
+// appendContent writes the bytes json.Marshal writes for it (a test holds the
+// two together), without reflection, because it runs once per upsert.
 type content struct {
 	Summary string          `json:"s"`
 	Facts   []orderbot.Fact `json:"f,omitempty"`
 }
 
-func encodeContent(a *orderbot.Anomaly) (string, error) {
-	b, err := json.Marshal(content{Summary: a.Summary, Facts: a.Facts})
-	if err != nil {
-		return "", err
+// appendContent appends the JSON of a's content, byte for byte what
+// json.Marshal(content{Summary: a.Summary, Facts: a.Facts}) returns.
+func appendContent(dst []byte, a *orderbot.Anomaly) []byte {
+	dst = append(dst, `{"s":`...)
+	dst = appendJSONString(dst, a.Summary)
+	if len(a.Facts) > 0 {
+		dst = append(dst, `,"f":[`...)
+		for i, f := range a.Facts {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"l":`...)
+			dst = appendJSONString(dst, f.Label)
+			dst = append(dst, `,"v":`...)
+			dst = appendJSONString(dst, f.Value)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
 	}
-	return string(b), nil
+	return append(dst, '}')
 }
 
-// The packed fields of a ticket hash (lua/common.lua): identity and appearance,
-// parts separated by the ASCII unit separator.
+// appendJSONString is encoding/json's string encoding with HTML escaping (what
+// json.Marshal does): <, > and & and control characters as \u00XX (\b \f \n
+// \r \t short), invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// The packed fields of a ticket (lua/common.lua): identity, order link and
+// appearance, parts separated by the ASCII unit separator.
 const unitSep = "\x1f"
 
-// packIdentity returns the "m" field (kind, subject) and the "o" field (order
-// id, source). They are two fields, and an order id equal to the subject (every
-// ticket grouped by order) is stored as sameAsSubject, so each stays within the
-// 64 bytes a listpack hash value may have.
-func packIdentity(a *orderbot.Anomaly) (m, o string) {
+// sameAsSubject stands for "the order id is the subject" in the "o" field, so
+// the common case (every ticket grouped by order) does not store the id twice.
+const sameAsSubject = "\x1e"
+
+// appendLook appends the upsert script's "look" argument: the ticket string's
+// fields m (kind, subject), o (order id, source) and a (department, severity,
+// stage, content digest) and the name of the state field, exactly as they stand
+// from byte HEAD of a ticket whose identity, order link and appearance are a's
+// (see lua/common.lua), so the script recognises a plain recurrence with one
+// substring match.
+func appendLook(dst []byte, a *orderbot.Anomaly, contentDigest uint64) []byte {
 	oid := a.OrderID
 	if oid != "" && oid == a.Subject {
 		oid = sameAsSubject
 	}
-	return string(a.Kind) + unitSep + a.Subject, oid + unitSep + a.Source
+	dst = append(dst, "m\x00"...)
+	dst = append(dst, a.Kind...)
+	dst = append(dst, unitSep...)
+	dst = append(dst, a.Subject...)
+	dst = append(dst, "\x00o\x00"...)
+	dst = append(dst, oid...)
+	dst = append(dst, unitSep...)
+	dst = append(dst, a.Source...)
+	dst = append(dst, "\x00a\x00"...)
+	dst = append(dst, a.Department...)
+	dst = append(dst, unitSep...)
+	dst = append(dst, a.Severity...)
+	dst = append(dst, unitSep...)
+	dst = append(dst, a.Stage...)
+	dst = append(dst, unitSep...)
+	dst = strconv.AppendUint(dst, contentDigest, 36)
+	return append(dst, "\x00s\x00"...)
 }
 
-// sameAsSubject stands for "the order id is the subject" in the "o" field.
-const sameAsSubject = "\x1e"
+// appendNewTicket appends the string of the ticket an upsert opens (see
+// lua/common.lua): count 1, last seen, look (identity, order link, appearance,
+// the state's name), state open, then the fields after the state in the order
+// serialise writes them. look and seen are as appendLook and appendFixedTime
+// wrote them; content is the content JSON.
+func appendNewTicket(dst []byte, look, seen, content []byte, nowMs, ad, rd int64) []byte {
+	dst = append(dst, "n\x000000000001\x00ls\x00"...)
+	dst = append(dst, seen...)
+	dst = append(dst, 0)
+	dst = append(dst, look...)
+	dst = append(dst, "open\x00oa\x00"...)
+	dst = strconv.AppendInt(dst, nowMs, 10)
+	dst = append(dst, "\x00ua\x00"...)
+	dst = strconv.AppendInt(dst, nowMs, 10)
+	dst = append(dst, "\x00v\x001"...)
+	if ad != 0 {
+		dst = append(dst, "\x00ad\x00"...)
+		dst = strconv.AppendInt(dst, ad, 10)
+	}
+	if rd != 0 {
+		dst = append(dst, "\x00rd\x00"...)
+		dst = strconv.AppendInt(dst, rd, 10)
+	}
+	// al: the ack and resolve allowances, as setTargets in lua/common.lua
+	// writes them, so a reopen without targets gets the same allowances.
+	var da, dr int64
+	if ad > 0 {
+		da = max(1, ad-nowMs)
+	}
+	if rd > 0 {
+		dr = max(1, rd-nowMs)
+	}
+	dst = append(dst, "\x00al\x00"...)
+	dst = strconv.AppendInt(dst, da, 10)
+	dst = append(dst, ':')
+	dst = strconv.AppendInt(dst, dr, 10)
+	dst = append(dst, "\x00c\x00"...)
+	return append(dst, content...)
+}
 
-func packAppearance(a *orderbot.Anomaly, contentDigest string) string {
-	return a.Department + unitSep + string(a.Severity) + unitSep + a.Stage + unitSep + contentDigest
+// timeWidth and timeMax are fmtTime's fixed width and bound (lua/common.lua):
+// a ticket's last-seen time is zero-padded so it sits at a fixed offset.
+const (
+	timeWidth = 15
+	timeMax   = 99999999999999
+)
+
+// appendFixedTime appends a unix-ms time as fmtTime writes it: 15 characters,
+// zero-padded after an optional sign.
+func appendFixedTime(dst []byte, t int64) []byte {
+	t = min(max(t, -timeMax), timeMax)
+	var buf [20]byte
+	digits := strconv.AppendInt(buf[:0], t, 10)
+	width := timeWidth
+	if t < 0 {
+		dst = append(dst, '-')
+		digits = digits[1:]
+		width--
+	}
+	for i := len(digits); i < width; i++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, digits...)
+}
+
+// applyCounters sets the count and last-seen time a plain recurrence wrote in
+// place: counters is "<count> NUL ls NUL <last seen>", the bytes the upsert
+// script wrote over the ticket string it returned (lua/upsert.lua).
+func applyCounters(t *orderbot.Ticket, counters string) error {
+	n, ls, ok := strings.Cut(counters, "\x00ls\x00")
+	if !ok {
+		return fmt.Errorf("ticket %s: malformed counters", t.ID)
+	}
+	t.Count, t.LastSeenAt = atoi64(n), fromMs(atoi64(ls))
+	return nil
+}
+
+// ticketField returns one field of a ticket string; ok is false when the field
+// is absent.
+func ticketField(ticket, name string) (value string, ok bool) {
+	for ticket != "" {
+		n, rest, _ := strings.Cut(ticket, "\x00")
+		v, rest2, _ := strings.Cut(rest, "\x00")
+		if n == name {
+			return v, true
+		}
+		ticket = rest2
+	}
+	return "", false
 }
 
 // part returns the i-th part of a packed field.
@@ -61,24 +239,34 @@ func part(packed string, i int) string {
 	return p
 }
 
-// hasSeparator reports whether s holds a byte the packed encoding reserves.
-func hasSeparator(s string) bool { return strings.ContainsAny(s, "\x00\x1e\x1f") }
+// hasSeparator reports whether s holds a byte the packed encoding reserves (NUL,
+// \x1e, \x1f). A byte loop rather than strings.ContainsAny: it runs on seven
+// fields of every upsert.
+func hasSeparator(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= 0x1f && (c == 0 || c == 0x1e || c == 0x1f) {
+			return true
+		}
+	}
+	return false
+}
 
-// decodeTicket builds the domain ticket from a ticket hash as the scripts return
-// it (one string "field NUL value NUL ...", see lua/common.lua), its content JSON
-// and its resolution JSON (either may be empty). found is false for an empty
-// hash (no such ticket). It switches on field names rather than building a map:
-// it runs once per upsert on the hot path.
-func decodeTicket(id string, hash any, contentJSON, resolutionJSON string) (t orderbot.Ticket, found bool, err error) {
-	str, ok := hash.(string)
+// decodeTicket builds the domain ticket from a ticket string as the scripts
+// store and return it ("field NUL value NUL ...", see lua/common.lua) and its
+// resolution JSON (may be empty). Summary and facts are decoded only when
+// withContent is set: an upsert's caller has them already. found is false for
+// an empty string (no such ticket). It switches on field names rather than
+// building a map: it runs once per upsert on the hot path.
+func decodeTicket(id string, raw any, resolutionJSON string, withContent bool) (t orderbot.Ticket, found bool, err error) {
+	str, ok := raw.(string)
 	if !ok {
-		return t, false, fmt.Errorf("ticket %s: hash is %T, want a string", id, hash)
+		return t, false, fmt.Errorf("ticket %s: ticket is %T, want a string", id, raw)
 	}
 	if str == "" {
 		return t, false, nil
 	}
 	t.ID = id
-	var m, o, a string
+	var m, o, a, contentJSON string
 	for str != "" {
 		name, rest, ok := strings.Cut(str, "\x00")
 		if !ok {
@@ -119,6 +307,8 @@ func decodeTicket(id string, hash any, contentJSON, resolutionJSON string) (t or
 			t.Reopened = int(atoi64(val))
 		case "v":
 			t.Version = atoi64(val)
+		case "c":
+			contentJSON = val
 		}
 	}
 	t.Kind, t.Subject = orderbot.Kind(part(m, 0)), part(m, 1)
@@ -128,7 +318,7 @@ func decodeTicket(id string, hash any, contentJSON, resolutionJSON string) (t or
 	}
 	t.Department, t.Severity, t.Stage = part(a, 0), orderbot.Severity(part(a, 1)), part(a, 2)
 	t.Fingerprint = orderbot.Fingerprint(t.Kind, t.Subject)
-	if contentJSON != "" {
+	if withContent && contentJSON != "" {
 		var c content
 		if err := json.Unmarshal([]byte(contentJSON), &c); err != nil {
 			return t, true, fmt.Errorf("ticket %s content: %w", id, err)

@@ -93,12 +93,11 @@ func (s *Store) Transition(ctx context.Context, id string, tr Transition) (order
 	if status == "notfound" {
 		return orderbot.Ticket{}, "", orderbot.Errorf(orderbot.KindNotFound, op, "%s does not exist", nid)
 	}
-	if len(reply) != 5 {
+	if len(reply) != 4 {
 		return orderbot.Ticket{}, "", orderbot.Errorf(orderbot.KindPermanent, op, "unexpected reply from the transition script")
 	}
-	tx, _ := reply[3].(string)
-	rs, _ := reply[4].(string)
-	t, _, err := decodeTicket(nid, reply[2], tx, rs)
+	rs, _ := reply[3].(string)
+	t, _, err := decodeTicket(nid, reply[2], rs, true)
 	if err != nil {
 		return orderbot.Ticket{}, "", orderbot.Wrap(orderbot.KindPermanent, op, err, "the ticket is unreadable")
 	}

@@ -6,18 +6,20 @@
 --   1 fp index (hash fingerprint -> id)   2 id counter
 --   3 sla:ack  4 sla:res  5 sla:wake     (sorted sets, see below)
 --   6 outbox stream                       7 resolved set (id -> resolved at)
--- ARGV 1..8 (Store.ticketLayout): key prefixes tk: tx: rs: audit: idx:state:
+-- ARGV 1..7 (Store.ticketLayout): key prefixes tkt: rs: audit: idx:state:
 --   idx:dept: idx:kind: idx:owner:
--- ARGV 9 now (unix ms)  10 warn-before (ms, 0 = off)  11 audit cap
--- ARGV 12 outbox bound; script arguments start at ARGV[13].
+-- ARGV 8 now (unix ms)  9 warn-before (ms, 0 = off)  10 audit cap
+-- ARGV 11 outbox bound; script arguments start at ARGV[12].
 --
--- A ticket is a hash with short field names (all times unix ms). What the
--- upsert path compares on every recurrence is packed, so a recurrence is one
--- string comparison and the hash stays a small listpack:
+-- A ticket is one string key, tkt:ID, holding its fields as
+-- name NUL value NUL name NUL value ... (short names, all times unix ms). A
+-- string rather than a hash because a recurrence, the hot path, then costs one
+-- GET and one SETRANGE: reading a hash into Lua converts every field into a Lua
+-- string, and rewriting a listpack hash field by field is far dearer. The
+-- fields:
 --   m   identity: kind US subject   (US = \31)
 --   o   order link: order id (\30 when it equals the subject) US source
 --   a   appearance: department US severity US stage US content digest
---   (each packed field stays under the 64 bytes of a listpack value)
 --   s state  ow owner  n count  oa opened  ls last seen  ua updated
 --   ca claimed at  su snoozed until  ad ack due  rd resolve due
 --   pa pr  remaining ack/resolve time while snoozed (may be negative)
@@ -25,11 +27,17 @@
 --   e escalation steps so far  ka kr  next ack/resolve escalation step
 --   wa wr  ack/resolve warning sent  ra rb  resolved at/by  ro times reopened
 --   v version  mc mt  Slack channel and ts of the ticket's card
--- Summary and facts live in tx:ID (one JSON string, so a long summary does not
--- turn the hash from a compact listpack into a hashtable), the resolution in
--- rs:ID. Scripts return a ticket hash as one string of field NUL value NUL ...
--- (Redis converts a nested Lua table to a reply far slower than one string);
--- no value can hold a NUL (the Go side refuses them).
+--   c   summary and facts, one JSON string (last: it is the long one)
+-- Every ticket starts with a fixed head, written by serialise below:
+--   n NUL <count, 10 digits> NUL ls NUL <last seen, 15 characters> NUL
+--   m NUL <m> NUL o NUL <o> NUL a NUL <a> NUL s NUL <state> ...
+-- Count and last seen are zero-padded to a fixed width, so they sit at fixed
+-- offsets (bytes 3-12 and 17-31) and a recurrence rewrites them in place; m, o,
+-- a and s follow at byte HEAD, so a recurrence checks "nothing visible changed
+-- and the ticket is active" with one plain string.find of what the caller sent.
+-- The resolution lives in rs:ID (only resolved tickets have one). Scripts
+-- return a ticket as this same string; no value can hold a NUL (the Go side
+-- refuses them in ids and JSON escapes them in the content).
 --
 -- SLA sorted sets hold a lower bound of when the sweeper must look at a ticket
 -- next (due - warn at first, then due + steps[k]); the sweeper recomputes the
@@ -38,13 +46,14 @@
 -- sla:res open and claimed tickets with a resolve due, sla:wake snoozed tickets by
 -- their snooze end.
 
-local P_TK, P_TX, P_RS, P_AU = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local P_ST, P_DP, P_KD, P_OW = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local NOW = tonumber(ARGV[9])
-local WARN = tonumber(ARGV[10])
-local AUDITMAX = tonumber(ARGV[11])
-local OUTMAX = tonumber(ARGV[12])
-local ARG0 = 12
+local P_TK, P_RS, P_AU = ARGV[1], ARGV[2], ARGV[3]
+local P_ST, P_DP, P_KD, P_OW = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local NOW_S = ARGV[8]
+local NOW = tonumber(NOW_S)
+local WARN = tonumber(ARGV[9])
+local AUDITMAX = tonumber(ARGV[10])
+local OUTMAX = tonumber(ARGV[11])
+local ARG0 = 11
 local K_FP, K_SEQ, K_ACK, K_RES, K_WAKE, K_OUT, K_DONE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 
 -- num renders a number without an exponent (tostring(1.7e12) would not).
@@ -55,16 +64,45 @@ local function int(v)
   return tonumber(v)
 end
 
-local function load(id)
-  local raw = redis.call('HGETALL', P_TK .. id)
-  if #raw == 0 then return nil end
-  local f = {}
-  for i = 1, #raw, 2 do f[raw[i]] = raw[i + 1] end
+-- HEAD is where the m field starts; see the layout above.
+local HEAD = 33
+local COUNT_MAX = 9999999999
+local TIME_MAX = 99999999999999
+
+-- fmtCount and fmtTime give count and last seen their fixed widths (10 and 15
+-- characters; a negative time keeps its sign inside the 15). The bounds are
+-- centuries away; clamping them only guarantees the widths.
+local function fmtCount(n)
+  if n > COUNT_MAX then n = COUNT_MAX end
+  return string.format('%010d', n)
+end
+
+local function fmtTime(t)
+  if t > TIME_MAX then t = TIME_MAX elseif t < -TIME_MAX then t = -TIME_MAX end
+  return string.format('%015d', t)
+end
+
+-- parse reads a ticket string into a field table.
+local function parse(id, v)
+  local f, pos, len = {}, 1, #v
+  while pos <= len do
+    local a = string.find(v, '\0', pos, true)
+    if not a then break end
+    local b = string.find(v, '\0', a + 1, true) or len + 1
+    f[string.sub(v, pos, a - 1)] = string.sub(v, a + 1, b - 1)
+    pos = b + 1
+  end
   return {id = id, f = f, d = {}}
 end
 
--- set records a field change; nil or '' deletes the field. Changes are written
--- by flush in one HSET and one HDEL.
+local function load(id)
+  local v = redis.call('GET', P_TK .. id)
+  if not v then return nil end
+  return parse(id, v)
+end
+
+-- set records a field change; nil or '' deletes the field. flush writes the
+-- ticket once, whatever changed.
 local function set(tk, name, v)
   if v == '' then v = nil end
   if type(v) == 'number' then v = num(v) end
@@ -74,30 +112,39 @@ local function set(tk, name, v)
   end
 end
 
-local function flush(tk)
-  local hs, hd = {}, {}
-  for name in pairs(tk.d) do
-    local v = tk.f[name]
+-- The fields after the head, in the order serialise writes them.
+local REST = {'oa', 'ua', 'v', 'ow', 'ca', 'su', 'ad', 'rd', 'pa', 'pr', 'al', 'e', 'ka', 'kr', 'wa', 'wr', 'ra', 'rb', 'ro', 'mc', 'mt', 'c'}
+local KNOWN = {n = true, ls = true, m = true, o = true, a = true, s = true}
+for _, name in ipairs(REST) do KNOWN[name] = true end
+
+-- serialise is the ticket string of a field table: the fixed head, the known
+-- fields in a fixed order, then any field this code does not know (so a script
+-- never drops a field a newer one added).
+local function serialise(f)
+  local out = {'n', fmtCount(int(f.n)), 'ls', fmtTime(int(f.ls)),
+    'm', f.m or '', 'o', f.o or '', 'a', f.a or '', 's', f.s or ''}
+  for _, name in ipairs(REST) do
+    local v = f[name]
     if v ~= nil then
-      hs[#hs + 1] = name
-      hs[#hs + 1] = v
-    else
-      hd[#hd + 1] = name
+      out[#out + 1] = name
+      out[#out + 1] = v
     end
   end
-  if #hs > 0 then redis.call('HSET', P_TK .. tk.id, unpack(hs)) end
-  if #hd > 0 then redis.call('HDEL', P_TK .. tk.id, unpack(hd)) end
-  tk.d = {}
-end
-
-local function flat(tk)
-  local out = {}
-  for name, v in pairs(tk.f) do
-    out[#out + 1] = name
-    out[#out + 1] = v
+  for name, v in pairs(f) do
+    if not KNOWN[name] then
+      out[#out + 1] = name
+      out[#out + 1] = v
+    end
   end
   return table.concat(out, '\0')
 end
+
+local function flush(tk)
+  if next(tk.d) ~= nil then redis.call('SET', P_TK .. tk.id, serialise(tk.f)) end
+  tk.d = {}
+end
+
+local function flat(tk) return serialise(tk.f) end
 
 -- split cuts a packed field at US.
 local function split(v)
@@ -218,7 +265,7 @@ local function audit(id, actor, action, from, to, detail)
   if n > AUDITMAX then redis.call('LTRIM', P_AU .. id, -AUDITMAX, -1) end
 end
 
--- commit ends every change: version and update time, the hash write, SLA sets,
+-- commit ends every change: version and update time, the ticket write, SLA sets,
 -- the audit entry (the open itself is implicit, see Store.Audit) and the outbox
 -- entry, all inside the calling script.
 local function commit(tk, change, actor, action, from, detail, slaChanged, extra)

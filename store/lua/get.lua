@@ -1,15 +1,11 @@
--- get.lua: read tickets atomically with their content and resolution.
--- ARGV after the common ones: ticket ids. Returns per id {ticket hash,
--- content, resolution}; a missing ticket has an empty hash.
+-- get.lua: read tickets atomically with their resolution.
+-- ARGV after the common ones: ticket ids. Returns per id {ticket string,
+-- resolution}; a missing ticket has an empty string.
 
 local out = {}
 for i = ARG0 + 1, #ARGV do
   local id = ARGV[i]
-  local raw = redis.call('HGETALL', P_TK .. id)
-  if #raw == 0 then
-    out[#out + 1] = {'', '', ''}
-  else
-    out[#out + 1] = {table.concat(raw, '\0'), getOr(P_TX .. id), getOr(P_RS .. id)}
-  end
+  local r = redis.call('MGET', P_TK .. id, P_RS .. id)
+  out[#out + 1] = {r[1] or '', r[2] or ''}
 end
 return out

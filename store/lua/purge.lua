@@ -18,7 +18,7 @@ for _, id in ipairs(ids) do
     redis.call('ZREM', K_RES, id)
     redis.call('ZREM', K_WAKE, id)
   end
-  redis.call('DEL', P_TK .. id, P_TX .. id, P_RS .. id, P_AU .. id)
+  redis.call('DEL', P_TK .. id, P_RS .. id, P_AU .. id)
   redis.call('ZREM', K_DONE, id)
 end
 return #ids

@@ -2,7 +2,7 @@
 -- is one script, so each step fires exactly once however many replicas sweep.
 -- ARGV after the common ones: limit, step count, then each step's delay after
 -- the breach in ms (step i fires at due + steps[i]).
--- Returns a list of events {id, kind, clock, step, flat ticket, content}.
+-- Returns a list of events {id, kind, clock, step, ticket string}.
 -- A ticket fires at most one event per chain per sweep: after an outage the
 -- steps it missed follow one per sweep instead of all at once.
 
@@ -13,7 +13,7 @@ for i = 1, nsteps do steps[i] = tonumber(ARGV[ARG0 + 2 + i]) end
 local events = {}
 
 local function emit(tk, kind, clock, step)
-  events[#events + 1] = {tk.id, kind, clock, num(step), flat(tk), getOr(P_TX .. tk.id)}
+  events[#events + 1] = {tk.id, kind, clock, num(step), flat(tk)}
 end
 
 -- 1. Snoozes that ended.

@@ -3,8 +3,8 @@
 -- ARGV after the common ones: id action actor owner until_ms resolution_json
 -- detail if_version ack_due_ms resolve_due_ms (the last two only for reopen;
 -- -1 = reuse the ticket's original target durations).
--- Returns {status, change-or-reason, flat ticket, content, resolution} where
--- status is ok, conflict, invalid or notfound.
+-- Returns {status, change-or-reason, ticket string, resolution} where status is
+-- ok, conflict, invalid or notfound.
 
 local id, action, actor, owner = ARGV[ARG0 + 1], ARGV[ARG0 + 2], ARGV[ARG0 + 3], ARGV[ARG0 + 4]
 local a = {
@@ -19,20 +19,20 @@ if tk == nil then return {'notfound'} end
 
 local verdict = check(tk, action, a)
 if verdict == 'noop' then
-  return {'ok', '', flat(tk), getOr(P_TX .. id), getOr(P_RS .. id)}
+  return {'ok', '', flat(tk), getOr(P_RS .. id)}
 end
 if string.sub(verdict, 1, 8) == 'invalid:' then
-  return {'invalid', string.sub(verdict, 9), flat(tk), getOr(P_TX .. id), getOr(P_RS .. id)}
+  return {'invalid', string.sub(verdict, 9), flat(tk), getOr(P_RS .. id)}
 end
 if verdict ~= 'ok' then
-  return {'conflict', verdict, flat(tk), getOr(P_TX .. id), getOr(P_RS .. id)}
+  return {'conflict', verdict, flat(tk), getOr(P_RS .. id)}
 end
 if ifVersion > 0 and int(tk.f.v) ~= ifVersion then
-  return {'conflict', 'version', flat(tk), getOr(P_TX .. id), getOr(P_RS .. id)}
+  return {'conflict', 'version', flat(tk), getOr(P_RS .. id)}
 end
 
 local from = tk.f.s
 local change, slaChanged = mutate(tk, action, a)
 commit(tk, change, actor, action, from, detail, slaChanged)
 trimStream(K_OUT, OUTMAX)
-return {'ok', change, flat(tk), getOr(P_TX .. id), getOr(P_RS .. id)}
+return {'ok', change, flat(tk), getOr(P_RS .. id)}

@@ -2,58 +2,114 @@
 -- fingerprint (the whole batch is one script, so concurrent callers never open
 -- two tickets for one fingerprint).
 --
--- Per upsert, 14 arguments (strings as Go formatted them):
---   fingerprint kind department identity(m) order link(o) appearance(a)
---   content seen_ms
---   ack_due_ms ack_score resolve_due_ms resolve_score allowances(al)
---   reopen_within_ms
--- (due '0' = no target; the scores are the first SLA set scores, see above.)
+-- Arguments, every one formatted by the Go side (ticketcodec.go) so that this
+-- script only compares, concatenates and passes strings on:
+--   nclasses, then per class 5: kind, department (the index sets of a new
+--     ticket), ack score, resolve score (its first SLA set scores, '' = no
+--     target), reopen window in ms;
+--   then per upsert 5:
+--     fingerprint
+--     look    m NUL <m> NUL o NUL <o> NUL a NUL <a> NUL s NUL: the ticket string
+--             from HEAD up to the state value, as a ticket whose identity,
+--             order link and appearance are this upsert's has it
+--     seen    last-seen time, in fmtTime's fixed width
+--     ticket  the whole string of the ticket this upsert would open (count 1,
+--             state open, SLA targets, content)
+--     class   the position of its class, "1" for the first.
+-- An argument costs Redis about as much as one string.sub (about 1,000
+-- instructions, measured with callgrind, plus garbage collection in proportion
+-- to its bytes), so what only an open needs comes ready to use (the ticket
+-- string, index keys, scores) rather than split out here, and the values that
+-- upserts of one poll share (kind, department, targets) come once per class
+-- rather than once per upsert.
 --
--- Returns per upsert {id, change} for an opened ticket (the caller knows every
--- field of a new ticket) and {id, change, ticket hash} otherwise.
+-- Returns, per upsert in input order, change and id, and then for every change
+-- but "opened" the ticket string and counters:
+--   opened:    nothing more; the caller knows every field of a new ticket.
+--   recurred with counters: the plain recurrence below. The ticket is the
+--              string as it was before this step and counters what replaced
+--              its bytes 3-31 (count and last seen), so the script never builds
+--              a new copy of the string.
+--   otherwise: the ticket string after the step, and empty counters.
 --
 -- This script is the ticket engine's hot path (a poll cycle folds thousands of
--- anomalies, a storm opens tens of thousands of tickets), so it works in three
--- phases: one HMGET looks every fingerprint up; each upsert then runs with the
--- writes of new tickets to shared keys (index sets, SLA sets, fingerprint
--- index, content strings) collected; finally each shared key gets one write for
--- the whole batch. The open and recur paths write fields straight from ARGV and
--- do no number formatting. The rarer update and reopen paths use the general
--- helpers above, after flushing what was collected so far, so their index
--- changes apply in input order.
+-- anomalies, a storm opens tens of thousands of tickets). Redis runs it on one
+-- core, and there a Lua string operation or small table costs a third to a half
+-- of a simple command (string.sub about 900 instructions, GET of a missing key
+-- about 2,700), so the script does as few of them as it can:
+--   1. one HMGET looks every fingerprint up, and one INCRBY reserves an id for
+--      every fingerprint that has no ticket yet;
+--   2. each upsert runs in input order. A plain recurrence is GET, one
+--      string.find, SETRANGE. An open writes only its outbox entry straight
+--      away; its ticket string and its entries in the index sets, SLA sets and
+--      fingerprint index are collected;
+--   3. each shared key gets one variadic write for the whole batch (one MSET of
+--      every new ticket, one SADD per index set, one ZADD per SLA set, one HSET
+--      of the fingerprint index).
+-- The rarer update and reopen paths use the general model above, after writing
+-- what was collected so far, so their index changes apply in input order.
 
-local PER = 14
-local out = {}
-local count = (#ARGV - ARG0) / PER
-local NOW_S = ARGV[9]
-
-local FIXED = {m = 2, o = 4, a = 6, s = 8, n = 10, ls = 14}
-
-local function fromRaw(id, raw)
-  local tk = {id = id, f = {}, d = {}}
-  for j = 1, #raw, 2 do tk.f[raw[j]] = raw[j + 1] end
-  return tk
+local classes = {}
+local nclasses = tonumber(ARGV[ARG0 + 1])
+for k = 1, nclasses do
+  local c = ARG0 + 1 + (k - 1) * 5
+  classes[string.format('%d', k)] = {
+    kind = ARGV[c + 1], dept = ARGV[c + 2], ack = ARGV[c + 3], res = ARGV[c + 4], within = tonumber(ARGV[c + 5]),
+  }
 end
-
--- reopenable reports whether a resolved ticket was resolved less than within ago.
-local function reopenable(raw, within)
-  for j = 1, #raw, 2 do
-    if raw[j] == 'ra' then return tonumber(NOW_S) - tonumber(raw[j + 1]) < within end
-  end
-  return false
-end
+local PER = 5
+local FIRST = ARG0 + 1 + nclasses * 5 -- ARGV index before the first upsert
+local count = (#ARGV - FIRST) / PER
+local out, nout = {}, 0
+local RESOLVED = string.byte('r') -- the first byte of the state "resolved"
 
 -- Phase 1: every fingerprint at once.
 local fps = {}
-for i = 0, count - 1 do fps[i + 1] = ARGV[ARG0 + i * PER + 1] end
+for i = 1, count do fps[i] = ARGV[FIRST + (i - 1) * PER + 1] end
 local found = {}
 if count > 0 then found = redis.call('HMGET', K_FP, unpack(fps)) end
-local seenIn = {} -- fingerprint -> ticket id opened or reopened earlier in this batch
+-- Each distinct fingerprint without a ticket opens exactly one in this batch
+-- (its first upsert opens, later ones recur on it), so its id is known now: one
+-- INCRBY for all of them instead of an INCR per open.
+local fresh, nfresh = {}, 0
+for i = 1, count do
+  local fp = fps[i]
+  if not found[i] and not fresh[fp] then
+    fresh[fp] = true
+    nfresh = nfresh + 1
+  end
+end
+local lastID = 0
+if nfresh > 0 then lastID = redis.call('INCRBY', K_SEQ, nfresh) - nfresh end
 
--- Writes of new tickets to shared keys, flushed once per batch.
-local pend = {}
+local function newID(fp)
+  if fresh[fp] then
+    fresh[fp] = nil
+    lastID = lastID + 1
+    return string.format('T%d', lastID)
+  end
+  -- A fingerprint whose ticket was resolved too long ago to reopen (or whose
+  -- ticket key is gone) opens a new ticket with an id of its own.
+  return 'T' .. redis.call('INCR', K_SEQ)
+end
+
+-- reopenable reports whether a ticket resolved at ra is back within the reopen
+-- window (0 = never reopen).
+local function reopenable(ra, within)
+  return within > 0 and NOW - ra < within
+end
+
+-- fingerprint -> ticket id opened or reopened earlier in this batch
+local seenIn = {}
+
+-- Writes of new tickets, flushed once per batch (or before a slow path). The
+-- lists are pairs, as the commands take them; counters instead of # because
+-- # costs a search on every append.
+local nkeys, nopen, nack, nres, nfp
+local keys, open, kinds, depts, ack, res, fpi
 local function resetPending()
-  pend = {open = {}, kinds = {}, depts = {}, ack = {}, res = {}, fp = {}, tx = {}}
+  keys, open, kinds, depts, ack, res, fpi = {}, {}, {}, {}, {}, {}, {}
+  nkeys, nopen, nack, nres, nfp = 0, 0, 0, 0, 0
 end
 resetPending()
 local function addTo(map, key, id)
@@ -61,78 +117,70 @@ local function addTo(map, key, id)
   if l == nil then l = {}; map[key] = l end
   l[#l + 1] = id
 end
--- Commands take at most a few thousand arguments comfortably; batches are far
--- smaller (Options.UpsertBatch), but chunk anyway so a large batch cannot
--- overflow Lua's unpack.
-local function chunked(cmd, key, list)
-  local n = #list
+-- Lua's unpack takes at most about 8,000 values; batches are far smaller
+-- (Options.UpsertBatch), but chunk anyway so no batch size can overflow it.
+local function chunked(cmd, key, list, n)
   for lo = 1, n, 4000 do
     local hi = math.min(lo + 3999, n)
-    redis.call(cmd, key, unpack(list, lo, hi))
+    if key then
+      redis.call(cmd, key, unpack(list, lo, hi))
+    else
+      redis.call(cmd, unpack(list, lo, hi))
+    end
   end
 end
 local function flushPending()
-  if #pend.open > 0 then chunked('SADD', P_ST .. 'open', pend.open) end
-  for k, l in pairs(pend.kinds) do chunked('SADD', P_KD .. k, l) end
-  for d, l in pairs(pend.depts) do chunked('SADD', P_DP .. d, l) end
-  if #pend.ack > 0 then chunked('ZADD', K_ACK, pend.ack) end
-  if #pend.res > 0 then chunked('ZADD', K_RES, pend.res) end
-  if #pend.fp > 0 then chunked('HSET', K_FP, pend.fp) end
-  if #pend.tx > 0 then
-    for lo = 1, #pend.tx, 4000 do redis.call('MSET', unpack(pend.tx, lo, math.min(lo + 3999, #pend.tx))) end
-  end
+  -- Every pending write comes with an open, and every open writes a key.
+  if nkeys == 0 then return end
+  chunked('MSET', nil, keys, nkeys)
+  if nopen > 0 then chunked('SADD', P_ST .. 'open', open, nopen) end
+  for k, l in pairs(kinds) do chunked('SADD', P_KD .. k, l, #l) end
+  for d, l in pairs(depts) do chunked('SADD', P_DP .. d, l, #l) end
+  if nack > 0 then chunked('ZADD', K_ACK, ack, nack) end
+  if nres > 0 then chunked('ZADD', K_RES, res, nres) end
+  if nfp > 0 then chunked('HSET', K_FP, fpi, nfp) end
   resetPending()
 end
 
 -- Phase 2: each upsert in input order.
-for i = 0, count - 1 do
-  local b = ARG0 + i * PER
-  local fp, kind, dept, m, o = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
-  local a, content, seen = ARGV[b + 6], ARGV[b + 7], ARGV[b + 8]
-  local ad, as, rd, rs, al = ARGV[b + 9], ARGV[b + 10], ARGV[b + 11], ARGV[b + 12], ARGV[b + 13]
-  local within = tonumber(ARGV[b + 14])
+for i = 1, count do
+  local b = FIRST + (i - 1) * PER
+  local fp, look, seen = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
 
-  local id = seenIn[fp] or found[i + 1]
-  local raw = nil
+  local id = seenIn[fp]
+  -- A ticket opened earlier in this batch may still be waiting in keys.
+  if id then flushPending() else id = found[i] end
+  local key, v = nil, nil
   if id then
-    raw = redis.call('HGETALL', P_TK .. id)
-    if #raw == 0 then raw = nil end
-  end
-  -- pos maps the fields this path reads to their index in raw. A hash still in
-  -- listpack encoding returns fields in insertion order, and the open path below
-  -- writes m o a s n oa ls first and no script ever deletes them, so the usual
-  -- case needs no scan; a converted (hashtable) hash falls back to one.
-  local pos = nil
-  if raw then
-    if raw[1] == 'm' and raw[3] == 'o' and raw[5] == 'a' and raw[7] == 's' and raw[9] == 'n' and raw[13] == 'ls' then
-      pos = FIXED
-    else
-      pos = {}
-      for j = 1, #raw, 2 do pos[raw[j]] = j + 1 end
-    end
+    key = P_TK .. id
+    v = redis.call('GET', key)
   end
 
-  if raw and raw[pos.s] ~= 'resolved' then
-    if raw[pos.a] == a and raw[pos.o] == o and raw[pos.m] == m then
-      -- Plain recurrence: count and last seen only. No version bump, no outbox
-      -- entry: the condition is seen every poll cycle.
-      local key = P_TK .. id
-      raw[pos.n] = redis.call('HINCRBY', key, 'n', 1)
-      if tonumber(seen) > tonumber(raw[pos.ls]) then
-        redis.call('HSET', key, 'ls', seen)
-        raw[pos.ls] = seen
-      end
-      out[#out + 1] = {id, 'recurred', table.concat(raw, '\0')}
-    else
+  if v and string.find(v, look, HEAD, true) == HEAD and string.byte(v, HEAD + #look) ~= RESOLVED then
+    -- Plain recurrence: identity, order link and appearance are unchanged and
+    -- the ticket is active. Count and last seen only, in place. No version
+    -- bump, no outbox entry: the condition is seen every poll cycle.
+    local ls = string.sub(v, 17, 31)
+    if seen ~= ls and tonumber(seen) > tonumber(ls) then ls = seen end
+    local counters = fmtCount(tonumber(string.sub(v, 3, 12)) + 1) .. '\0ls\0' .. ls
+    redis.call('SETRANGE', key, '2', counters)
+    out[nout + 1], out[nout + 2], out[nout + 3], out[nout + 4] = 'recurred', id, v, counters
+    nout = nout + 4
+  else
+    local newTicket, class = ARGV[b + 4], classes[ARGV[b + 5]]
+    local tk = nil
+    if v then tk = parse(id, v) end
+    if tk and tk.f.s ~= 'resolved' then
+      -- Active, but something the card shows (or the order link) changed.
       flushPending()
-      local tk = fromRaw(id, raw)
+      local nf = parse(id, newTicket).f
       set(tk, 'n', int(tk.f.n) + 1)
       if tonumber(seen) > int(tk.f.ls) then set(tk, 'ls', seen) end
-      set(tk, 'm', m)
-      set(tk, 'o', o)
+      set(tk, 'm', nf.m)
+      set(tk, 'o', nf.o)
       local what = {}
-      if tk.f.a ~= a then
-        local old, new = split(tk.f.a), split(a)
+      if tk.f.a ~= nf.a then
+        local old, new = split(tk.f.a), split(nf.a)
         local names = {'department', 'severity', 'stage'}
         for j = 1, 3 do
           if (old[j] or '') ~= (new[j] or '') then
@@ -144,54 +192,61 @@ for i = 0, count - 1 do
         end
         if (old[4] or '') ~= (new[4] or '') then
           what[#what + 1] = 'details changed'
-          redis.call('SET', P_TX .. id, content)
+          set(tk, 'c', nf.c)
         end
-        setLook(tk, a)
+        setLook(tk, nf.a)
       end
+      local change = 'updated'
       if #what > 0 then
         commit(tk, 'updated', 'orderbot', 'recur', tk.f.s, table.concat(what, '; '), false)
-        out[#out + 1] = {id, 'updated', flat(tk)}
       else
         -- Only the order link or source moved: nothing a card shows.
         flush(tk)
-        out[#out + 1] = {id, 'recurred', flat(tk)}
+        change = 'recurred'
       end
+      out[nout + 1], out[nout + 2], out[nout + 3], out[nout + 4] = change, id, flat(tk), ''
+      nout = nout + 4
+    elseif tk and tk.f.ra and reopenable(tonumber(tk.f.ra), class.within) then
+      -- Resolved recently and back again: the same ticket, reopened, with the
+      -- SLA targets this upsert brings.
+      flushPending()
+      local nf = parse(id, newTicket).f
+      reopen(tk, int(nf.ad), int(nf.rd))
+      set(tk, 'n', int(tk.f.n) + 1)
+      if tonumber(seen) > int(tk.f.ls) then set(tk, 'ls', seen) end
+      set(tk, 'm', nf.m)
+      set(tk, 'o', nf.o)
+      setLook(tk, nf.a)
+      set(tk, 'c', nf.c)
+      commit(tk, 'reopened', 'orderbot', 'reopen', 'resolved', 'the condition recurred', true)
+      seenIn[fp] = id
+      out[nout + 1], out[nout + 2], out[nout + 3], out[nout + 4] = 'reopened', id, flat(tk), ''
+      nout = nout + 4
+    else
+      -- New problem (or resolved long enough ago to count as a new one).
+      local nid = newID(fp)
+      keys[nkeys + 1], keys[nkeys + 2] = P_TK .. nid, newTicket
+      nkeys = nkeys + 2
+      local as, rs = class.ack, class.res
+      if as ~= '' then
+        ack[nack + 1], ack[nack + 2] = as, nid
+        nack = nack + 2
+      end
+      if rs ~= '' then
+        res[nres + 1], res[nres + 2] = rs, nid
+        nres = nres + 2
+      end
+      fpi[nfp + 1], fpi[nfp + 2] = fp, nid
+      nfp = nfp + 2
+      nopen = nopen + 1
+      open[nopen] = nid
+      addTo(kinds, class.kind, nid)
+      if class.dept ~= '' then addTo(depts, class.dept, nid) end
+      redis.call('XADD', K_OUT, '*', 't', nid, 'c', 'opened', 'v', '1')
+      seenIn[fp] = nid
+      out[nout + 1], out[nout + 2] = 'opened', nid
+      nout = nout + 2
     end
-  elseif raw and within > 0 and reopenable(raw, within) then
-    -- Resolved recently and back again: the same ticket, reopened.
-    flushPending()
-    local tk = fromRaw(id, raw)
-    reopen(tk, tonumber(ad), tonumber(rd))
-    set(tk, 'n', int(tk.f.n) + 1)
-    if tonumber(seen) > int(tk.f.ls) then set(tk, 'ls', seen) end
-    set(tk, 'm', m)
-    set(tk, 'o', o)
-    setLook(tk, a)
-    redis.call('SET', P_TX .. id, content)
-    commit(tk, 'reopened', 'orderbot', 'reopen', 'resolved', 'the condition recurred', true)
-    seenIn[fp] = id
-    out[#out + 1] = {id, 'reopened', flat(tk)}
-  else
-    -- New problem (or resolved long enough ago to count as a new one).
-    local nid = 'T' .. redis.call('INCR', K_SEQ)
-    local h = {'m', m, 'o', o, 'a', a, 's', 'open', 'n', '1', 'oa', NOW_S, 'ls', seen, 'ua', NOW_S, 'v', '1', 'al', al}
-    if ad ~= '0' then
-      h[#h + 1] = 'ad'; h[#h + 1] = ad
-      pend.ack[#pend.ack + 1] = as; pend.ack[#pend.ack + 1] = nid
-    end
-    if rd ~= '0' then
-      h[#h + 1] = 'rd'; h[#h + 1] = rd
-      pend.res[#pend.res + 1] = rs; pend.res[#pend.res + 1] = nid
-    end
-    redis.call('HSET', P_TK .. nid, unpack(h))
-    pend.tx[#pend.tx + 1] = P_TX .. nid; pend.tx[#pend.tx + 1] = content
-    pend.fp[#pend.fp + 1] = fp; pend.fp[#pend.fp + 1] = nid
-    pend.open[#pend.open + 1] = nid
-    addTo(pend.kinds, kind, nid)
-    if dept ~= '' then addTo(pend.depts, dept, nid) end
-    redis.call('XADD', K_OUT, '*', 't', nid, 'c', 'opened', 'v', '1')
-    seenIn[fp] = nid
-    out[#out + 1] = {nid, 'opened'}
   end
 end
 
