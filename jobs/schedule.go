@@ -6,11 +6,9 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-)
 
-// specParser accepts standard five-field specs, an optional leading seconds
-// field, and descriptors (@hourly, @every 1m).
-var specParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	"github.com/orderbot/orderbot/config"
+)
 
 // Schedule is a parsed job schedule together with how its activations are named,
 // so that replicas that fire the same activation a few milliseconds apart agree
@@ -39,40 +37,32 @@ func (a alignedEvery) Next(t time.Time) time.Time {
 	return t.Truncate(d).Add(d)
 }
 
-// ParseSchedule parses a cron spec or "@every <duration>". robfig/cron v3.0.1
-// panics on some malformed TZ= specs; the panic is turned into an error.
-func ParseSchedule(spec string) (s Schedule, err error) {
-	spec = strings.TrimSpace(spec)
-	if spec == "" {
-		return Schedule{}, fmt.Errorf("empty schedule")
+// ParseSchedule parses a cron spec or "@every <duration>". Validation (the
+// accepted forms, the recovered robfig panic on bad TZ= specs, specs that never
+// fire) is config.ParseSchedule's, so a spec config check accepts is exactly a
+// spec the scheduler runs; this adds the wall-clock alignment of @every and the
+// naming of ticks.
+func ParseSchedule(spec string) (Schedule, error) {
+	cs, err := config.ParseSchedule(spec)
+	if err != nil {
+		return Schedule{}, err
 	}
+	spec = strings.TrimSpace(spec)
 	if rest, ok := strings.CutPrefix(spec, "@every "); ok {
 		d, err := time.ParseDuration(strings.TrimSpace(rest))
-		if err != nil {
+		if err != nil { // config.ParseSchedule accepted it, so this cannot happen
 			return Schedule{}, fmt.Errorf("schedule %q: %v", spec, err)
-		}
-		if d < time.Second {
-			return Schedule{}, fmt.Errorf("schedule %q: interval must be at least 1s", spec)
 		}
 		d = d.Truncate(time.Second)
 		return Schedule{Schedule: alignedEvery(d), Granularity: d, Interval: d}, nil
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("schedule %q: %v", spec, r)
-		}
-	}()
-	cs, err := specParser.Parse(spec)
-	if err != nil {
-		return Schedule{}, fmt.Errorf("schedule %q: %v", spec, err)
-	}
 	g := time.Minute
-	if fields := strings.Fields(spec); !strings.HasPrefix(spec, "@") && len(fields) == 6 {
+	fields := strings.Fields(spec)
+	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		fields = fields[1:]
+	}
+	if len(fields) == 6 {
 		g = time.Second
-	} else if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
-		if len(fields) == 7 {
-			g = time.Second
-		}
 	}
 	// Estimate the interval from two consecutive activations.
 	t0 := cs.Next(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
