@@ -53,6 +53,11 @@ type Sender interface {
 // a dropped connection or a cancellation after the request was written).
 var ErrOutcomeUnknown = errors.New("outcome unknown: the message may have been sent")
 
+// ErrRecipientOptedOut is wrapped in the error of a send the provider refused
+// because the recipient opted out of messages from us (Twilio 21610, a STOP
+// reply): the notifier adds the recipient to the opt-out list.
+var ErrRecipientOptedOut = errors.New("the recipient opted out")
+
 // OutcomeUnknown builds the error for a send that may have gone through:
 // KindPermanent so that nothing retries it, with ErrOutcomeUnknown and cause
 // both in the chain. provider names the provider in the staff-readable text.

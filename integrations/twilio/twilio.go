@@ -219,7 +219,8 @@ func (c *Client) failure(op string, d *notice.Delivery, err error) error {
 	case e.Code == CodeNotMobile:
 		return wrap(orderbot.KindInvalid, "the phone number cannot receive SMS (Twilio error 21614); use email instead")
 	case e.Code == CodeUnsubscribed:
-		return wrap(orderbot.KindPermanent, "the customer opted out of SMS by replying STOP (Twilio error 21610); do not text them, use email")
+		return &orderbot.Error{Kind: orderbot.KindPermanent, Op: op, Err: fmt.Errorf("%w: %w", notice.ErrRecipientOptedOut, err),
+			Msg: "the customer opted out of SMS by replying STOP (Twilio error 21610); do not text them, use email"}
 	case status == http.StatusTooManyRequests || e.Code == CodeTooManyRequests:
 		return wrap(orderbot.KindRateLimited, "Twilio is rate limiting our messages; the SMS was not sent and can be tried later")
 	case status == http.StatusUnauthorized || status == http.StatusForbidden || e.Code == CodeAuthFailed:

@@ -129,6 +129,9 @@ func TestSendErrors(t *testing.T) {
 			if errors.Is(err, notice.ErrOutcomeUnknown) {
 				t.Errorf("a definite answer reported as outcome unknown: %v", err)
 			}
+			if got := errors.Is(err, notice.ErrRecipientOptedOut); got != tc.optOut {
+				t.Errorf("errors.Is(err, ErrRecipientOptedOut) = %v, want %v: %v", got, tc.optOut, err)
+			}
 			if tc.kind == orderbot.KindRateLimited {
 				var oe *orderbot.Error
 				if !errors.As(err, &oe) || oe.RetryAfter != 2*time.Second {

@@ -1,0 +1,110 @@
+package notify
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/config"
+	"github.com/orderbot/orderbot/integrations/providerfake"
+	"github.com/orderbot/orderbot/integrations/twilio"
+	"github.com/orderbot/orderbot/integrations/twilio/twiliofake"
+	"github.com/orderbot/orderbot/notify/templates"
+	"github.com/orderbot/orderbot/store"
+)
+
+// TestHelperNotifierProcess is not a test: TestKillBetweenSendingAndSent runs
+// the test binary with this name to get a notifier in a process of its own,
+// which the test kills with SIGKILL while the provider holds its request.
+func TestHelperNotifierProcess(t *testing.T) {
+	if os.Getenv("OB_NOTIFY_HELPER") != "1" {
+		t.Skip("helper process for TestKillBetweenSendingAndSent")
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("OB_REDIS_ADDR"), ContextTimeoutEnabled: true})
+	st, err := store.New(context.Background(), rdb, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw, err := twilio.New(twilio.Options{APIURL: os.Getenv("OB_TWILIO_URL"), AccountSID: twiliofake.DefaultAccountSID,
+		AuthToken: twiliofake.DefaultAuthToken, From: "+15005550006", RateLimit: -1, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(st, Options{Templates: templates.Builtin(), SMS: tw, Shop: "Demo Shop",
+		SendTimeout: 10 * time.Minute, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.DeliverDue(context.Background()) // hangs in the provider call until killed
+	t.Fatal("the provider answered; the test expected to be killed first")
+}
+
+func TestKillBetweenSendingAndSent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	e := newEnv(t, nil)
+	e.twilio.Inject(providerfake.Fault{Kind: providerfake.Slow}) // holds the request until the client goes away
+	tk, change := e.open(order("1401"), orderbot.ShippingStalled)
+	if err := e.n.HandleChange(context.Background(), change); err != nil {
+		t.Fatal(err)
+	}
+	id := store.NoticeID("1401|" + string(orderbot.ShippingStalled) + "|" + string(config.EventOpen))
+	// The child runs on the real clock; make the notice due now for it.
+	if _, err := e.st.DeferNotice(context.Background(), id, time.Now().Add(-time.Second), "", false); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperNotifierProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "OB_NOTIFY_HELPER=1", "OB_REDIS_ADDR="+e.srv.Addr, "OB_TWILIO_URL="+e.twilio.URL())
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the child has recorded "sending" and its request is with the
+	// provider, then kill it.
+	deadline := time.Now().Add(30 * time.Second)
+	for e.notice(id).State != store.NoticeSending {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the child never began sending; its output:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // let the request reach the fake
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	// A surviving replica: while the dead sender's lease runs nothing happens;
+	// after it, the notice is unknown and shown on the ticket, never resent.
+	e.clock.Set(time.Now())
+	e.deliver()
+	if st := e.notice(id).State; st != store.NoticeSending {
+		t.Fatalf("state %s within the lease, want sending", st)
+	}
+	e.clock.Set(time.Now().Add(time.Hour))
+	for range 3 {
+		e.deliver()
+	}
+	got := e.notice(id)
+	if got.State != store.NoticeUnknown {
+		t.Fatalf("state %s after the lease, want unknown", got.State)
+	}
+	if reqs := e.twilio.RequestCount(); reqs > 1 || len(e.twilio.Messages()) != 0 {
+		t.Fatalf("provider saw %d requests and %d messages, want the one held request only", reqs, len(e.twilio.Messages()))
+	}
+	lines := e.lines()
+	last := lines[len(lines)-1]
+	if last.TicketID != tk.ID || last.Payload["state"] != "unknown" || !strings.Contains(last.Payload["detail"], "Resend") {
+		t.Fatalf("last thread line %+v", last)
+	}
+}
