@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/notify"
 )
 
 // Every piece of Block Kit the bot sends is built in this file. Builders escape
@@ -53,6 +54,17 @@ const (
 	actReassign = "ob.reassign"
 	actResolve  = "ob.resolve"
 	actReopen   = "ob.reopen"
+	actNotify   = "ob.notify"
+
+	// Buttons of a notice's thread line when its outcome is unknown; their
+	// value is "T12|N0123…" (ticket and notice).
+	actNoticeResend   = "ob.notice.resend"
+	actNoticeMarkSent = "ob.notice.mark_sent"
+
+	// callbackNotify is the Notify customer modal's callback id.
+	callbackNotify = "ob.notify"
+	blockChannel   = "channel"
+	actionChannel  = "channel"
 
 	// callbackResolve is the Resolve modal's callback id.
 	callbackResolve = "ob.resolve"
@@ -87,10 +99,17 @@ type cards struct {
 	links      []LinkTemplate
 	command    string
 	kinds      map[orderbot.Kind]orderbot.KindSettings
+	// canNotify reports whether a ticket gets the Notify customer button.
+	canNotify func(orderbot.Ticket) bool
 }
 
 func newCards(o *Options) *cards {
-	return &cards{loc: o.Location, warnBefore: o.WarnBefore, links: o.Links, command: o.Command, kinds: o.Kinds}
+	c := &cards{loc: o.Location, warnBefore: o.WarnBefore, links: o.Links, command: o.Command, kinds: o.Kinds,
+		canNotify: func(orderbot.Ticket) bool { return false }}
+	if o.Notices != nil {
+		c.canNotify = o.Notices.CanNotify
+	}
+	return c
 }
 
 // Text object constructors. plain and md take already-composed text; callers
@@ -384,6 +403,14 @@ func button(action, label string, t orderbot.Ticket) *slack.ButtonBlockElement {
 
 // actions returns the elements that match the ticket's state.
 func (c *cards) actions(t orderbot.Ticket) []slack.BlockElement {
+	els := c.stateActions(t)
+	if c.canNotify(t) {
+		els = append(els, button(actNotify, "Notify customer…", t))
+	}
+	return els
+}
+
+func (c *cards) stateActions(t orderbot.Ticket) []slack.BlockElement {
 	if t.State == orderbot.StateResolved {
 		return []slack.BlockElement{button(actReopen, "Reopen", t)}
 	}
@@ -973,4 +1000,156 @@ func hasFact(facts []orderbot.Fact, label string) bool {
 		}
 	}
 	return false
+}
+
+// notifyMeta is the Notify customer modal's private metadata.
+type notifyMeta struct {
+	Ticket string `json:"t"`
+	User   string `json:"u,omitempty"`
+}
+
+// channelLabel names a notice channel for staff.
+func channelLabel(ch string) string {
+	if ch == notify.ChannelEmail {
+		return "Email"
+	}
+	return "SMS"
+}
+
+// notifyModal shows the manual notice of a ticket as each channel would send
+// it, with the channel to choose; when no notice can go out, or one already
+// did, it says so and offers no Send button.
+func (c *cards) notifyModal(p notify.Preview, meta notifyMeta) slack.ModalViewRequest {
+	t := p.Ticket
+	intro := fmt.Sprintf("*%s* %s: %s", esc(t.ID), esc(kindTitle(t.Kind)), esc(oneLine(t.Subject)))
+	blocks := []slack.Block{slack.NewSectionBlock(md(intro, maxSectionText), nil, nil)}
+	view := slack.ModalViewRequest{
+		Type:       slack.VTModal,
+		Title:      plain("Notify customer", maxModalTitle),
+		Close:      plain("Cancel", maxModalTitle),
+		CallbackID: callbackNotify,
+	}
+	switch {
+	case p.Existing != nil:
+		line := fmt.Sprintf("A manual notice about this order was already made (%s, %s to %s). Customers get one notice per order, problem and message, so another is not sent.",
+			esc(string(p.Existing.State)), esc(channelLabel(p.Existing.Channel)), esc(p.Existing.ToMasked))
+		if p.Existing.Channel == "" {
+			line = "A manual notice about this order was already tried: " + esc(p.Existing.Detail)
+		}
+		blocks = append(blocks, slack.NewSectionBlock(md(line, maxSectionText), nil, nil))
+	case len(p.Channels) == 0:
+		blocks = append(blocks, slack.NewSectionBlock(md("No notice can be sent: "+esc(p.Problem)+".", maxSectionText), nil, nil))
+	default:
+		opts := make([]*slack.OptionBlockObject, 0, len(p.Channels))
+		for _, ch := range p.Channels {
+			label := channelLabel(ch.Channel) + " to " + ch.To
+			if ch.Channel == notify.ChannelSMS && ch.Segments > 0 {
+				label += fmt.Sprintf(" (%d part", ch.Segments)
+				if ch.Segments > 1 {
+					label += "s"
+				}
+				label += ")"
+			}
+			opts = append(opts, slack.NewOptionBlockObject(ch.Channel, plain(label, maxOptionText), nil))
+		}
+		radio := slack.NewRadioButtonsBlockElement(actionChannel, opts...)
+		radio.InitialOption = opts[0]
+		blocks = append(blocks, slack.NewInputBlock(blockChannel, plain("Send by", 2000), nil, radio))
+		for _, ch := range p.Channels {
+			var b strings.Builder
+			fmt.Fprintf(&b, "*%s preview*", channelLabel(ch.Channel))
+			if ch.TemplateCode != "" {
+				fmt.Fprintf(&b, " (approved template %s)", esc(ch.TemplateCode))
+			}
+			if ch.Subject != "" {
+				fmt.Fprintf(&b, "\n*Subject:* %s", esc(ch.Subject))
+			}
+			b.WriteString("\n>" + strings.ReplaceAll(esc(clip(ch.Body, 2500)), "\n", "\n>"))
+			blocks = append(blocks, slack.NewSectionBlock(md(b.String(), maxSectionText), nil, nil))
+		}
+		view.Submit = plain("Send", maxModalTitle)
+	}
+	if len(p.Notices) > 0 {
+		els := make([]slack.MixedElement, 0, maxContextElems)
+		for i, n := range p.Notices {
+			if i == maxContextElems {
+				break
+			}
+			line := fmt.Sprintf("%s notice: %s", humanCode(n.Event), n.State)
+			if n.ToMasked != "" {
+				line += fmt.Sprintf(" (%s to %s)", channelLabel(n.Channel), n.ToMasked)
+			}
+			els = append(els, md(esc(line), maxSectionText))
+		}
+		blocks = append(blocks, slack.NewContextBlock("", els...))
+	}
+	pm, _ := json.Marshal(meta)
+	view.PrivateMetadata = clip(string(pm), maxPrivateMeta)
+	view.Blocks = slack.Blocks{BlockSet: fitBlocks(blocks, maxModalBlocks)}
+	return view
+}
+
+// noticeReply is the thread line of one notice change (a ChangeNotice outbox
+// entry): what happened, to whom (masked), and the provider's answer. A notice
+// of unknown outcome carries Resend and Mark sent buttons.
+func (c *cards) noticeReply(ticketID string, p map[string]string) message {
+	what := humanCode(p["event"]) + " notice"
+	if p["event"] == "" {
+		what = "Customer notice"
+	}
+	what = "Customer " + strings.ToLower(what[:1]) + what[1:]
+	to := ""
+	if p["to"] != "" {
+		to = fmt.Sprintf(" by %s to %s", channelLabel(p["channel"]), esc(p["to"]))
+	}
+	detail := esc(clip(p["detail"], 1500))
+	var line string
+	actor := p["actor"]
+	byStaff := actor != "" && actor != "orderbot"
+	switch p["state"] {
+	case "queued":
+		switch {
+		case byStaff && strings.Contains(p["detail"], "sent again"):
+			line = fmt.Sprintf(":repeat: %s chose to send the %s again%s.", mention(actor), strings.ToLower(what), to)
+		case byStaff:
+			line = fmt.Sprintf(":envelope: %s is sending a %s%s.", mention(actor), strings.ToLower(what), to)
+		default:
+			line = fmt.Sprintf(":envelope: %s queued%s.", what, to)
+		}
+		if detail != "" && !strings.Contains(p["detail"], "sent again") {
+			line += " " + detail
+		}
+	case "sent":
+		if byStaff {
+			line = fmt.Sprintf(":white_check_mark: %s marked the %s%s as sent.", mention(actor), strings.ToLower(what), to)
+			break
+		}
+		line = fmt.Sprintf(":outbox_tray: %s sent%s. %s", what, to, detail)
+		if p["pid"] != "" {
+			line += fmt.Sprintf(" Provider id `%s`", esc(clip(p["pid"], 100)))
+			if p["pstat"] != "" {
+				line += ", status " + esc(clip(p["pstat"], 40))
+			}
+			line += "."
+		}
+	case "failed":
+		line = fmt.Sprintf(":warning: %s%s was not sent: %s", what, to, detail)
+	case "skipped":
+		line = fmt.Sprintf(":no_entry_sign: %s", detail)
+	case "unknown":
+		line = fmt.Sprintf(":grey_question: %s%s: outcome unknown. %s", what, to, detail)
+		v := ticketID + "|" + p["notice"]
+		resend := slack.NewButtonBlockElement(actNoticeResend, v, plain("Resend", maxButtonText)).
+			WithConfirm(slack.NewConfirmationBlockObject(plain("Send the notice again?", 100),
+				plain("Only if you checked that the customer did not get it: they may receive it twice.", 300),
+				plain("Resend", 30), plain("Cancel", 30)))
+		mark := slack.NewButtonBlockElement(actNoticeMarkSent, v, plain("Mark sent", maxButtonText))
+		return message{Text: clip(line, maxFallbackText), Blocks: []slack.Block{
+			slack.NewSectionBlock(md(line, maxSectionText), nil, nil),
+			slack.NewActionBlock(blockID("obn", ticketID, p["notice"]), resend, mark),
+		}}
+	default:
+		line = fmt.Sprintf(":envelope: %s%s: %s. %s", what, to, esc(p["state"]), detail)
+	}
+	return textMessage(strings.TrimSpace(line))
 }

@@ -231,6 +231,9 @@ func (p *Poster) entryEffects(ctx context.Context, t orderbot.Ticket, e store.Ou
 	}
 	replyKey := "reply:" + t.ID + ":" + v
 	switch e.Change {
+	case store.ChangeNotice:
+		_, err := p.postOnce(ctx, replyKey, ch, ts, p.b.cards.noticeReply(t.ID, e.Payload), false, keepReply)
+		return err
 	case store.ChangeAckBreach, store.ChangeResolveBreach:
 		step, _ := strconv.Atoi(e.Payload["step"])
 		clock := e.Payload["clock"]

@@ -88,6 +88,16 @@ func testOptions(fake *slackfake.Server, clock *testClock) Options {
 
 func newHarness(t testing.TB, mutate func(*Options)) *harness {
 	t.Helper()
+	return newHarnessWith(t, func(_ *harness, o *Options) {
+		if mutate != nil {
+			mutate(o)
+		}
+	})
+}
+
+// newHarnessWith is newHarness for options that need the harness's store.
+func newHarnessWith(t testing.TB, mutate func(*harness, *Options)) *harness {
+	t.Helper()
 	h := &harness{t: t, clock: &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}}
 	h.redis = redistest.Start(t)
 	var err error
@@ -98,9 +108,7 @@ func newHarness(t testing.TB, mutate func(*Options)) *harness {
 	h.fake = slackfake.New(slackfake.Config{})
 	t.Cleanup(h.fake.Close)
 	opts := testOptions(h.fake, h.clock)
-	if mutate != nil {
-		mutate(&opts)
-	}
+	mutate(h, &opts)
 	h.bot, err = New(opts, h.st, nil, nil)
 	if err != nil {
 		t.Fatal(err)

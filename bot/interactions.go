@@ -23,6 +23,7 @@ type click struct {
 	version int64
 	option  string // snooze choice
 	user    string // reassign target
+	notice  string // notice id of the thread buttons of a notice
 }
 
 // parseClick decodes one block action of a card. Buttons carry "T12|7" in their
@@ -34,8 +35,13 @@ func parseClick(a *slack.BlockAction) (click, bool) {
 	}
 	c := click{action: a.ActionID}
 	switch a.ActionID {
-	case actClaim, actRelease, actEscalate, actResolve, actReopen:
+	case actClaim, actRelease, actEscalate, actResolve, actReopen, actNotify:
 		c.ticket, c.version = parseActionValue(a.Value)
+	case actNoticeResend, actNoticeMarkSent:
+		c.ticket, c.notice, _ = strings.Cut(a.Value, "|")
+		if !noticeIDPattern.MatchString(c.notice) {
+			return click{}, false
+		}
 	case actSnooze:
 		c.option = a.SelectedOption.Value
 		c.ticket, c.version = ticketFromBlockID(a.BlockID)
@@ -86,8 +92,11 @@ func (b *Bot) dispatchInteraction(ic *slack.InteractionCallback) any {
 		}
 		return nil
 	case slack.InteractionTypeViewSubmission:
-		if ic.View.CallbackID == callbackResolve {
+		switch ic.View.CallbackID {
+		case callbackResolve:
 			return b.submitResolve(ic)
+		case callbackNotify:
+			return b.submitNotify(ic)
 		}
 	}
 	return nil
@@ -121,8 +130,15 @@ func (b *Bot) reply(ctx context.Context, ic *slack.InteractionCallback, text str
 // by the poster from the outbox entry the transition writes.
 func (b *Bot) handleClick(ctx context.Context, ic *slack.InteractionCallback, c click) {
 	log := b.log.With(slog.String("ticket", c.ticket), slog.String("action", c.action), slog.Int64("card_version", c.version))
-	if c.action == actResolve {
+	switch c.action {
+	case actResolve:
 		b.openResolve(ctx, ic, c)
+		return
+	case actNotify:
+		b.openNotify(ctx, ic, c)
+		return
+	case actNoticeResend, actNoticeMarkSent:
+		b.settleNotice(ctx, ic, c)
 		return
 	}
 	t, err := b.st.Get(ctx, c.ticket)

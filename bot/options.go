@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/notify"
 )
 
 // Options configure the bot. cmd/orderbot fills them from the config file; the
@@ -102,6 +103,10 @@ type Options struct {
 
 	// Knowledge, when set, supplies past resolutions of a kind for new cards.
 	Knowledge Knowledge
+	// Notices, when set, adds "Notify customer" to cards of tickets about one
+	// customer's order and settles notices of unknown outcome from their
+	// thread buttons.
+	Notices *notify.Notifier
 }
 
 // Department is one department's Slack setup.

@@ -10,6 +10,13 @@ import (
 type Notices struct {
 	// Enabled switches customer notices on; off, no SMS or email is ever sent.
 	Enabled bool `yaml:"enabled"`
+	// ShopName is the shop's name as customers know it, used in every
+	// notice; required when notices are enabled.
+	ShopName string `yaml:"shop_name"`
+	// DefaultRegion (ISO 3166-1 alpha-2) reads phone numbers written without
+	// a country code on orders whose shipping address names no country;
+	// empty means such numbers are not texted.
+	DefaultRegion string `yaml:"default_region"`
 	// QuietHours defer (never drop) notices at night in the customer's zone.
 	QuietHours QuietHours `yaml:"quiet_hours"`
 	// DefaultTimezone is used for customers whose order carries no time zone;

@@ -53,6 +53,7 @@ slack:
   escalation_channel: C0ESC
 notices:
   enabled: true
+  shop_name: Shop
   sms: {provider: aliyun}
   email: {provider: smtp}
   twilio:

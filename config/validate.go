@@ -565,6 +565,12 @@ func (v validator) notices() {
 		v.add("notices.daily_cap", "must be positive, got %d", n.DailyCap)
 	}
 	v.derivedZone("notices.default_timezone", n.DefaultTimezone)
+	if r := n.DefaultRegion; r != "" && !validRegion(r) {
+		v.add("notices.default_region", "must be a two-letter country code such as CN or US, got %q", truncate(r, 10))
+	}
+	if strings.ContainsAny(n.ShopName, "\r\n") || len([]rune(n.ShopName)) > 60 {
+		v.add("notices.shop_name", "must be one line of at most 60 characters")
+	}
 	v.apiURL("notices.twilio.api_url", n.Twilio.APIURL, true)
 	v.apiURL("notices.aliyun.api_url", n.Aliyun.APIURL, true)
 	v.apiURL("notices.sendgrid.api_url", n.SendGrid.APIURL, true)
@@ -600,6 +606,9 @@ func (v validator) notices() {
 	}
 	if n.SMS.Provider == SMSNone && n.Email.Provider == EmailNone {
 		v.add("notices", "enabled with both sms.provider and email.provider set to none")
+	}
+	if strings.TrimSpace(n.ShopName) == "" {
+		v.required("notices.shop_name", "when notices are enabled: every notice names the shop")
 	}
 	need := func(path string, ok bool, what string) {
 		if !ok {
@@ -698,4 +707,10 @@ func joinQuoted[S ~string](in []S) string {
 		parts[i] = string(s)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// validRegion reports whether r is two upper-case ASCII letters (an ISO
+// 3166-1 alpha-2 code; the phone library judges whether it has a plan).
+func validRegion(r string) bool {
+	return len(r) == 2 && r[0] >= 'A' && r[0] <= 'Z' && r[1] >= 'A' && r[1] <= 'Z'
 }

@@ -246,6 +246,12 @@ func TestValidationProblems(t *testing.T) {
 			"notices", []string{"both"}},
 		{"twilio api url", "notices: {twilio: {api_url: 'https://api.twilio.com?x=1'}}", nil,
 			"notices.twilio.api_url", []string{"without query"}},
+		{"shop name missing", "notices: {enabled: true, sms: {provider: none}, sendgrid: {api_key: k, from: a@example.com}}", nil,
+			"notices.shop_name", []string{"required when notices are enabled"}},
+		{"shop name two lines", "notices: {shop_name: \"A\\nB\"}", nil,
+			"notices.shop_name", []string{"one line"}},
+		{"default region", "notices: {default_region: China}", nil,
+			"notices.default_region", []string{"two-letter country code"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

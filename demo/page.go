@@ -25,8 +25,9 @@ type Page struct {
 // StartPage serves the page for s on addr, which must be a loopback address
 // ("127.0.0.1:0" picks a free port): the page acts as a workspace member
 // without any login, so it must not be reachable from other machines. botURL
-// is the base URL of orderbot's HTTP server.
-func StartPage(s *slackfake.Server, botURL, addr string) (*Page, error) {
+// is the base URL of orderbot's HTTP server; notices, when set, lists the
+// customer messages the simulated providers received for the Notices tab.
+func StartPage(s *slackfake.Server, botURL, addr string, notices func() []slackfake.Notice) (*Page, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, orderbot.Wrap(orderbot.KindInvalid, "demo.page", err, fmt.Sprintf("page address %q is not host:port", addr))
@@ -38,7 +39,9 @@ func StartPage(s *slackfake.Server, botURL, addr string) (*Page, error) {
 	if err != nil {
 		return nil, orderbot.Wrap(orderbot.KindPermanent, "demo.page", err, "cannot listen on the page address "+addr)
 	}
-	ui := slackfake.NewUI(s, PageOptions(botURL))
+	opts := PageOptions(botURL)
+	opts.Notices = notices
+	ui := slackfake.NewUI(s, opts)
 	p := &Page{
 		srv:  &http.Server{Handler: ui, ReadHeaderTimeout: 5 * time.Second},
 		url:  "http://" + ln.Addr().String() + "/",
@@ -49,8 +52,7 @@ func StartPage(s *slackfake.Server, botURL, addr string) (*Page, error) {
 }
 
 // PageOptions is the page configuration of the demo workspace: channel names,
-// the department leads as users to reassign to, and no customer notices until
-// a simulated SMS and email provider exists.
+// the department leads as users to reassign to (StartPage adds the notices).
 func PageOptions(botURL string) slackfake.UIOptions {
 	names := map[string]string{EscalationChannel: "escalations"}
 	var users []slackfake.User

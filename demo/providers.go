@@ -11,7 +11,9 @@ import (
 	"github.com/orderbot/orderbot/integrations/kuaidi100"
 	"github.com/orderbot/orderbot/integrations/kuaidi100/kuaidi100fake"
 	"github.com/orderbot/orderbot/integrations/shopify/shopifyfake"
+	"github.com/orderbot/orderbot/integrations/sendgrid/sendgridfake"
 	"github.com/orderbot/orderbot/integrations/stripe/stripefake"
+	"github.com/orderbot/orderbot/integrations/twilio/twiliofake"
 	"github.com/orderbot/orderbot/simulate"
 )
 
@@ -41,6 +43,9 @@ type Providers struct {
 	ERPNext   *erpnextfake.Server
 	AfterShip *aftershipfake.Server
 	Kuaidi100 *kuaidi100fake.Server
+	// Twilio and SendGrid receive the customer notices (see ConfigureNotices).
+	Twilio   *twiliofake.Server
+	SendGrid *sendgridfake.Server
 
 	kuaidiCodes map[string]string // carrier slug → Kuaidi100 company code
 }
@@ -57,6 +62,8 @@ func StartProviders(now func() time.Time) *Providers {
 		ERPNext:     erpnextfake.New(erpnextfake.Options{APIKey: erpKey, APISecret: erpSecret, Now: now}),
 		AfterShip:   aftershipfake.New(aftershipfake.Options{APIKey: afterShipKey, Now: now}),
 		Kuaidi100:   kuaidi100fake.New(kuaidi100fake.Options{Customer: kuaidiCustomer, Key: kuaidiKey, Now: now}),
+		Twilio:      twiliofake.New(twiliofake.Options{Now: now}),
+		SendGrid:    sendgridfake.New(sendgridfake.Options{Now: now}),
 		kuaidiCodes: kuaidi100.DefaultCarriers(),
 	}
 }
@@ -68,6 +75,8 @@ func (p *Providers) Close() {
 	p.ERPNext.Close()
 	p.AfterShip.Close()
 	p.Kuaidi100.Close()
+	p.Twilio.Close()
+	p.SendGrid.Close()
 }
 
 // Load puts a generated batch into the services it belongs to: orders and shop

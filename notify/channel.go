@@ -3,6 +3,7 @@ package notify
 import (
 	"net/mail"
 	"strings"
+	"time"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -91,4 +92,49 @@ func (n *Notifier) pickChannel(o orderbot.Order, prefer string) (channel, to, wh
 		}
 	}
 	return "", "", strings.Join(reasons, " and ")
+}
+
+// phoneZone is the time zone of a phone number's area when the numbering
+// plan names exactly one ("+86…" Asia/Shanghai, "+1 212…" America/New_York);
+// nil when it names none or several.
+func phoneZone(raw, region string) *time.Location {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || (!strings.HasPrefix(raw, "+") && region == "") {
+		return nil
+	}
+	num, err := phonenumbers.Parse(raw, strings.ToUpper(region))
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return nil
+	}
+	zones, err := phonenumbers.GetTimezonesForNumber(num)
+	if err != nil || len(zones) != 1 {
+		return nil
+	}
+	loc, err := time.LoadLocation(zones[0])
+	if err != nil {
+		return nil
+	}
+	return loc
+}
+
+// customerZone is the zone quiet hours and the daily cap are judged in: the
+// order's own, else the phone number's area, else the default.
+func (n *Notifier) customerZone(o orderbot.Order) *time.Location {
+	if o.Customer.Timezone != "" {
+		if loc, err := time.LoadLocation(o.Customer.Timezone); err == nil {
+			return loc
+		}
+	}
+	region := o.ShippingAddress.Country
+	if region == "" {
+		region = n.opts.DefaultRegion
+	}
+	phone := o.Customer.Phone
+	if phone == "" {
+		phone = o.ShippingAddress.Phone
+	}
+	if loc := phoneZone(phone, region); loc != nil {
+		return loc
+	}
+	return n.opts.DefaultZone
 }

@@ -234,7 +234,7 @@ func (n *Notifier) prepare(ctx context.Context, t orderbot.Ticket, event config.
 		return d, nil
 	}
 	d.order = o
-	d.zone = n.zone(o.Customer.Timezone)
+	d.zone = n.customerZone(o)
 	ch, to, why := n.pickChannel(o, prefer)
 	if ch == "" {
 		d.problem = why

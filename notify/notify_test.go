@@ -117,6 +117,19 @@ func TestQuietHoursDeferNeverDrop(t *testing.T) {
 	if e.deliver() != 1 {
 		t.Fatal("a customer outside their quiet hours waited")
 	}
+	// An order without a zone is judged in its phone number's zone (the
+	// default zone, UTC, would say 15:30 and send at once).
+	o = order("1010")
+	o.Customer.Timezone = ""
+	_, ch = e.open(o, orderbot.ShippingStalled)
+	e.n.HandleChange(context.Background(), ch)
+	if e.deliver() != 0 {
+		t.Fatal("a +86 customer without a time zone got a notice at 23:30 Shanghai time")
+	}
+	if got := e.notice(store.NoticeID("1010|" + string(orderbot.ShippingStalled) + "|open")); got.Zone != "Asia/Shanghai" ||
+		!got.Due.Equal(time.Date(2026, 3, 5, 8, 0, 0, 0, shanghai)) {
+		t.Fatalf("zone %s due %v", got.Zone, got.Due)
+	}
 }
 
 // Racing triggers from several replicas — automatic events and staff clicks —

@@ -381,7 +381,7 @@ func (u *UI) serveSubmit(w http.ResponseWriter, r *http.Request) {
 		values[bid] = map[string]any{}
 		for aid, v := range acts {
 			switch v.Type {
-			case "static_select":
+			case "static_select", "radio_buttons":
 				if v.Value == "" {
 					// Slack sends an unchosen select as a null option.
 					values[bid][aid] = Selected("")

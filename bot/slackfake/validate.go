@@ -249,10 +249,13 @@ func element(e obj) error {
 			return confirm(c)
 		}
 		return nil
-	case "static_select", "overflow":
+	case "static_select", "overflow", "radio_buttons":
 		opts, _ := e["options"].([]any)
 		if len(opts) == 0 || len(opts) > MaxOptions {
 			return fmt.Errorf("%d options, want 1..%d", len(opts), MaxOptions)
+		}
+		if e["type"] == "radio_buttons" && len(opts) > 10 {
+			return fmt.Errorf("radio_buttons take at most 10 options")
 		}
 		if e["type"] == "overflow" && len(opts) > 5 {
 			return fmt.Errorf("overflow takes at most 5 options")

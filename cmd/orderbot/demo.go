@@ -61,6 +61,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	providers := demo.StartProviders(clock.Now)
 	defer providers.Close()
 	providers.Configure(cfg, "@every 5s")
+	providers.ConfigureNotices(cfg)
 	slack := demo.StartSlack()
 	defer slack.Close()
 	demo.ConfigureSlack(cfg, slack)
@@ -82,7 +83,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("demo: --addr %s: %w", *addr, err)
 	}
 	defer ln.Close()
-	page, err := demo.StartPage(slack, "http://"+ln.Addr().String(), *pageAddr)
+	page, err := demo.StartPage(slack, "http://"+ln.Addr().String(), *pageAddr, providers.Notices)
 	if err != nil {
 		return fmt.Errorf("demo: --page-addr: %w", err)
 	}
@@ -109,6 +110,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	fmt.Fprintf(stdout, "orderbot demo: simulated Shopify, Stripe, ERPNext, AfterShip and Kuaidi100 are up; polling every 5s, clock x%g.\n", *speed)
+	fmt.Fprintln(stdout, "orderbot demo: customer notices go to a simulated Twilio (SMS) and SendGrid (email); the page's Notices tab shows what they received.")
 	fmt.Fprintf(stdout, "orderbot demo: health http://%s/healthz, metrics http://%s/metrics. Ctrl-C to stop.\n", ln.Addr(), ln.Addr())
 	depts := make([]string, 0, len(demo.Channels))
 	for name := range demo.Channels {

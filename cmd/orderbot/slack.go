@@ -56,7 +56,7 @@ func (a *app) buildBot() (*bot.Bot, error) {
 		PostsPerSecond: c.Slack.PostsPerSecond, StormThreshold: c.Tickets.StormThreshold, StormWindow: c.Tickets.StormWindow.D(),
 		Escalation: steps, WarnBefore: c.SLA.WarnBefore.D(), Kinds: c.KindSettings(), Location: c.Location(),
 		Clock: a.now, Logger: a.log.With("component", "slack"), MaxBodyBytes: c.Server.MaxBodyBytes,
-		Knowledge: &tickets.Knowledge{Store: a.store},
+		Knowledge: &tickets.Knowledge{Store: a.store}, Notices: a.notifier,
 	}, a.store, opener, dir)
 }
 
@@ -80,10 +80,10 @@ func (a *app) slackReady(ctx context.Context) error {
 }
 
 // startWorkers starts the Slack poster (and Socket Mode when an app token is
-// set); they stop when serve shuts down.
+// set) and the customer notifier; they stop when serve shuts down.
 func (a *app) startWorkers(ctx context.Context) (*workers, error) {
 	w := &workers{}
-	if a.bot == nil {
+	if a.bot == nil && a.notifier == nil {
 		return w, nil
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -97,14 +97,21 @@ func (a *app) startWorkers(ctx context.Context) (*workers, error) {
 			}
 		}()
 	}
-	run("slack-poster", a.bot.Poster().Run)
-	if a.cfg.Slack.SocketMode() {
-		run("slack-socket-mode", a.bot.RunSocketMode)
+	if a.notifier != nil {
+		run("notifier", a.notifier.Run)
+	}
+	if a.bot != nil {
+		run("slack-poster", a.bot.Poster().Run)
+		if a.cfg.Slack.SocketMode() {
+			run("slack-socket-mode", a.bot.RunSocketMode)
+		}
 	}
 	w.stops = append(w.stops, func(sctx context.Context) {
 		cancel()
 		wg.Wait()
-		a.bot.Close(sctx)
+		if a.bot != nil {
+			a.bot.Close(sctx)
+		}
 	})
 	return w, nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/orderbot/orderbot/integrations/shopify"
 	"github.com/orderbot/orderbot/integrations/stripe"
 	"github.com/orderbot/orderbot/jobs"
+	"github.com/orderbot/orderbot/notify"
 	"github.com/orderbot/orderbot/store"
 	"github.com/orderbot/orderbot/tickets"
 )
@@ -68,7 +69,8 @@ type app struct {
 	poller   *jobs.Poller
 	metrics  *jobs.Metrics
 	sweeper  *jobs.Sweeper
-	bot      *bot.Bot // nil when Slack is not configured
+	bot      *bot.Bot         // nil when Slack is not configured
+	notifier *notify.Notifier // nil when customer notices are off
 	now      func() time.Time
 	// schedules maps source name → cron spec, for enabled sources.
 	schedules map[string]string
@@ -89,10 +91,17 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 		url = o.redisURL
 	}
 	sopts := store.Options{Prefix: cfg.Redis.Prefix, Now: o.now, WarnBefore: cfg.SLA.WarnBefore.D()}
+	// Consumer groups are created at start so outbox trimming never drops
+	// what the poster or the notifier has not read yet.
+	var groups []string
 	if cfg.Slack.Configured() {
-		// Created at start so outbox trimming never drops what the poster has
-		// not read yet.
-		sopts.OutboxGroups = map[string][]string{store.OutboxSlack: {bot.PosterGroup}}
+		groups = append(groups, bot.PosterGroup)
+	}
+	if cfg.Notices.Enabled {
+		groups = append(groups, notify.Group)
+	}
+	if len(groups) > 0 {
+		sopts.OutboxGroups = map[string][]string{store.OutboxSlack: groups}
 	}
 	st, err := store.Open(ctx, url, sopts)
 	if err != nil {
@@ -121,6 +130,10 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 		sweeper:   &jobs.Sweeper{Store: st, Steps: steps, Now: o.now, Log: log},
 		schedules: schedules,
 		now:       o.now,
+	}
+	if a.notifier, err = buildNotifier(cfg, st, log, reg, o.now); err != nil {
+		st.Close()
+		return nil, err
 	}
 	if a.bot, err = a.buildBot(); err != nil {
 		st.Close()

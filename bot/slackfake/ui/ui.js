@@ -164,6 +164,7 @@
       }
       case "static_select":
       case "overflow":
+      case "radio_buttons": // shown as a select: the page only needs the choice
       case "users_select": {
         const s = el("select", "el");
         s.dataset.actionId = e.action_id || "";
