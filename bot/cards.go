@@ -1093,11 +1093,17 @@ func (c *cards) notifyModal(p notify.Preview, meta notifyMeta) slack.ModalViewRe
 // entry): what happened, to whom (masked), and the provider's answer. A notice
 // of unknown outcome carries Resend and Mark sent buttons.
 func (c *cards) noticeReply(ticketID string, p map[string]string) message {
-	what := humanCode(p["event"]) + " notice"
-	if p["event"] == "" {
-		what = "Customer notice"
+	what := "Customer notice"
+	switch p["event"] {
+	case "open":
+		what += " (problem found)"
+	case "resolve":
+		what += " (problem solved)"
+	case "breach":
+		what += " (delay)"
+	case "manual":
+		what += " (sent by hand)"
 	}
-	what = "Customer " + strings.ToLower(what[:1]) + what[1:]
 	to := ""
 	if p["to"] != "" {
 		to = fmt.Sprintf(" by %s to %s", channelLabel(p["channel"]), esc(p["to"]))

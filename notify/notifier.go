@@ -42,6 +42,9 @@ type Options struct {
 	SMSTemplateCode func(orderbot.Kind, config.TemplateEvent) (string, bool)
 	// Shop is the shop name customers know.
 	Shop string
+	// Sources are asked for an order that is not in the record cache (a
+	// ticket raised before the shop's first poll, or about an old order).
+	Sources []orderbot.OrderSource
 	// Kinds holds each kind's notice switches (config.KindSettings).
 	Kinds map[orderbot.Kind]orderbot.KindSettings
 	// QuietHours is the local window in which nothing is sent.
@@ -223,13 +226,12 @@ type draft struct {
 // has problem set.
 func (n *Notifier) prepare(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent, prefer string) (draft, error) {
 	var d draft
-	orders, err := n.st.Orders(ctx, []string{t.OrderID})
+	o, ok, err := n.order(ctx, t.OrderID)
 	if err != nil {
 		return d, err
 	}
-	o, ok := orders[t.OrderID]
 	if !ok {
-		d.problem = "the order is not in orderbot's cache any more, so its contact details are unknown"
+		d.problem = "no shop knows order " + t.OrderID + ", so its contact details are unknown"
 		d.zone = n.opts.DefaultZone
 		return d, nil
 	}
@@ -336,6 +338,30 @@ func (n *Notifier) create(ctx context.Context, t orderbot.Ticket, event config.T
 			slog.String("event", string(event)), slog.String("state", string(got.State)), slog.String("to", got.ToMasked))
 	}
 	return got, created, nil
+}
+
+// order finds an order by its exact id: in the record cache, else at the
+// shops. A shop that fails (rather than not knowing the order) is an error,
+// so the caller tries again later instead of deciding without the order.
+func (n *Notifier) order(ctx context.Context, id string) (orderbot.Order, bool, error) {
+	m, err := n.st.Orders(ctx, []string{id})
+	if err != nil {
+		return orderbot.Order{}, false, err
+	}
+	if o, ok := m[id]; ok {
+		return o, true, nil
+	}
+	for _, src := range n.opts.Sources {
+		o, err := src.GetOrder(ctx, id)
+		switch {
+		case err == nil && o.ID == id:
+			return o, true, nil
+		case err == nil, orderbot.IsKind(err, orderbot.KindNotFound), orderbot.IsKind(err, orderbot.KindInvalid):
+		default:
+			return orderbot.Order{}, false, err
+		}
+	}
+	return orderbot.Order{}, false, nil
 }
 
 // optedOut checks the configured list and the store's list.

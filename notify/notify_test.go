@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/config"
+	"github.com/orderbot/orderbot/integrations/memory"
 	"github.com/orderbot/orderbot/integrations/providerfake"
 	"github.com/orderbot/orderbot/store"
 )
@@ -403,4 +404,39 @@ func (e *env) queueRaw(tk orderbot.Ticket, channel, to, subject string) string {
 		e.t.Fatal(err)
 	}
 	return n.ID
+}
+
+// A ticket about an order the cache does not hold (raised before the shop's
+// first poll, or about an old order) asks the shops; a shop that is down
+// leaves the change to be tried again rather than skipping the notice.
+func TestOrderNotCachedIsFetchedFromTheShop(t *testing.T) {
+	shop := memory.New("shopify", orderbot.SideShop)
+	e := newEnv(t, func(o *Options) { o.Sources = []orderbot.OrderSource{shop} })
+	o := order("1501")
+	tk, change := e.open(o, orderbot.ShippingStalled)
+	if err := e.st.Client().Del(context.Background(), "ob:ord:1501").Err(); err != nil {
+		t.Fatal(err)
+	}
+	shop.FailNext(orderbot.Errorf(orderbot.KindTransient, "memory.get_order", "the shop is down"))
+	if err := e.n.HandleChange(context.Background(), change); err == nil {
+		t.Fatal("a shop outage was taken as 'no such order'")
+	}
+	if ns, _ := e.st.TicketNotices(context.Background(), tk.ID); len(ns) != 0 {
+		t.Fatalf("a notice was decided without the order: %+v", ns)
+	}
+	shop.PutOrders(o)
+	if err := e.n.HandleChange(context.Background(), change); err != nil {
+		t.Fatal(err)
+	}
+	if e.deliver() != 1 || len(e.twilio.Messages()) != 1 {
+		t.Fatal("the notice did not go out with the order from the shop")
+	}
+	// An order no shop knows is said on the ticket.
+	tk2, change2 := e.open(order("1502"), orderbot.ShippingOverdue)
+	e.st.Client().Del(context.Background(), "ob:ord:1502")
+	e.n.HandleChange(context.Background(), change2)
+	ns, _ := e.st.TicketNotices(context.Background(), tk2.ID)
+	if len(ns) != 1 || ns[0].State != store.NoticeSkipped || !strings.Contains(ns[0].Detail, "no shop knows order 1502") {
+		t.Fatalf("notices %+v", ns)
+	}
 }

@@ -211,6 +211,39 @@ func TestDemoPageInBrowser(t *testing.T) {
 			return e.innerText.includes('Only visible to you') && e.innerText.includes('`+id[1]+`'); })()`,
 			nil, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
 
+	// Notify customer: a card about one customer's order offers it; the modal
+	// previews the message and the channel, and the thread records the notice
+	// with the recipient masked.
+	var notifyTS string
+	step("a card with Notify customer", chromedp.Poll(`(() => {
+		const b = document.querySelector('#messages > .msg button[data-action-id="ob.notify"]');
+		if (b) return b.closest('.msg').dataset.ts;
+		const lis = [...document.querySelectorAll('#channel-list li')].filter(l => l.querySelector('.count'));
+		const i = lis.findIndex(l => l.classList.contains('active'));
+		if (lis.length) lis[(i + 1) % lis.length].click();
+		return false;
+	})()`, &notifyTS, chromedp.WithPollingInterval(300*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	nCard := fmt.Sprintf(`#messages > .msg[data-ts=%q]`, notifyTS)
+	step("open Notify customer", chromedp.Click(nCard+` button[data-action-id="ob.notify"]`, chromedp.ByQuery, chromedp.NodeVisible),
+		chromedp.WaitVisible(`#modal`, chromedp.ByQuery))
+	var modalText string
+	step("read the notify modal", chromedp.Poll(`(() => { const m = document.querySelector('#modal');
+		return m && m.innerText.includes('preview') ? m.innerText : false; })()`, &modalText,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	if !strings.Contains(modalText, "****") {
+		t.Fatalf("the notify modal does not show a masked recipient:\n%s", modalText)
+	}
+	step("send the notice", chromedp.Click(`#modal-submit`, chromedp.ByQuery, chromedp.NodeVisible),
+		chromedp.WaitNotPresent(`#modal`, chromedp.ByQuery),
+		chromedp.Poll(`(() => { const c = document.querySelector('`+nCard+`');
+			return !!c && c.innerText.includes('@Demo User is sending a customer notice (sent by hand)') && c.innerText.includes('****'); })()`,
+			nil, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+	var notices string
+	step("the Notices tab", chromedp.Click(`#tab-notices`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#notices-pane`, chromedp.ByQuery), chromedp.Text(`#notices`, &notices, chromedp.ByQuery))
+	if strings.Contains(notices, "not configured") {
+		t.Fatalf("the Notices tab says notices are not configured:\n%s", notices)
+	}
 }
 
 func tail(s string, n int) string {

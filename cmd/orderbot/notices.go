@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/integrations/aliyunsms"
 	"github.com/orderbot/orderbot/integrations/sendgrid"
@@ -22,7 +23,7 @@ import (
 )
 
 // buildNotifier wires customer notices from notices.*: nil when they are off.
-func buildNotifier(cfg *config.Config, st *store.Store, log *slog.Logger, reg prometheus.Registerer, now func() time.Time) (*notify.Notifier, error) {
+func buildNotifier(cfg *config.Config, st *store.Store, shops []orderbot.OrderSource, log *slog.Logger, reg prometheus.Registerer, now func() time.Time) (*notify.Notifier, error) {
 	n := cfg.Notices
 	if !n.Enabled {
 		return nil, nil
@@ -39,7 +40,7 @@ func buildNotifier(cfg *config.Config, st *store.Store, log *slog.Logger, reg pr
 	opts := notify.Options{
 		Templates: tpl, Shop: n.ShopName, Kinds: cfg.KindSettings(), QuietHours: n.QuietHours,
 		DefaultZone: loadZone(n.DefaultTimezone), DefaultRegion: n.DefaultRegion, DailyCap: n.DailyCap,
-		OptOut: optOut, Clock: now, Logger: nlog,
+		OptOut: optOut, Sources: shops, Clock: now, Logger: nlog,
 	}
 	switch n.SMS.Provider {
 	case config.SMSTwilio:

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/bot"
 	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/lookup"
@@ -42,13 +41,7 @@ func (a *app) buildBot() (*bot.Bot, error) {
 		}
 		steps = append(steps, bot.EscalationStep{After: s.After.D(), Action: action})
 	}
-	var srcs []orderbot.OrderSource
-	for _, s := range a.poller.Sources {
-		if s.Orders != nil {
-			srcs = append(srcs, s.Orders)
-		}
-	}
-	dir := &lookup.Directory{Store: a.store, Sources: srcs}
+	dir := &lookup.Directory{Store: a.store, Sources: orderSources(a.poller.Sources)}
 	opener := &tickets.Manual{Engine: a.engine, Orders: dir}
 	return bot.New(bot.Options{
 		BotToken: c.Slack.BotToken.Value(), SigningSecret: c.Slack.SigningSecret.Value(), AppToken: c.Slack.AppToken.Value(),

@@ -131,7 +131,7 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 		schedules: schedules,
 		now:       o.now,
 	}
-	if a.notifier, err = buildNotifier(cfg, st, log, reg, o.now); err != nil {
+	if a.notifier, err = buildNotifier(cfg, st, orderSources(srcs), log, reg, o.now); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -227,6 +227,17 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 		schedules[name] = sc.Schedule
 	}
 	return out, schedules, nil
+}
+
+// orderSources are the sources that provide orders, for lookups by id.
+func orderSources(srcs []jobs.Source) []orderbot.OrderSource {
+	var out []orderbot.OrderSource
+	for _, s := range srcs {
+		if s.Orders != nil {
+			out = append(out, s.Orders)
+		}
+	}
+	return out
 }
 
 // sourceNames lists the configured, enabled source names for messages.
