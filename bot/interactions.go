@@ -239,19 +239,31 @@ func (b *Bot) openResolve(ctx context.Context, ic *slack.InteractionCallback, c 
 		view = b.cards.resolveModal(t, resolveMeta{Ticket: t.ID, Version: t.Version, Kind: string(t.Kind), Channel: ch, User: ic.User.ID})
 		canResolve = true
 	}
+	dept := ""
+	if canResolve {
+		dept = t.Department
+	}
+	b.openModal(ctx, ic, log, view, "Resolve form", "Resolve "+c.ticket, dept)
+}
+
+// openModal opens view while the click's trigger id is valid (three seconds,
+// once) and then, when dept is set, checks that the user may act for it,
+// replacing the modal's content with the refusal. form names the modal in the
+// retry hint, title heads the refusal.
+func (b *Bot) openModal(ctx context.Context, ic *slack.InteractionCallback, log *slog.Logger, view slack.ModalViewRequest, form, title, dept string) {
 	openCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	resp, err := b.api.c.OpenViewContext(openCtx, ic.TriggerID, view)
 	cancel()
 	if err != nil {
 		log.Warn("views.open failed", slog.String("error", classify("slack.views.open", err).err.Error()))
-		b.reply(ctx, ic, "The Resolve form could not be opened in time; please click Resolve again.")
+		b.reply(ctx, ic, "The "+form+" could not be opened in time; please click the button again.")
 		return
 	}
-	if !canResolve {
+	if dept == "" {
 		return
 	}
-	if err := b.authz.check(ctx, ic.User.ID, t.Department); err != nil {
-		denied := noticeModal("Resolve "+t.ID, userText(orderbot.UserMessage(err)))
+	if err := b.authz.check(ctx, ic.User.ID, dept); err != nil {
+		denied := noticeModal(title, userText(orderbot.UserMessage(err)))
 		if _, uerr := b.api.c.UpdateViewContext(ctx, denied, "", resp.Hash, resp.ID); uerr != nil {
 			log.Warn("views.update failed", slog.String("error", classify("slack.views.update", uerr).err.Error()))
 			b.reply(ctx, ic, userText(orderbot.UserMessage(err)))

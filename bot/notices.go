@@ -37,24 +37,10 @@ func (b *Bot) openNotify(ctx context.Context, ic *slack.InteractionCallback, c c
 			dept, ok = p.Ticket.Department, true
 		}
 	}
-	openCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	resp, err := b.api.c.OpenViewContext(openCtx, ic.TriggerID, view)
-	cancel()
-	if err != nil {
-		log.Warn("views.open failed", slog.String("error", classify("slack.views.open", err).err.Error()))
-		b.reply(ctx, ic, "The Notify customer form could not be opened in time; please click the button again.")
-		return
-	}
 	if !ok {
-		return
+		dept = ""
 	}
-	if err := b.authz.check(ctx, ic.User.ID, dept); err != nil {
-		denied := noticeModal(title, userText(orderbot.UserMessage(err)))
-		if _, uerr := b.api.c.UpdateViewContext(ctx, denied, "", resp.Hash, resp.ID); uerr != nil {
-			log.Warn("views.update failed", slog.String("error", classify("slack.views.update", uerr).err.Error()))
-			b.reply(ctx, ic, userText(orderbot.UserMessage(err)))
-		}
-	}
+	b.openModal(ctx, ic, log, view, "Notify customer form", title, dept)
 }
 
 // submitNotify creates the manual notice synchronously, so a refusal shows

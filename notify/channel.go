@@ -52,14 +52,7 @@ func validEmail(raw string) (string, bool) {
 // is on. prefer ("sms" or "email") asks for one channel only. When neither
 // works, why says so in staff words.
 func (n *Notifier) pickChannel(o orderbot.Order, prefer string) (channel, to, why string) {
-	region := o.ShippingAddress.Country
-	if region == "" {
-		region = n.opts.DefaultRegion
-	}
-	phone := o.Customer.Phone
-	if phone == "" {
-		phone = o.ShippingAddress.Phone
-	}
+	phone, region := n.phoneOf(o)
 	mobile, isMobile := mobileNumber(phone, region)
 	email, isEmail := validEmail(o.Customer.Email)
 	smsOK := isMobile && n.opts.SMS != nil
@@ -125,16 +118,23 @@ func (n *Notifier) customerZone(o orderbot.Order) *time.Location {
 			return loc
 		}
 	}
-	region := o.ShippingAddress.Country
-	if region == "" {
-		region = n.opts.DefaultRegion
-	}
-	phone := o.Customer.Phone
-	if phone == "" {
-		phone = o.ShippingAddress.Phone
-	}
+	phone, region := n.phoneOf(o)
 	if loc := phoneZone(phone, region); loc != nil {
 		return loc
 	}
 	return n.opts.DefaultZone
+}
+
+// phoneOf is the customer's phone (the shipping contact's when the customer
+// gave none) and the region to read a national number in.
+func (n *Notifier) phoneOf(o orderbot.Order) (phone, region string) {
+	region = o.ShippingAddress.Country
+	if region == "" {
+		region = n.opts.DefaultRegion
+	}
+	phone = o.Customer.Phone
+	if phone == "" {
+		phone = o.ShippingAddress.Phone
+	}
+	return phone, region
 }
