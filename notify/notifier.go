@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/integrations/notice"
@@ -70,6 +72,13 @@ type Options struct {
 	// MaxAttempts bounds sends of a notice that keep failing with a definite
 	// "not sent" (rate limits, outages). Default 5.
 	MaxAttempts int
+	// MaxEventAge is how old a ticket change may be and still trigger an
+	// automatic notice. A notifier switched on for an existing deployment, or
+	// back after a long outage, would otherwise tell customers about events
+	// long past. Default 24h.
+	MaxEventAge time.Duration
+	// Registerer, when set, receives the notice metrics.
+	Registerer prometheus.Registerer
 	// Instance names this process's consumer. Default "notifier".
 	Instance string
 	Clock    func() time.Time
@@ -82,6 +91,9 @@ type Notifier struct {
 	opts   Options
 	optOut map[string]bool // ContactHash of each opted-out contact
 	log    *slog.Logger
+	// outcomes counts notices by channel and what became of them: queued,
+	// skipped, sent, failed, unknown, retry, deferred.
+	outcomes *prometheus.CounterVec
 }
 
 // New checks opts and returns a Notifier over st.
@@ -117,6 +129,9 @@ func New(st *store.Store, opts Options) (*Notifier, error) {
 	if opts.Instance == "" {
 		opts.Instance = "notifier"
 	}
+	if opts.MaxEventAge <= 0 {
+		opts.MaxEventAge = 24 * time.Hour
+	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
@@ -129,7 +144,16 @@ func New(st *store.Store, opts Options) (*Notifier, error) {
 	if opts.EmailName == "" {
 		opts.EmailName = "the email provider"
 	}
-	n := &Notifier{st: st, opts: opts, optOut: map[string]bool{}, log: opts.Logger.With(slog.String("component", "notify"))}
+	n := &Notifier{st: st, opts: opts, optOut: map[string]bool{}, log: opts.Logger.With(slog.String("component", "notify")),
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderbot_customer_notices_total",
+			Help: "Customer notices by channel and outcome (queued, skipped, deferred, sent, failed, retry, unknown).",
+		}, []string{"channel", "outcome"})}
+	if opts.Registerer != nil {
+		if err := opts.Registerer.Register(n.outcomes); err != nil {
+			return nil, orderbot.Wrap(orderbot.KindInvalid, op, err, "notify: registering metrics")
+		}
+	}
 	for _, c := range opts.OptOut {
 		if c = strings.TrimSpace(c); c != "" {
 			n.optOut[store.ContactHash(c)] = true
@@ -334,6 +358,7 @@ func (n *Notifier) create(ctx context.Context, t orderbot.Ticket, event config.T
 		return store.Notice{}, false, err
 	}
 	if created {
+		n.count(got.Channel, string(got.State))
 		n.log.Info("customer notice created", slog.String("notice", got.ID), slog.String("ticket", t.ID),
 			slog.String("event", string(event)), slog.String("state", string(got.State)), slog.String("to", got.ToMasked))
 	}
@@ -414,4 +439,12 @@ func clip(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// count adds one notice outcome to the metrics.
+func (n *Notifier) count(channel, outcome string) {
+	if channel == "" {
+		channel = "none"
+	}
+	n.outcomes.WithLabelValues(channel, outcome).Inc()
 }

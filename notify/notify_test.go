@@ -2,10 +2,14 @@ package notify
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/config"
@@ -438,5 +442,47 @@ func TestOrderNotCachedIsFetchedFromTheShop(t *testing.T) {
 	ns, _ := e.st.TicketNotices(context.Background(), tk2.ID)
 	if len(ns) != 1 || ns[0].State != store.NoticeSkipped || !strings.Contains(ns[0].Detail, "no shop knows order 1502") {
 		t.Fatalf("notices %+v", ns)
+	}
+}
+
+// Ticket changes older than MaxEventAge (a notifier switched on for an
+// existing deployment reads the whole retained stream) send nothing; the
+// metrics count what happened.
+func TestOldChangesSendNothingAndMetricsCount(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	e := newEnv(t, func(o *Options) { o.Registerer = reg })
+	_, change := e.open(order("1601"), orderbot.ShippingStalled)
+	old := change
+	old.ID = strconv.FormatInt(e.clock.Now().Add(-25*time.Hour).UnixMilli(), 10) + "-0"
+	if err := e.n.HandleChange(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	if e.deliver() != 0 || len(e.lines()) != 0 {
+		t.Fatal("a day-old change triggered a notice")
+	}
+	fresh := change
+	fresh.ID = strconv.FormatInt(e.clock.Now().Add(-time.Hour).UnixMilli(), 10) + "-0"
+	e.n.HandleChange(context.Background(), fresh)
+	e.deliver()
+	got := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "orderbot_customer_notices_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			key := ""
+			for _, l := range m.GetLabel() {
+				key += l.GetName() + "=" + l.GetValue() + " "
+			}
+			got[strings.TrimSpace(key)] = m.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{"channel=sms outcome=queued": 1, "channel=sms outcome=sent": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("metrics %v, want %v", got, want)
 	}
 }

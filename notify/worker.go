@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orderbot/orderbot"
@@ -74,6 +76,11 @@ func (n *Notifier) consume(ctx context.Context) error {
 func (n *Notifier) HandleChange(ctx context.Context, e store.OutboxEntry) error {
 	event, ok := EventFor(e)
 	if !ok || e.TicketID == "" {
+		return nil
+	}
+	if at, ok := entryTime(e.ID); ok && n.opts.Clock().Sub(at) > n.opts.MaxEventAge {
+		n.log.Info("ticket change too old for a customer notice", slog.String("ticket", e.TicketID),
+			slog.String("change", string(e.Change)), slog.Time("at", at))
 		return nil
 	}
 	t, err := n.st.Get(ctx, e.TicketID)
@@ -152,6 +159,7 @@ func (n *Notifier) deliver(ctx context.Context, id string) error {
 	now := n.opts.Clock()
 	loc := n.zone(nt.Zone)
 	if next := n.nextAllowed(now, loc); next.After(now) {
+		n.count(nt.Channel, "deferred")
 		_, err := n.st.DeferNotice(ctx, id, next, "Quiet hours for the customer: it will go out at "+
 			next.In(loc).Format("15:04 (MST)")+" customer time.", true)
 		if orderbot.IsKind(err, orderbot.KindConflict) {
@@ -180,6 +188,7 @@ func (n *Notifier) deliver(ctx context.Context, id string) error {
 	switch outcome {
 	case store.BeginOK:
 	case store.BeginCapped:
+		n.count(nt.Channel, "deferred")
 		n.log.Info("notice deferred: the recipient's daily cap is used up", slog.String("notice", id), slog.String("to", nt.ToMasked))
 		return nil
 	default:
@@ -217,6 +226,11 @@ func (n *Notifier) deliver(ctx context.Context, id string) error {
 			slog.String("outcome", string(res.State)), slog.String("error", err.Error()))
 		return err
 	}
+	label := string(done.State)
+	if done.State == store.NoticeQueued {
+		label = "retry"
+	}
+	n.count(nt.Channel, label)
 	n.log.Info("customer notice "+string(done.State), slog.String("notice", id), slog.String("ticket", nt.TicketID),
 		slog.String("channel", nt.Channel), slog.String("to", nt.ToMasked), slog.String("provider_id", res.ProviderID))
 	return nil
@@ -266,4 +280,17 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
+}
+
+// entryTime is when Redis wrote a stream entry (its id is "ms-seq").
+func entryTime(id string) (time.Time, bool) {
+	ms, _, ok := strings.Cut(id, "-")
+	if !ok {
+		return time.Time{}, false
+	}
+	v, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil || v <= 0 {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(v), true
 }
