@@ -237,7 +237,9 @@ func TestDemoPageInBrowser(t *testing.T) {
 		chromedp.WaitNotPresent(`#modal`, chromedp.ByQuery),
 		chromedp.Poll(`(() => { const c = document.querySelector('`+nCard+`');
 			return !!c && c.innerText.includes('@Demo User is sending a customer notice (sent by hand)') && c.innerText.includes('****'); })()`,
-			nil, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+			// Thread replies are paced at Slack's one post per second per
+			// channel, behind the cards still queued for that channel.
+			nil, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second)))
 	var notices string
 	step("the Notices tab", chromedp.Click(`#tab-notices`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#notices-pane`, chromedp.ByQuery), chromedp.Text(`#notices`, &notices, chromedp.ByQuery))
