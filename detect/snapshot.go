@@ -122,6 +122,16 @@ func (r *Result) NextChecks() iter.Seq2[string, time.Time] {
 				return
 			}
 		}
+		r.NextUnknown()(yield)
+	}
+}
+
+// NextUnknown yields the re-checks of the order ids known only from payments
+// (not among the snapshot's Orders), in no particular order: the part of
+// NextChecks that Next does not hold. A caller that walks Next by position
+// adds these.
+func (r *Result) NextUnknown() iter.Seq2[string, time.Time] {
+	return func(yield func(string, time.Time) bool) {
 		for id, t := range r.nextUnknown {
 			if !yield(id, t) {
 				return

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -21,9 +22,10 @@ import (
 // real adapter, cached in Redis, joined with the payments a Stripe poll already
 // stored, detected, and folded into tickets in a real redis-server, cursor
 // committed. One op is one whole cycle; Redis is emptied between ops so every
-// op opens its tickets afresh.
+// op opens its tickets afresh. Allocations per order are reported for the whole
+// process (adapter, poller, store client and the in-process fake).
 //
-//	go test ./jobs -run '^$' -bench PollCycleShopify -benchtime 3x
+//	go test ./jobs -run '^$' -bench PollCycleShopify -benchtime 2x
 func BenchmarkPollCycleShopify(b *testing.B) {
 	const n = 100_000
 	now := time.Now().UTC().Truncate(time.Second)
@@ -58,6 +60,8 @@ func BenchmarkPollCycleShopify(b *testing.B) {
 	}
 	ctx := context.Background()
 	var opened int
+	var mallocs, bytes uint64 // during the timed polls
+	var before, after runtime.MemStats
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -71,11 +75,16 @@ func BenchmarkPollCycleShopify(b *testing.B) {
 		if _, err := p.Poll(ctx, "stripe"); err != nil {
 			b.Fatal(err)
 		}
+		runtime.ReadMemStats(&before)
 		b.StartTimer()
 		rep, err := p.Poll(ctx, "shopify")
+		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)
 		}
+		runtime.ReadMemStats(&after)
+		mallocs += after.Mallocs - before.Mallocs
+		bytes += after.TotalAlloc - before.TotalAlloc
 		if rep.Fetched["orders"] != n {
 			b.Fatalf("fetched %d orders, want %d", rep.Fetched["orders"], n)
 		}
@@ -90,4 +99,8 @@ func BenchmarkPollCycleShopify(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "orders/s")
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/cycle")
 	b.ReportMetric(float64(opened), "tickets/cycle")
+	// Allocations of the whole process during the timed polls: the adapter,
+	// the poller and store, and the in-process fake serving the pages.
+	b.ReportMetric(float64(mallocs)/float64(n*b.N), "allocs/order")
+	b.ReportMetric(float64(bytes)/float64(n*b.N), "B/order")
 }

@@ -13,17 +13,13 @@ import (
 // cycle commits one successful fetch: records first, then tickets, then the
 // watch list and parcel queue, and only then the cursor. Every step is
 // idempotent, so a crash anywhere re-runs the same window on restart without
-// losing a finding or opening a second ticket.
+// losing a finding or opening a second ticket. Orders were cached while they
+// were listed (see listOrders); a failure after that leaves them cached and
+// the cursor where it was, so the next cycle lists and evaluates them again.
 func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched) error {
 	st := p.Store
 	now := rep.Window.To
 
-	if err := st.SaveOrders(ctx, f.orders); err != nil {
-		return fmt.Errorf("saving orders: %w", err)
-	}
-	if err := st.IndexContacts(ctx, f.orders); err != nil {
-		return fmt.Errorf("indexing contacts: %w", err)
-	}
 	if err := st.SavePayments(ctx, f.payments); err != nil {
 		return fmt.Errorf("saving payments: %w", err)
 	}
@@ -57,18 +53,20 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 		return fmt.Errorf("writing tickets: %w", err)
 	}
 
-	// The watch list: when each order must be looked at again. NextChecks also
-	// names orders the store does not know yet (a payment whose order has not
-	// been polled), which come back through the watch list too; orders of the
-	// snapshot without a next check leave it.
-	next := make(map[string]time.Time, len(snap.Orders))
+	// The watch list: when each order must be looked at again. The snapshot's
+	// orders without a next check leave it; order ids known only from
+	// payments (their order not polled yet) come back through it too.
+	checks := make([]store.Check, len(snap.Orders), len(snap.Orders)+len(snap.Payments))
 	for i := range snap.Orders {
-		next[snap.Orders[i].ID] = time.Time{}
+		checks[i].OrderID = snap.Orders[i].ID
+		if i < len(res.Next) {
+			checks[i].At = res.Next[i]
+		}
 	}
-	for id, t := range res.NextChecks() {
-		next[id] = t
+	for id, t := range res.NextUnknown() {
+		checks = append(checks, store.Check{OrderID: id, At: t})
 	}
-	if err := st.Watch(ctx, next); err != nil {
+	if err := st.WatchChecks(ctx, checks); err != nil {
 		return fmt.Errorf("updating watch list: %w", err)
 	}
 	if err := p.scheduleParcels(ctx, src, f, snap, now); err != nil {
@@ -100,76 +98,91 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 // snapshot joins the cycle's records with what the store knows: every order the
 // cycle touched (directly, through a payment or a parcel) or the watch list says
 // is due, with all their payments and parcels, plus stock and demand when the
-// cycle can change inventory verdicts.
+// cycle can change inventory verdicts. It builds the aligned form
+// (Snapshot.Records): the listed orders first, as listed, then the others;
+// Payments holds only the payments of order ids the store has no order for.
 func (p *Poller) snapshot(ctx context.Context, src Source, f *fetched, w orderbot.Window) (*detect.Snapshot, error) {
 	now := w.To
 	st := p.Store
-	ids := make(map[string]struct{}, len(f.orders)+len(f.payments))
-	for i := range f.orders {
-		ids[f.orders[i].ID] = struct{}{}
+
+	// The orders this cycle listed are at hand (and cached); only the rest
+	// come from the cache.
+	var rest []string
+	seen := map[string]bool{}
+	touch := func(id string) {
+		if id != "" && !f.orders.has(id) && !seen[id] {
+			seen[id] = true
+			rest = append(rest, id)
+		}
 	}
 	for i := range f.payments {
-		if f.payments[i].OrderID != "" {
-			ids[f.payments[i].OrderID] = struct{}{}
-		}
+		touch(f.payments[i].OrderID)
 	}
 	for i := range f.shipments {
-		if f.shipments[i].OrderID != "" {
-			ids[f.shipments[i].OrderID] = struct{}{}
-		}
+		touch(f.shipments[i].OrderID)
 	}
 	due, err := st.DueWatch(ctx, now, 0)
 	if err != nil {
 		return nil, fmt.Errorf("reading watch list: %w", err)
 	}
 	for _, id := range due {
-		ids[id] = struct{}{}
-	}
-	idList := make([]string, 0, len(ids))
-	for id := range ids {
-		idList = append(idList, id)
+		touch(id)
 	}
 
-	// The orders this cycle fetched are at hand (and just saved); only the rest
-	// come from the cache.
-	orders := make(map[string]orderbot.Order, len(ids))
-	for i := range f.orders {
-		orders[f.orders[i].ID] = f.orders[i]
-	}
-	var rest []string
-	for _, id := range idList {
-		if _, ok := orders[id]; !ok {
-			rest = append(rest, id)
-		}
-	}
+	var cached []orderbot.Order
 	if len(rest) > 0 {
-		cached, err := st.Orders(ctx, rest)
-		if err != nil {
+		if cached, err = st.OrdersOf(ctx, rest); err != nil {
 			return nil, fmt.Errorf("loading orders: %w", err)
 		}
-		for id, o := range cached {
-			orders[id] = o
+	}
+	known := 0
+	for i := range cached {
+		if cached[i].ID != "" {
+			known++
 		}
 	}
-	payments, err := st.PaymentsByOrder(ctx, idList)
-	if err != nil {
-		return nil, fmt.Errorf("loading payments: %w", err)
-	}
-	snap := &detect.Snapshot{Now: now, Payments: payments, Orders: make([]orderbot.Order, 0, len(orders))}
-	var tracking []string
-	for _, id := range idList {
-		o, ok := orders[id]
-		if !ok {
-			continue
+	snap := &detect.Snapshot{Now: now,
+		Orders:  make([]orderbot.Order, 0, f.orders.n+known),
+		Records: make([]detect.OrderRecords, 0, f.orders.n+known)}
+	joined := f.orders.recs != nil
+	f.orders.each(func(o *orderbot.Order, rec *detect.OrderRecords) {
+		snap.Orders = append(snap.Orders, *o)
+		if rec == nil {
+			joined = false
+			return
 		}
-		snap.Orders = append(snap.Orders, o)
-		for _, ref := range o.Shipments {
-			tracking = append(tracking, ref.TrackingNumber)
+		snap.Records = append(snap.Records, *rec)
+	})
+	// The snapshot has its own copy now: let the collector have the pages
+	// (a large listing is tens of megabytes it would otherwise scan again).
+	f.orders.release()
+	if !joined {
+		// Something this cycle saved after listing (its own payments or
+		// parcels) may belong to the listed orders: join them now.
+		recs, err := joinRecords(ctx, st, snap.Orders, nil)
+		if err != nil {
+			return nil, err
 		}
+		snap.Records = append(snap.Records[:0], recs...)
 	}
-	if len(tracking) > 0 {
-		if snap.Shipments, err = st.Shipments(ctx, tracking); err != nil {
-			return nil, fmt.Errorf("loading shipments: %w", err)
+	if len(rest) > 0 {
+		recs, err := joinRecords(ctx, st, cached, rest)
+		if err != nil {
+			return nil, err
+		}
+		for i := range cached {
+			switch {
+			case cached[i].ID != "":
+				snap.Orders = append(snap.Orders, cached[i])
+				snap.Records = append(snap.Records, recs[i])
+			case len(recs[i].Payments) > 0:
+				// No such order in the store: detection looks at its
+				// payments alone.
+				if snap.Payments == nil {
+					snap.Payments = map[string][]orderbot.Payment{}
+				}
+				snap.Payments[rest[i]] = recs[i].Payments
+			}
 		}
 	}
 
@@ -179,11 +192,11 @@ func (p *Poller) snapshot(ctx context.Context, src Source, f *fetched, w orderbo
 	switch {
 	case src.Inventory != nil:
 		skus = nil
-	case len(f.orders) > 0:
+	case f.orders.n > 0:
 		seen := map[string]struct{}{}
 		skus = []string{}
-		for i := range f.orders {
-			for _, l := range f.orders[i].Lines {
+		for i := range snap.Orders[:f.orders.n] {
+			for _, l := range snap.Orders[i].Lines {
 				if _, dup := seen[l.SKU]; !dup && l.SKU != "" {
 					seen[l.SKU] = struct{}{}
 					skus = append(skus, l.SKU)
@@ -282,11 +295,15 @@ func (p *Poller) scheduleParcels(ctx context.Context, src Source, f *fetched, sn
 		next := map[string]store.Parcel{}
 		for i := range snap.Orders {
 			o := &snap.Orders[i]
-			for _, ref := range o.Shipments {
+			for j, ref := range o.Shipments {
 				if filter != nil && !filter.TracksCarrier(ref.Carrier) {
 					continue
 				}
-				s, known := snap.Shipments[ref.TrackingNumber]
+				var s *orderbot.Shipment
+				if parcels := snap.Records[i].Parcels; j < len(parcels) {
+					s = parcels[j]
+				}
+				known := s != nil
 				pr := store.Parcel{Ref: ref, OrderID: o.ID}
 				switch {
 				case !o.InFlight() || (known && s.Status.Final()):

@@ -85,7 +85,7 @@ type Report struct {
 
 // fetched is one cycle's raw haul.
 type fetched struct {
-	orders    []orderbot.Order
+	orders    *listed // already cached (see listOrders)
 	payments  []orderbot.Payment
 	stock     []orderbot.StockLevel
 	stockSide orderbot.StockSide
@@ -193,13 +193,16 @@ func (p *Poller) Poll(ctx context.Context, name string) (*Report, error) {
 	f, err := p.fetch(ctx, src, rep.Window)
 	if err != nil {
 		rep.Err = err
-		if ctx.Err() != nil {
+		var se *stageError
+		if ctx.Err() != nil || errors.As(err, &se) {
+			// Cancelled, or the store failed while orders were listed: not
+			// the source's failure.
 			return rep, fmt.Errorf("poll %s: %w", name, err)
 		}
 		p.recordFailure(ctx, src, rep, err)
 		return rep, fmt.Errorf("poll %s: %w", name, err)
 	}
-	for typ, n := range map[string]int{"orders": len(f.orders), "payments": len(f.payments), "stock": len(f.stock), "shipments": len(f.shipments)} {
+	for typ, n := range map[string]int{"orders": f.orders.n, "payments": len(f.payments), "stock": len(f.stock), "shipments": len(f.shipments)} {
 		rep.Fetched[typ] = n
 		if p.Metrics != nil && n > 0 {
 			p.Metrics.Records.WithLabelValues(name, typ).Add(float64(n))
@@ -214,27 +217,20 @@ func (p *Poller) Poll(ctx context.Context, name string) (*Report, error) {
 }
 
 // fetch pulls the window from every role of the source. Records seen twice (a
-// record updated while paging) are de-duplicated, keeping the newest.
+// record updated while paging) are de-duplicated, keeping the newest. Orders
+// are cached as they are listed; a failure of the store doing so is a
+// *stageError.
 func (p *Poller) fetch(ctx context.Context, src Source, w orderbot.Window) (*fetched, error) {
-	f := &fetched{}
+	f := &fetched{orders: &listed{}}
 	if src.Orders != nil {
-		byID := map[string]int{}
-		err := src.Orders.ListOrders(ctx, w, func(page []orderbot.Order) error {
-			for _, o := range page {
-				if i, seen := byID[o.ID]; seen {
-					if o.UpdatedAt.After(f.orders[i].UpdatedAt) {
-						f.orders[i] = o
-					}
-					continue
-				}
-				byID[o.ID] = len(f.orders)
-				f.orders = append(f.orders, o)
-			}
-			return ctx.Err()
-		})
+		// Records are joined while listing only when nothing the cycle fetches
+		// after the orders can belong to them.
+		join := src.Payments == nil && src.Tracking == nil
+		l, err := p.listOrders(ctx, src, w, join)
 		if err != nil {
-			return nil, fmt.Errorf("listing orders: %w", err)
+			return nil, err
 		}
+		f.orders = l
 	}
 	if src.Payments != nil {
 		byID := map[string]int{}

@@ -14,7 +14,9 @@ import (
 // a customer's phone or email.
 func (s *Store) contactKey(norm string) string {
 	sum := sha256.Sum256([]byte(norm))
-	return s.key("contact", hex.EncodeToString(sum[:12]))
+	var h [24]byte
+	hex.Encode(h[:], sum[:12])
+	return s.key("contact", string(h[:]))
 }
 
 // NormalizeContact turns a phone number or email address into the form the
@@ -26,7 +28,8 @@ func NormalizeContact(v string) string {
 	if strings.Contains(v, "@") {
 		return strings.ToLower(v)
 	}
-	var digits []byte
+	var buf [32]byte // on the stack: a phone number takes no allocation but the result
+	digits := buf[:0]
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; {
 		case c >= '0' && c <= '9':
@@ -47,37 +50,41 @@ func NormalizeContact(v string) string {
 
 // IndexContacts records which orders carry which customer phone and email, so
 // staff can look an order up by either. Entries expire with the record cache.
+// Chunks of orders go in parallel pipelines, like the other record writes.
 func (s *Store) IndexContacts(ctx context.Context, orders []orderbot.Order) error {
 	const op = "store.index_contacts"
-	pipe := s.rdb.Pipeline()
-	n := 0
-	for i := range orders {
-		o := &orders[i]
-		for _, c := range []string{o.Customer.Phone, o.Customer.Email, o.ShippingAddress.Phone} {
-			norm := NormalizeContact(c)
-			if norm == "" {
-				continue
+	return parallel(len(orders), contactChunk, func(lo, hi int) error {
+		pipe := s.rdb.Pipeline()
+		n := 0
+		for i := lo; i < hi; i++ {
+			o := &orders[i]
+			var seen [3]string
+			for j, c := range [3]string{o.Customer.Phone, o.Customer.Email, o.ShippingAddress.Phone} {
+				norm := NormalizeContact(c)
+				// The customer's and the address's phone are usually one number.
+				if norm == "" || norm == seen[0] || norm == seen[1] {
+					continue
+				}
+				seen[j] = norm
+				k := s.contactKey(norm)
+				pipe.SAdd(ctx, k, o.ID)
+				pipe.PExpire(ctx, k, s.opts.RecordRetention)
+				n++
 			}
-			k := s.contactKey(norm)
-			pipe.SAdd(ctx, k, o.ID)
-			pipe.PExpire(ctx, k, s.opts.RecordRetention)
-			n++
 		}
-		if n >= 2000 {
-			if _, err := pipe.Exec(ctx); err != nil {
-				return s.fail(op, err)
-			}
-			pipe, n = s.rdb.Pipeline(), 0
+		if n == 0 {
+			return nil
 		}
-	}
-	if n == 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return s.fail(op, err)
+		}
 		return nil
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return s.fail(op, err)
-	}
-	return nil
+	})
 }
+
+// contactChunk is how many orders one IndexContacts pipeline carries: up to
+// three contacts of two commands each.
+const contactChunk = 500
 
 // OrdersByContact returns the ids of orders whose customer has this phone number
 // or email address (any formatting), at most limit of them.

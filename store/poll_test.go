@@ -191,3 +191,41 @@ func TestWatchList(t *testing.T) {
 		t.Fatalf("watch len %d after a removal", n)
 	}
 }
+
+// TestWatchChecks checks the list form of Watch a poll cycle uses: additions
+// and removals mixed in one call, more than one command's worth of each.
+func TestWatchChecks(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	t0 := time.Date(2025, 3, 3, 10, 0, 0, 0, time.UTC)
+	var checks []Check
+	for i := 0; i < 2500; i++ {
+		checks = append(checks, Check{OrderID: fmt.Sprint("O", i), At: t0.Add(time.Duration(i) * time.Minute)})
+	}
+	if err := e.st.WatchChecks(ctx, checks); err != nil {
+		t.Fatal(err)
+	}
+	// Every other order leaves the list, the rest move a day on; removals of
+	// orders never watched are harmless, and 50 new orders join.
+	checks = checks[:0]
+	for i := 0; i < 2600; i++ {
+		c := Check{OrderID: fmt.Sprint("O", i)}
+		if i%2 == 1 {
+			c.At = t0.Add(24*time.Hour + time.Duration(i)*time.Minute)
+		}
+		checks = append(checks, c)
+	}
+	if err := e.st.WatchChecks(ctx, checks); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := e.st.WatchLen(ctx); n != 1300 {
+		t.Fatalf("watch len %d, want 1300", n)
+	}
+	due, err := e.st.DueWatch(ctx, t0.Add(24*time.Hour+3*time.Minute), 0)
+	if err != nil || !reflect.DeepEqual(due, []string{"O1", "O3"}) {
+		t.Fatalf("due %v %v", due, err)
+	}
+	if err := e.st.WatchChecks(ctx, nil); err != nil {
+		t.Fatalf("no checks: %v", err)
+	}
+}

@@ -3,10 +3,15 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
+	"unicode/utf8"
 
 	"github.com/orderbot/orderbot"
 	"github.com/redis/go-redis/v9"
@@ -23,6 +28,10 @@ const recordChunk = 1000
 // orderChunk is how many orders one SaveOrders pipeline (and demand script)
 // carries; one demand script call then runs a few milliseconds.
 const orderChunk = 2500
+
+// encodeBufs recycles the buffers SaveOrders encodes a chunk of orders into
+// (about a kilobyte per order).
+var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024*orderChunk); return &b }}
 
 // encodedOrder is an order ready to write.
 type encodedOrder struct {
@@ -67,17 +76,25 @@ func (s *Store) SaveOrders(ctx context.Context, orders []orderbot.Order) error {
 	// chunk's differences, so bigger chunks mean fewer HINCRBYs per SKU.
 	return parallel(len(idx), orderChunk, func(lo, hi int) error {
 		enc := make([]encodedOrder, 0, hi-lo)
+		// One buffer holds the chunk's encoded orders, each record a
+		// sub-slice of it, so a chunk costs a handful of allocations rather
+		// than a few per order. The records are written by the time Exec
+		// returns, so the buffer goes back to a pool for the next chunk.
+		bp := encodeBufs.Get().(*[]byte)
+		defer encodeBufs.Put(bp)
+		buf := (*bp)[:0]
+		defer func() { *bp = buf[:0] }()
+		var lines []skuQty
 		for _, i := range idx[lo:hi] {
 			o := &orders[i]
-			b, err := json.Marshal(o)
-			if err != nil {
+			start := len(buf)
+			var err error
+			if buf, err = appendOrderJSON(buf, o); err != nil {
 				return orderbot.Wrap(orderbot.KindInvalid, op, err, "an order cannot be encoded")
 			}
-			c, err := demandOf(o)
-			if err != nil {
-				return orderbot.Wrap(orderbot.KindInvalid, op, err, "an order cannot be encoded")
-			}
-			enc = append(enc, encodedOrder{id: o.ID, json: b, terminal: !o.InFlight(), contrib: c})
+			var c string
+			c, lines = demandOf(o, lines[:0])
+			enc = append(enc, encodedOrder{id: o.ID, json: buf[start:len(buf):len(buf)], terminal: !o.InFlight(), contrib: c})
 		}
 		args := make([]any, 0, 2*len(enc))
 		pipe := s.rdb.Pipeline()
@@ -104,33 +121,69 @@ func (s *Store) SaveOrders(ctx context.Context, orders []orderbot.Order) error {
 	})
 }
 
+// skuQty is one SKU's open units within an order.
+type skuQty struct {
+	sku string
+	n   int64
+}
+
 // demandOf is an order's contribution to open demand: for an in-flight order,
-// the open quantity of each line summed by SKU.
-func demandOf(o *orderbot.Order) (string, error) {
+// the open quantity of each line summed by SKU, as the JSON object
+// json.Marshal writes for a map[string]int64 (keys sorted, so equal demand is
+// an equal string, which is what the demand script compares). lines is
+// scratch space, returned for reuse.
+func demandOf(o *orderbot.Order, lines []skuQty) (string, []skuQty) {
 	if !o.InFlight() {
-		return "", nil
+		return "", lines
 	}
-	var m map[string]int64
 	for _, l := range o.Lines {
 		if n := l.Open(); n > 0 && l.SKU != "" {
-			if m == nil {
-				m = make(map[string]int64, len(o.Lines))
-			}
-			m[l.SKU] += n
+			lines = append(lines, skuQty{l.SKU, n})
 		}
 	}
-	if m == nil {
-		return "", nil
+	if len(lines) == 0 {
+		return "", lines
 	}
-	b, err := json.Marshal(m) // map keys are sorted: equal demand, equal string
-	return string(b), err
+	slices.SortStableFunc(lines, func(a, b skuQty) int { return strings.Compare(a.sku, b.sku) })
+	b := make([]byte, 0, 16*len(lines))
+	b = append(b, '{')
+	for i := 0; i < len(lines); {
+		sku, n := lines[i].sku, lines[i].n
+		for i++; i < len(lines) && lines[i].sku == sku; i++ {
+			n += lines[i].n
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, sku)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, n, 10)
+	}
+	b = append(b, '}')
+	return string(b), lines
 }
 
 // Orders returns the cached orders among ids, by id; unknown ids are absent.
 func (s *Store) Orders(ctx context.Context, ids []string) (map[string]orderbot.Order, error) {
+	list, err := s.OrdersOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]orderbot.Order, len(list))
+	for i := range list {
+		if list[i].ID != "" {
+			out[list[i].ID] = list[i]
+		}
+	}
+	return out, nil
+}
+
+// OrdersOf returns the cached orders in request order: out[i] is the order
+// ids[i], or the zero Order (empty ID) when the cache has none. A poll cycle
+// joins records by position, without a map keyed by order id.
+func (s *Store) OrdersOf(ctx context.Context, ids []string) ([]orderbot.Order, error) {
 	const op = "store.orders"
-	out := make(map[string]orderbot.Order, len(ids))
-	var mu sync.Mutex
+	out := make([]orderbot.Order, len(ids))
 	err := parallel(len(ids), recordChunk, func(lo, hi int) error {
 		pipe := s.rdb.Pipeline()
 		cmds := make([]*redis.StringCmd, 0, hi-lo)
@@ -140,26 +193,28 @@ func (s *Store) Orders(ctx context.Context, ids []string) (map[string]orderbot.O
 		if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
 			return s.fail(op, err)
 		}
-		got := make([]orderbot.Order, 0, len(cmds))
-		for _, c := range cmds {
+		for i, c := range cmds {
 			b, err := c.Bytes()
 			if isNil(err) {
 				continue
 			}
-			var o orderbot.Order
-			if err := json.Unmarshal(b, &o); err != nil {
+			o := &out[lo+i]
+			if err := json.Unmarshal(b, o); err != nil {
 				return orderbot.Wrap(orderbot.KindPermanent, op, err, "a cached order is unreadable")
 			}
-			got = append(got, o)
+			if o.ID == "" {
+				// SaveOrders refuses orders without one; a record written
+				// otherwise is still the order its key names, and must not
+				// read as "unknown".
+				o.ID = ids[lo+i]
+			}
 		}
-		mu.Lock()
-		for _, o := range got {
-			out[o.ID] = o
-		}
-		mu.Unlock()
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Demand returns the open demand of the given SKUs (SKUs without demand are
@@ -235,48 +290,75 @@ func (s *Store) SavePayments(ctx context.Context, ps []orderbot.Payment) error {
 // PaymentsByOrder returns the cached payments of each order that has any,
 // oldest first.
 func (s *Store) PaymentsByOrder(ctx context.Context, orderIDs []string) (map[string][]orderbot.Payment, error) {
-	const op = "store.payments_by_order"
+	lists, err := s.PaymentsOf(ctx, orderIDs)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[string][]orderbot.Payment, len(orderIDs))
-	var mu sync.Mutex
+	for i, l := range lists {
+		if len(l) > 0 {
+			out[orderIDs[i]] = l
+		}
+	}
+	return out, nil
+}
+
+// PaymentsOf returns the cached payments of each order in request order:
+// out[i] holds the payments of orderIDs[i], oldest first, and is nil when the
+// order has none. A poll cycle joins them to its orders by position, without
+// a map keyed by order id. The lists of one call share backing arrays; each
+// is capped, so appending to one never overwrites another.
+func (s *Store) PaymentsOf(ctx context.Context, orderIDs []string) ([][]orderbot.Payment, error) {
+	const op = "store.payments_by_order"
+	out := make([][]orderbot.Payment, len(orderIDs))
 	err := parallel(len(orderIDs), recordChunk, func(lo, hi int) error {
 		pipe := s.rdb.Pipeline()
-		cmds := make([]*redis.MapStringStringCmd, 0, hi-lo)
+		cmds := make([]*redis.StringSliceCmd, 0, hi-lo)
 		for _, id := range orderIDs[lo:hi] {
-			cmds = append(cmds, pipe.HGetAll(ctx, s.paymentsKey(id)))
+			cmds = append(cmds, pipe.HVals(ctx, s.paymentsKey(id)))
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return s.fail(op, err)
 		}
-		got := make(map[string][]orderbot.Payment)
+		n := 0
+		for _, c := range cmds {
+			n += len(c.Val())
+		}
+		if n == 0 {
+			return nil
+		}
+		all := make([]orderbot.Payment, n)
 		for i, c := range cmds {
-			m := c.Val()
-			if len(m) == 0 {
+			vals := c.Val()
+			if len(vals) == 0 {
 				continue
 			}
-			list := make([]orderbot.Payment, 0, len(m))
-			for _, v := range m {
-				var p orderbot.Payment
-				if err := json.Unmarshal([]byte(v), &p); err != nil {
-					return orderbot.Wrap(orderbot.KindPermanent, op, err, "a cached payment is unreadable")
+			list := all[:len(vals):len(vals)]
+			all = all[len(vals):]
+			for j, v := range vals {
+				if !decodePayment(v, &list[j]) {
+					list[j] = orderbot.Payment{}
+					if err := json.Unmarshal([]byte(v), &list[j]); err != nil {
+						return orderbot.Wrap(orderbot.KindPermanent, op, err, "a cached payment is unreadable")
+					}
 				}
-				list = append(list, p)
 			}
-			sort.Slice(list, func(a, b int) bool {
-				if !list[a].CreatedAt.Equal(list[b].CreatedAt) {
-					return list[a].CreatedAt.Before(list[b].CreatedAt)
-				}
-				return list[a].ID < list[b].ID
-			})
-			got[orderIDs[lo+i]] = list
+			if len(list) > 1 {
+				sort.Slice(list, func(a, b int) bool {
+					if !list[a].CreatedAt.Equal(list[b].CreatedAt) {
+						return list[a].CreatedAt.Before(list[b].CreatedAt)
+					}
+					return list[a].ID < list[b].ID
+				})
+			}
+			out[lo+i] = list
 		}
-		mu.Lock()
-		for k, v := range got {
-			out[k] = v
-		}
-		mu.Unlock()
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // SaveShipments caches parcels by tracking number. Parcels whose journey is
@@ -312,9 +394,25 @@ func (s *Store) SaveShipments(ctx context.Context, sh []orderbot.Shipment) error
 // Shipments returns the cached parcels among tracking numbers; unknown ones are
 // absent.
 func (s *Store) Shipments(ctx context.Context, tracking []string) (map[string]orderbot.Shipment, error) {
-	const op = "store.shipments"
+	list, err := s.ShipmentsOf(ctx, tracking)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[string]orderbot.Shipment, len(tracking))
-	var mu sync.Mutex
+	for i := range list {
+		if list[i].TrackingNumber != "" {
+			out[list[i].TrackingNumber] = list[i]
+		}
+	}
+	return out, nil
+}
+
+// ShipmentsOf returns the cached parcels in request order: out[i] is the parcel
+// of tracking[i], or the zero Shipment (empty TrackingNumber) when the cache
+// has none. A poll cycle joins them to its orders by position.
+func (s *Store) ShipmentsOf(ctx context.Context, tracking []string) ([]orderbot.Shipment, error) {
+	const op = "store.shipments"
+	out := make([]orderbot.Shipment, len(tracking))
 	err := parallel(len(tracking), recordChunk, func(lo, hi int) error {
 		pipe := s.rdb.Pipeline()
 		cmds := make([]*redis.StringCmd, 0, hi-lo)
@@ -324,26 +422,27 @@ func (s *Store) Shipments(ctx context.Context, tracking []string) (map[string]or
 		if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
 			return s.fail(op, err)
 		}
-		got := make([]orderbot.Shipment, 0, len(cmds))
-		for _, c := range cmds {
+		for i, c := range cmds {
 			b, err := c.Bytes()
 			if isNil(err) {
 				continue
 			}
-			var sp orderbot.Shipment
-			if err := json.Unmarshal(b, &sp); err != nil {
+			if err := json.Unmarshal(b, &out[lo+i]); err != nil {
 				return orderbot.Wrap(orderbot.KindPermanent, op, err, "a cached shipment is unreadable")
 			}
-			got = append(got, sp)
+			if out[lo+i].TrackingNumber == "" {
+				// SaveShipments refuses parcels without one; a record written
+				// otherwise is still the parcel its key names, and must not
+				// read as "unknown".
+				out[lo+i].TrackingNumber = tracking[lo+i]
+			}
 		}
-		mu.Lock()
-		for _, sp := range got {
-			out[sp.TrackingNumber] = sp
-		}
-		mu.Unlock()
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // parallel runs fn over [0,n) in chunks of size on up to GOMAXPROCS
@@ -401,4 +500,337 @@ func parallel(n, size int, fn func(lo, hi int) error) error {
 func atoi64(s string) int64 {
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
+}
+
+// The record cache stores orders and payments as the JSON encoding/json writes
+// for the domain types, so any tool (and an older replica) reads them. A poll
+// cycle writes 100,000 orders and reads back as many payments, and reflection
+// was most of that time; appendOrderJSON writes the same bytes by hand and
+// decodePayment reads exactly what encoding/json writes for a Payment, leaving
+// anything else to json.Unmarshal. TestOrderJSONMatchesEncodingJSON and
+// TestDecodePaymentMatchesEncodingJSON hold them to encoding/json, including
+// every field of the types, so a field added to them without a change here
+// fails a test.
+
+// appendOrderJSON appends the bytes json.Marshal(o) returns.
+func appendOrderJSON(b []byte, o *orderbot.Order) ([]byte, error) {
+	var err error
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, o.ID)
+	b = append(b, `,"source":`...)
+	b = appendJSONString(b, o.Source)
+	if o.Name != "" {
+		b = append(b, `,"name":`...)
+		b = appendJSONString(b, o.Name)
+	}
+	b = append(b, `,"status":`...)
+	b = appendJSONString(b, string(o.Status))
+	if b, err = appendTimeField(b, `,"status_since":`, o.StatusSince, true); err != nil {
+		return b, err
+	}
+	b = append(b, `,"financial":`...)
+	b = appendJSONString(b, string(o.Financial))
+	b = append(b, `,"fulfillment":`...)
+	b = appendJSONString(b, string(o.Fulfillment))
+	b = append(b, `,"total":`...)
+	b = appendMoney(b, o.Total)
+	if o.Refunded != (orderbot.Money{}) {
+		b = append(b, `,"refunded":`...)
+		b = appendMoney(b, o.Refunded)
+	}
+	if o.PaymentMethod != "" {
+		b = append(b, `,"payment_method":`...)
+		b = appendJSONString(b, string(o.PaymentMethod))
+	}
+	if c := &o.Customer; *c != (orderbot.Customer{}) {
+		b = append(b, `,"customer":`...)
+		b = appendMembers(b, []member{{"name", c.Name}, {"phone", c.Phone}, {"email", c.Email},
+			{"locale", c.Locale}, {"timezone", c.Timezone}}, c.OptOut, "opt_out")
+	}
+	if a := &o.ShippingAddress; *a != (orderbot.Address{}) {
+		b = append(b, `,"shipping_address":`...)
+		b = appendMembers(b, []member{{"name", a.Name}, {"line1", a.Line1}, {"line2", a.Line2}, {"city", a.City},
+			{"province", a.Province}, {"postal_code", a.PostalCode}, {"country", a.Country}, {"phone", a.Phone}}, false, "")
+	}
+	if o.RequiresShipping {
+		b = append(b, `,"requires_shipping":true`...)
+	}
+	if len(o.Lines) > 0 {
+		b = append(b, `,"lines":[`...)
+		for i := range o.Lines {
+			l := &o.Lines[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"sku":`...)
+			b = appendJSONString(b, l.SKU)
+			if l.Title != "" {
+				b = append(b, `,"title":`...)
+				b = appendJSONString(b, l.Title)
+			}
+			b = append(b, `,"qty":`...)
+			b = strconv.AppendInt(b, l.Quantity, 10)
+			if l.Fulfilled != 0 {
+				b = append(b, `,"fulfilled":`...)
+				b = strconv.AppendInt(b, l.Fulfilled, 10)
+			}
+			if l.Price != (orderbot.Money{}) {
+				b = append(b, `,"price":`...)
+				b = appendMoney(b, l.Price)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if len(o.Shipments) > 0 {
+		b = append(b, `,"shipments":[`...)
+		for i := range o.Shipments {
+			r := &o.Shipments[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"tracking":`...)
+			b = appendJSONString(b, r.TrackingNumber)
+			if r.Carrier != "" {
+				b = append(b, `,"carrier":`...)
+				b = appendJSONString(b, r.Carrier)
+			}
+			if b, err = appendTimeField(b, `,"shipped_at":`, r.ShippedAt, true); err != nil {
+				return b, err
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	for _, f := range []struct {
+		key      string
+		t        time.Time
+		omitZero bool
+	}{
+		{`,"created_at":`, o.CreatedAt, false}, {`,"updated_at":`, o.UpdatedAt, false},
+		{`,"paid_at":`, o.PaidAt, true}, {`,"shipped_at":`, o.ShippedAt, true},
+		{`,"cancelled_at":`, o.CancelledAt, true}, {`,"ship_by":`, o.ShipBy, true},
+	} {
+		if b, err = appendTimeField(b, f.key, f.t, f.omitZero); err != nil {
+			return b, err
+		}
+	}
+	if o.URL != "" {
+		b = append(b, `,"url":`...)
+		b = appendJSONString(b, o.URL)
+	}
+	if o.Test {
+		b = append(b, `,"test":true`...)
+	}
+	return append(b, '}'), nil
+}
+
+// member is an omitempty string field of a small object.
+type member struct{ key, value string }
+
+// appendMembers appends an object of the non-empty string members, in order,
+// then flagKey: true when flag is set (an omitempty bool after them).
+func appendMembers(b []byte, ms []member, flag bool, flagKey string) []byte {
+	b = append(b, '{')
+	first := true
+	comma := func() {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+	}
+	for _, m := range ms {
+		if m.value == "" {
+			continue
+		}
+		comma()
+		b = append(b, '"')
+		b = append(b, m.key...)
+		b = append(b, '"', ':')
+		b = appendJSONString(b, m.value)
+	}
+	if flag {
+		comma()
+		b = append(b, '"')
+		b = append(b, flagKey...)
+		b = append(b, `":true`...)
+	}
+	return append(b, '}')
+}
+
+func appendMoney(b []byte, m orderbot.Money) []byte {
+	b = append(b, `{"minor":`...)
+	b = strconv.AppendInt(b, m.Minor, 10)
+	b = append(b, `,"currency":`...)
+	b = appendJSONString(b, m.Currency)
+	return append(b, '}')
+}
+
+// appendTimeField appends key and t as time.Time.MarshalJSON writes it
+// (RFC 3339 with nanoseconds, an error outside years 0-9999); omitZero leaves
+// a zero t out, as the omitzero option does.
+func appendTimeField(b []byte, key string, t time.Time, omitZero bool) ([]byte, error) {
+	if omitZero && t.IsZero() {
+		return b, nil
+	}
+	b = append(b, key...)
+	b = append(b, '"')
+	b, err := t.AppendText(b)
+	if err != nil {
+		return b, fmt.Errorf("Time.MarshalJSON: %w", err)
+	}
+	return append(b, '"'), nil
+}
+
+// decodePayment decodes v, the JSON json.Marshal writes for a Payment, into p
+// and reports whether it could. It reads only that exact form (keys in field
+// order, no spaces, no escapes, canonical numbers and times) and declines
+// anything else, which the caller hands to json.Unmarshal: a record written by
+// another tool reads the same either way. The strings of p are substrings of
+// v: Redis replies are allocated per value, so this keeps one ~200-byte record
+// alive per payment instead of allocating each string again.
+func decodePayment(v string, p *orderbot.Payment) bool {
+	r := jsonReader{s: v, ok: true}
+	r.lit(`{"id":`)
+	p.ID = r.str()
+	r.lit(`,"provider":`)
+	p.Provider = r.str()
+	r.lit(`,"order_id":`)
+	p.OrderID = r.str()
+	r.lit(`,"amount":`)
+	p.Amount = r.money()
+	r.lit(`,"status":`)
+	p.Status = orderbot.PaymentStatus(r.str())
+	r.lit(`,"created_at":`)
+	p.CreatedAt = r.time()
+	p.Refunds = nil
+	if r.next(`,"refunds":[`) {
+		for r.ok {
+			var f orderbot.Refund
+			r.lit(`{"id":`)
+			f.ID = r.str()
+			r.lit(`,"amount":`)
+			f.Amount = r.money()
+			r.lit(`,"status":`)
+			f.Status = r.str()
+			r.lit(`,"created_at":`)
+			f.CreatedAt = r.time()
+			r.lit(`}`)
+			p.Refunds = append(p.Refunds, f)
+			if !r.next(",") {
+				break
+			}
+		}
+		r.lit("]")
+	}
+	r.lit("}")
+	return r.ok && r.i == len(r.s)
+}
+
+// jsonReader reads one fixed JSON layout. It starts with ok set; any surprise
+// clears it, and every later read returns zero values.
+type jsonReader struct {
+	s  string
+	i  int
+	ok bool
+}
+
+// lit consumes the literal l.
+func (r *jsonReader) lit(l string) {
+	if !r.ok || !strings.HasPrefix(r.s[r.i:], l) {
+		r.ok = false
+		return
+	}
+	r.i += len(l)
+}
+
+// next consumes l if it comes next and reports whether it did.
+func (r *jsonReader) next(l string) bool {
+	if r.ok && strings.HasPrefix(r.s[r.i:], l) {
+		r.i += len(l)
+		return true
+	}
+	return false
+}
+
+// str returns the contents of a string as a substring of the input. Only
+// strings encoding/json writes unescaped are read: valid UTF-8 without control
+// characters, quotes, backslashes, <, >, &, U+2028 or U+2029.
+func (r *jsonReader) str() string {
+	if !r.ok || r.i >= len(r.s) || r.s[r.i] != '"' {
+		r.ok = false
+		return ""
+	}
+	start := r.i + 1
+	ascii := true
+	for j := start; j < len(r.s); j++ {
+		c := r.s[j]
+		if c == '"' {
+			v := r.s[start:j]
+			if !ascii && (!utf8.ValidString(v) || strings.ContainsRune(v, '\u2028') || strings.ContainsRune(v, '\u2029')) {
+				break
+			}
+			r.i = j + 1
+			return v
+		}
+		if c == '\\' || c < 0x20 || c == '<' || c == '>' || c == '&' {
+			break
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
+	}
+	r.ok = false
+	return ""
+}
+
+func (r *jsonReader) int() int64 {
+	j := r.i
+	if j < len(r.s) && r.s[j] == '-' {
+		j++
+	}
+	for j < len(r.s) && r.s[j] >= '0' && r.s[j] <= '9' {
+		j++
+	}
+	if !r.ok || j == r.i {
+		r.ok = false
+		return 0
+	}
+	n, err := strconv.ParseInt(r.s[r.i:j], 10, 64)
+	if err != nil || strconv.FormatInt(n, 10) != r.s[r.i:j] { // no leading zeros, no "-0"
+		r.ok = false
+		return 0
+	}
+	r.i = j
+	return n
+}
+
+func (r *jsonReader) money() orderbot.Money {
+	var m orderbot.Money
+	r.lit(`{"minor":`)
+	m.Minor = r.int()
+	r.lit(`,"currency":`)
+	m.Currency = r.str()
+	r.lit("}")
+	return m
+}
+
+// time reads a time as time.Time.MarshalJSON writes it; one that the writer
+// would not have written back the same way (a non-canonical form) declines.
+func (r *jsonReader) time() time.Time {
+	v := r.str()
+	if !r.ok {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil || len(v) > 64 {
+		r.ok = false
+		return time.Time{}
+	}
+	var buf [64]byte
+	if out, err := t.AppendText(buf[:0]); err != nil || string(out) != v {
+		r.ok = false
+		return time.Time{}
+	}
+	return t
 }

@@ -2,12 +2,16 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/simulate"
 )
 
 func order(id string, lines ...orderbot.LineItem) orderbot.Order {
@@ -246,4 +250,378 @@ func volumeOrders(n int) []orderbot.Order {
 		orders[i].ShippingAddress = orderbot.Address{Name: "Li Lei", Line1: "1 Nanjing Rd", City: "Shanghai", PostalCode: "200001", Country: "CN"}
 	}
 	return orders
+}
+
+// fillAll sets every field reachable from v to a non-zero value (strings with
+// characters JSON escapes, two elements per slice, times with a zone and
+// nanoseconds), so that a codec test covers every field of a type, including
+// fields added after the codec was written.
+func fillAll(v reflect.Value, n *int) {
+	*n++
+	switch {
+	case v.Type() == reflect.TypeOf(time.Time{}):
+		v.Set(reflect.ValueOf(time.Date(2026, 3, 1, 9, 30, 15, 123456789+*n, time.FixedZone("", 8*3600))))
+	case v.Kind() == reflect.String:
+		v.SetString(fmt.Sprintf("v%d <&> \"é\" \u2028", *n))
+	case v.Kind() == reflect.Int64 || v.Kind() == reflect.Int:
+		v.SetInt(int64(*n))
+	case v.Kind() == reflect.Bool:
+		v.SetBool(true)
+	case v.Kind() == reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 2, 2)
+		for i := 0; i < 2; i++ {
+			fillAll(s.Index(i), n)
+		}
+		v.Set(s)
+	case v.Kind() == reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			fillAll(v.Field(i), n)
+		}
+	default:
+		panic("fillAll: unhandled " + v.Type().String())
+	}
+}
+
+// TestOrderJSONMatchesEncodingJSON holds appendOrderJSON to json.Marshal, byte
+// for byte: the cache is read by json.Unmarshal (and by other tools), and an
+// unchanged order must encode to the same bytes whichever way it was written.
+func TestOrderJSONMatchesEncodingJSON(t *testing.T) {
+	var full orderbot.Order
+	fillAll(reflect.ValueOf(&full).Elem(), new(int))
+	t0 := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	cases := map[string]orderbot.Order{
+		"every field":     full,
+		"zero":            {},
+		"minimal":         {ID: "1", Source: "shop", Status: orderbot.OrderPending, CreatedAt: t0, UpdatedAt: t0},
+		"opt-out only":    {ID: "2", Customer: orderbot.Customer{OptOut: true}},
+		"address only":    {ID: "3", ShippingAddress: orderbot.Address{Phone: "+1"}},
+		"empty slices":    {ID: "4", Lines: []orderbot.LineItem{}, Shipments: []orderbot.ShipmentRef{}},
+		"zero line":       {ID: "5", Lines: []orderbot.LineItem{{}}, Shipments: []orderbot.ShipmentRef{{}}},
+		"negative money":  {ID: "6", Total: orderbot.Money{Minor: -5, Currency: "USD"}, Refunded: orderbot.Money{Minor: 1}},
+		"odd text":        {ID: "7\x00\x1f", Name: "bad \xff utf8 \u2029 \t\n\\ </script>", URL: "https://x/?a=1&b=2"},
+		"zone and nanos":  {ID: "8", CreatedAt: t0.In(time.FixedZone("", -5*3600-30*60)).Add(time.Nanosecond), UpdatedAt: t0.Local()},
+		"currency zeroed": {ID: "9", Lines: []orderbot.LineItem{{SKU: "A", Price: orderbot.Money{Currency: "JPY"}}}},
+	}
+	ds := simulate.New(7, simulate.Options{AnomalyRate: 0.2}).Generate(300, t0)
+	for i, o := range ds.Orders {
+		cases[fmt.Sprint("simulated ", i)] = o
+	}
+	for name, o := range cases {
+		want, err := json.Marshal(&o)
+		if err != nil {
+			t.Fatalf("%s: json.Marshal: %v", name, err)
+		}
+		got, err := appendOrderJSON([]byte("prefix"), &o)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if string(got) != "prefix"+string(want) {
+			t.Fatalf("%s:\n got %s\nwant prefix%s", name, got, want)
+		}
+	}
+	// A time encoding/json refuses is refused too.
+	bad := orderbot.Order{ID: "x", CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if _, err := json.Marshal(&bad); err == nil {
+		t.Fatal("json.Marshal accepted year 10000")
+	}
+	if _, err := appendOrderJSON(nil, &bad); err == nil {
+		t.Fatal("appendOrderJSON accepted year 10000")
+	}
+}
+
+// TestDemandOfMatchesEncodingJSON holds an order's demand contribution to the
+// JSON of the map it stands for: the demand script compares contributions as
+// strings.
+func TestDemandOfMatchesEncodingJSON(t *testing.T) {
+	tests := []struct {
+		name  string
+		o     orderbot.Order
+		empty bool
+	}{
+		{"one line", order("1", orderbot.LineItem{SKU: "A", Quantity: 2}), false},
+		{"same SKU twice, unsorted", order("2", orderbot.LineItem{SKU: "B", Quantity: 1},
+			orderbot.LineItem{SKU: "A", Quantity: 3, Fulfilled: 1}, orderbot.LineItem{SKU: "B", Quantity: 4}), false},
+		{"escaped SKU", order("3", orderbot.LineItem{SKU: "<a&b>\"", Quantity: 1}, orderbot.LineItem{SKU: "é", Quantity: 1}), false},
+		{"nothing open", order("4", orderbot.LineItem{SKU: "A", Quantity: 1, Fulfilled: 1}, orderbot.LineItem{Quantity: 5}), true},
+		{"no lines", order("5"), true},
+	}
+	done := order("6", orderbot.LineItem{SKU: "A", Quantity: 1})
+	done.Status = orderbot.OrderCompleted
+	tests = append(tests, struct {
+		name  string
+		o     orderbot.Order
+		empty bool
+	}{"terminal", done, true})
+	var scratch []skuQty
+	for _, tt := range tests {
+		var got string
+		got, scratch = demandOf(&tt.o, scratch[:0])
+		if tt.empty {
+			if got != "" {
+				t.Errorf("%s: %q, want none", tt.name, got)
+			}
+			continue
+		}
+		m := map[string]int64{}
+		for _, l := range tt.o.Lines {
+			if n := l.Open(); n > 0 && l.SKU != "" {
+				m[l.SKU] += n
+			}
+		}
+		want, _ := json.Marshal(m)
+		if got != string(want) {
+			t.Errorf("%s: %s, want %s", tt.name, got, want)
+		}
+	}
+}
+
+// TestDecodePaymentMatchesEncodingJSON checks that decodePayment reads what
+// json.Marshal writes for a Payment exactly as json.Unmarshal does, and
+// declines (leaving it to json.Unmarshal) what it was not written for.
+func TestDecodePaymentMatchesEncodingJSON(t *testing.T) {
+	var full orderbot.Payment
+	fillAll(reflect.ValueOf(&full).Elem(), new(int))
+	full.Provider, full.ID = "stripe", "pi_1" // plain strings too
+	t0 := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	written := []orderbot.Payment{
+		full,
+		{},
+		{ID: "pi_2", Provider: "stripe", OrderID: "1001", Amount: orderbot.Money{Minor: 1999, Currency: "USD"},
+			Status: orderbot.PaymentSucceeded, CreatedAt: t0},
+		{ID: "pi_3", OrderID: "", Amount: orderbot.Money{Minor: -1}, CreatedAt: t0.In(time.FixedZone("", 3600)).Add(5 * time.Millisecond),
+			Refunds: []orderbot.Refund{{ID: "re_1", Status: "succeeded", CreatedAt: t0}}},
+		{ID: "pi_4 中文", Provider: "支付宝", CreatedAt: t0.Local()},
+	}
+	ds := simulate.New(11, simulate.Options{AnomalyRate: 0.2}).Generate(200, t0)
+	written = append(written, ds.Payments...)
+	for i, p := range written {
+		b, err := json.Marshal(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got orderbot.Payment
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatal(err)
+		}
+		// The fast path must take everything json.Marshal writes with plain
+		// strings; strings json.Marshal escapes may go either way.
+		plain := !strings.ContainsAny(string(b), `\<>&`)
+		ok := decodePayment(string(b), &got)
+		if plain && !ok {
+			t.Errorf("payment %d: declined %s", i, b)
+		}
+		if ok && !reflect.DeepEqual(got, want) {
+			t.Errorf("payment %d from %s:\n got %+v\nwant %+v", i, b, got, want)
+		}
+	}
+	for _, v := range []string{
+		``, `{}`, `null`,
+		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z"} `,
+		`{"provider":"s","id":"a","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z"}`,
+		`{"id":"a\u0041","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z"}`,
+		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":01,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z"}`,
+		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1.0,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z"}`,
+		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00.000Z"}`,
+		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00+00:00"}`,
+		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z","refunds":[]}`,
+		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z","extra":1}`,
+		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z","refunds":[{"id":"r","amount":{"minor":1,"currency":"USD"},"status":"s","created_at":"2026-03-01T09:30:00Z"},]}`,
+		`{"id":"\xff","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z"}`,
+	} {
+		var p orderbot.Payment
+		if decodePayment(v, &p) {
+			t.Errorf("accepted %q", v)
+		}
+	}
+}
+
+// FuzzDecodePayment checks that whatever decodePayment accepts, json.Unmarshal
+// accepts too and reads the same payment.
+func FuzzDecodePayment(f *testing.F) {
+	f.Add(`{"id":"pi_1","provider":"stripe","order_id":"1","amount":{"minor":100,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00.5+08:00","refunds":[{"id":"re_1","amount":{"minor":50,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T10:00:00Z"}]}`)
+	f.Add(`{"id":"","provider":"","order_id":"","amount":{"minor":0,"currency":""},"status":"","created_at":"0001-01-01T00:00:00Z"}`)
+	f.Fuzz(func(t *testing.T, v string) {
+		var got orderbot.Payment
+		if !decodePayment(v, &got) {
+			return
+		}
+		var want orderbot.Payment
+		if err := json.Unmarshal([]byte(v), &want); err != nil {
+			t.Fatalf("decodePayment accepted %q, json.Unmarshal: %v", v, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\n got %+v\nwant %+v", v, got, want)
+		}
+	})
+}
+
+// TestAlignedReads checks the positional readers a poll cycle joins with:
+// each result lines up with its request, unknown ids included.
+func TestAlignedReads(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	t0 := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
+	orders := []orderbot.Order{order("A"), order("B")}
+	if err := e.st.SaveOrders(ctx, orders); err != nil {
+		t.Fatal(err)
+	}
+	pay := func(id, oid string, at time.Time) orderbot.Payment {
+		return orderbot.Payment{ID: id, Provider: "stripe", OrderID: oid, Status: orderbot.PaymentSucceeded,
+			Amount: orderbot.Money{Minor: 100, Currency: "USD"}, CreatedAt: at}
+	}
+	// Payments of B are saved newest first, with two at one time (the id
+	// breaks the tie), so the result must be sorted.
+	ps := []orderbot.Payment{pay("p3", "B", t0.Add(time.Hour)), pay("p2", "B", t0), pay("p1", "B", t0), pay("pa", "A", t0),
+		pay("px", "X", t0)}
+	ps[4].Refunds = []orderbot.Refund{{ID: "re", Amount: orderbot.Money{Minor: 100, Currency: "USD"}, Status: "succeeded", CreatedAt: t0}}
+	if err := e.st.SavePayments(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	sh := []orderbot.Shipment{{TrackingNumber: "T1", Carrier: "ups", OrderID: "A", Status: orderbot.ShipInTransit, Source: "aftership", LastEventAt: t0}}
+	if err := e.st.SaveShipments(ctx, sh); err != nil {
+		t.Fatal(err)
+	}
+
+	ids := []string{"B", "nope", "A", "B", "X"}
+	gotOrders, err := e.st.OrdersOf(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOrders := []orderbot.Order{orders[1], {}, orders[0], orders[1], {}}
+	if !reflect.DeepEqual(gotOrders, wantOrders) {
+		t.Fatalf("OrdersOf(%v):\n got %+v\nwant %+v", ids, gotOrders, wantOrders)
+	}
+	gotPays, err := e.st.PaymentsOf(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantB := []orderbot.Payment{ps[2], ps[1], ps[0]}
+	wantPays := [][]orderbot.Payment{wantB, nil, {ps[3]}, wantB, {ps[4]}}
+	if !reflect.DeepEqual(gotPays, wantPays) {
+		t.Fatalf("PaymentsOf(%v):\n got %+v\nwant %+v", ids, gotPays, wantPays)
+	}
+	// The lists share memory but are capped: growing one leaves the next alone.
+	grown := append(gotPays[0], pay("new", "B", t0))
+	if !reflect.DeepEqual(gotPays[2], []orderbot.Payment{ps[3]}) || len(grown) != 4 {
+		t.Fatalf("appending to one list changed another: %+v", gotPays[2])
+	}
+	gotSh, err := e.st.ShipmentsOf(ctx, []string{"none", "T1", ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotSh, []orderbot.Shipment{{}, sh[0], {}}) {
+		t.Fatalf("ShipmentsOf: %+v", gotSh)
+	}
+	for _, empty := range [][]string{nil, {}} {
+		o, err1 := e.st.OrdersOf(ctx, empty)
+		p, err2 := e.st.PaymentsOf(ctx, empty)
+		s, err3 := e.st.ShipmentsOf(ctx, empty)
+		if len(o)+len(p)+len(s) != 0 || err1 != nil || err2 != nil || err3 != nil {
+			t.Fatalf("empty request: %v %v %v %v %v %v", o, p, s, err1, err2, err3)
+		}
+	}
+	// A payment record another tool wrote (spaces, keys in another order)
+	// reads the same through the slow path.
+	c := e.srv.Client(t)
+	if err := c.HSet(ctx, e.st.paymentsKey("Y"), "py", `{ "status":"failed", "id":"py", "order_id":"Y", "created_at":"2025-03-01T08:00:00Z" }`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.st.PaymentsOf(ctx, []string{"Y"})
+	want := orderbot.Payment{ID: "py", OrderID: "Y", Status: orderbot.PaymentFailed, CreatedAt: t0}
+	if err != nil || len(got[0]) != 1 || !reflect.DeepEqual(got[0][0], want) {
+		t.Fatalf("hand-written payment: %+v %v", got, err)
+	}
+	if err := c.HSet(ctx, e.st.paymentsKey("Z"), "pz", `not json`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.PaymentsOf(ctx, []string{"A", "Z"}); !orderbot.IsKind(err, orderbot.KindPermanent) {
+		t.Fatalf("unreadable payment: %v", err)
+	}
+}
+
+// TestPaymentsOfVolume reads back the payments of more orders than one
+// pipeline carries, so chunks run side by side and must still line up.
+func TestPaymentsOfVolume(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	t0 := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
+	const n = 3*recordChunk + 7
+	var ps []orderbot.Payment
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprint("O", i)
+		for j := 0; j < i%3; j++ { // none, one or two payments
+			ps = append(ps, orderbot.Payment{ID: fmt.Sprint("p", i, "-", j), Provider: "stripe", OrderID: ids[i],
+				Status: orderbot.PaymentSucceeded, CreatedAt: t0.Add(time.Duration(j) * time.Minute)})
+		}
+	}
+	if err := e.st.SavePayments(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.st.PaymentsOf(ctx, ids)
+	if err != nil || len(got) != n {
+		t.Fatalf("%d lists, %v", len(got), err)
+	}
+	for i, l := range got {
+		if len(l) != i%3 {
+			t.Fatalf("order %s: %d payments, want %d", ids[i], len(l), i%3)
+		}
+		for j, p := range l {
+			if p.OrderID != ids[i] || p.ID != fmt.Sprint("p", i, "-", j) {
+				t.Fatalf("order %s payment %d is %s of %s", ids[i], j, p.ID, p.OrderID)
+			}
+		}
+	}
+}
+
+// TestIndexContacts checks the contact index: every order under each of its
+// contacts, the customer's and the address's phone counted once when they are
+// one number, across more orders than one pipeline carries.
+func TestIndexContacts(t *testing.T) {
+	e := newEnv(t, Options{RecordRetention: time.Hour})
+	ctx := context.Background()
+	var orders []orderbot.Order
+	for i := 0; i < 2*contactChunk+3; i++ {
+		o := order(fmt.Sprint(i))
+		o.Customer = orderbot.Customer{Phone: fmt.Sprintf("+86 138 %04d %04d", i/10000, i%10000), Email: fmt.Sprintf("U%d@Example.com", i%7)}
+		o.ShippingAddress.Phone = "138" + fmt.Sprintf("%04d%04d", i/10000, i%10000) // the same number, written otherwise
+		orders = append(orders, o)
+	}
+	orders[0].ShippingAddress.Phone = "+1 415 555 2671" // a second number
+	orders[1].Customer = orderbot.Customer{}
+	orders[1].ShippingAddress.Phone = ""
+	if err := e.st.IndexContacts(ctx, orders); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		contact string
+		want    int
+		has     string
+	}{
+		{"13800000000", 1, "0"},
+		{"(415) 555-2671", 1, "0"},
+		{"+86 138 0000 0002", 1, "2"},
+		{"u3@example.com", len(orders) / 7, "3"},
+		{"13800000001", 0, ""},
+	}
+	for _, tt := range tests {
+		ids, err := e.st.OrdersByContact(ctx, tt.contact, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) != tt.want || (tt.has != "" && !slices.Contains(ids, tt.has)) {
+			t.Errorf("%s: %v, want %d ids with %q", tt.contact, ids, tt.want, tt.has)
+		}
+	}
+	c := e.srv.Client(t)
+	k := e.st.contactKey(NormalizeContact("13800000002"))
+	if n := c.SCard(ctx, k).Val(); n != 1 {
+		t.Errorf("one order's number indexed %d times", n)
+	}
+	if ttl := c.PTTL(ctx, k).Val(); ttl <= 0 || ttl > time.Hour {
+		t.Errorf("contact ttl %v, want the retention", ttl)
+	}
+	if err := e.st.IndexContacts(ctx, nil); err != nil {
+		t.Errorf("no orders: %v", err)
+	}
 }

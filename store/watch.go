@@ -13,8 +13,27 @@ import (
 // late dispatch, stuck) must fire for orders that did not change, so the poll
 // cycle re-evaluates the orders DueWatch returns.
 func (s *Store) Watch(ctx context.Context, next map[string]time.Time) error {
+	checks := make([]Check, 0, len(next))
+	for id, t := range next {
+		checks = append(checks, Check{OrderID: id, At: t})
+	}
+	return s.WatchChecks(ctx, checks)
+}
+
+// Check is the next time an order must be evaluated again; a zero At takes the
+// order off the watch list.
+type Check struct {
+	OrderID string
+	At      time.Time
+}
+
+// WatchChecks is Watch for a list, which a poll cycle fills by position
+// without a map keyed by order id. The order ids must be distinct (a poll
+// cycle's are): removals and additions are batched separately, so for an id
+// listed twice either entry may win.
+func (s *Store) WatchChecks(ctx context.Context, checks []Check) error {
 	const op = "store.watch"
-	if len(next) == 0 {
+	if len(checks) == 0 {
 		return nil
 	}
 	key := s.watchKey()
@@ -24,18 +43,18 @@ func (s *Store) Watch(ctx context.Context, next map[string]time.Time) error {
 	flush := func() {
 		if len(add) > 0 {
 			pipe.ZAdd(ctx, key, add...)
-			add = add[:0]
+			add = nil // the command keeps the slice
 		}
 		if len(del) > 0 {
 			pipe.ZRem(ctx, key, del...)
-			del = del[:0]
+			del = nil
 		}
 	}
-	for id, t := range next {
-		if t.IsZero() {
-			del = append(del, id)
+	for _, c := range checks {
+		if c.At.IsZero() {
+			del = append(del, c.OrderID)
 		} else {
-			add = append(add, redis.Z{Score: float64(t.UnixMilli()), Member: id})
+			add = append(add, redis.Z{Score: float64(c.At.UnixMilli()), Member: c.OrderID})
 		}
 		if len(add)+len(del) >= 1000 {
 			flush()

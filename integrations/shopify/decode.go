@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/orderbot/orderbot/integrations/httpclient"
 )
@@ -225,8 +226,16 @@ func array[T any](d *decoder, dst *[]T, elem func(*T) error) error {
 	}
 }
 
-// str decodes a string value; null leaves *dst unchanged as encoding/json does.
-func (d *decoder) str(dst *string) error {
+// str decodes a string value into a string of its own; null leaves *dst
+// unchanged as encoding/json does.
+func (d *decoder) str(dst *string) error { return d.decodeString(dst, false) }
+
+// view is str for a field the mapping only reads while the page is mapped:
+// an unescaped value is a view into the body, not a copy. Such a field must
+// never be stored (see wire.go).
+func (d *decoder) view(dst *string) error { return d.decodeString(dst, true) }
+
+func (d *decoder) decodeString(dst *string, view bool) error {
 	if d.null() {
 		return nil
 	}
@@ -243,7 +252,11 @@ func (d *decoder) str(dst *string) error {
 			if !ascii && !utf8.Valid(raw) {
 				return errSlow // encoding/json replaces invalid bytes; let it
 			}
-			*dst = string(raw)
+			if view && len(raw) > 0 {
+				*dst = unsafe.String(&raw[0], len(raw))
+			} else {
+				*dst = string(raw)
+			}
 			d.i = j + 1
 			return nil
 		case c == '\\':
@@ -496,29 +509,29 @@ func (d *decoder) orderField(o *order, k []byte) error {
 	case "phone":
 		return d.str(&o.Phone)
 	case "created_at":
-		return d.str(&o.CreatedAt)
+		return d.view(&o.CreatedAt)
 	case "updated_at":
-		return d.str(&o.UpdatedAt)
+		return d.view(&o.UpdatedAt)
 	case "processed_at":
-		return d.str(&o.ProcessedAt)
+		return d.view(&o.ProcessedAt)
 	case "cancelled_at":
-		return d.str(&o.CancelledAt)
+		return d.view(&o.CancelledAt)
 	case "closed_at":
-		return d.str(&o.ClosedAt)
+		return d.view(&o.ClosedAt)
 	case "currency":
-		return d.str(&o.Currency)
+		return d.view(&o.Currency)
 	case "total_price":
-		return d.str(&o.TotalPrice)
+		return d.view(&o.TotalPrice)
 	case "financial_status":
-		return d.str(&o.FinancialStatus)
+		return d.view(&o.FinancialStatus)
 	case "fulfillment_status":
-		return d.str(&o.FulfillmentStatus)
+		return d.view(&o.FulfillmentStatus)
 	case "test":
 		return d.bool(&o.Test)
 	case "customer_locale":
 		return d.str(&o.CustomerLocale)
 	case "gateway":
-		return d.str(&o.Gateway)
+		return d.view(&o.Gateway)
 	case "customer":
 		if d.null() {
 			o.Customer = nil
@@ -559,7 +572,7 @@ func (d *decoder) orderField(o *order, k []byte) error {
 			return d.object(func(k []byte) error { return d.refundField(r, k) })
 		})
 	case "payment_gateway_names":
-		return array(d, &o.PaymentGatewayNames, d.str)
+		return array(d, &o.PaymentGatewayNames, d.view)
 	}
 	return d.skip()
 }
@@ -630,9 +643,9 @@ func (d *decoder) lineItemField(li *lineItem, k []byte) error {
 	case "current_quantity":
 		return d.intPtr(&li.CurrentQuantity)
 	case "price":
-		return d.str(&li.Price)
+		return d.view(&li.Price)
 	case "fulfillment_status":
-		return d.str(&li.FulfillmentStatus)
+		return d.view(&li.FulfillmentStatus)
 	case "requires_shipping":
 		return d.bool(&li.RequiresShipping)
 	}
@@ -644,9 +657,9 @@ func (d *decoder) fulfillmentField(f *fulfillment, k []byte) error {
 	case "id":
 		return d.int(&f.ID)
 	case "status":
-		return d.str(&f.Status)
+		return d.view(&f.Status)
 	case "created_at":
-		return d.str(&f.CreatedAt)
+		return d.view(&f.CreatedAt)
 	case "tracking_company":
 		return d.str(&f.TrackingCompany)
 	case "tracking_number":
@@ -684,13 +697,13 @@ func (d *decoder) refundField(r *orderRefund, k []byte) error {
 			return d.object(func(k []byte) error {
 				switch string(k) {
 				case "kind":
-					return d.str(&t.Kind)
+					return d.view(&t.Kind)
 				case "status":
-					return d.str(&t.Status)
+					return d.view(&t.Status)
 				case "amount":
-					return d.str(&t.Amount)
+					return d.view(&t.Amount)
 				case "currency":
-					return d.str(&t.Currency)
+					return d.view(&t.Currency)
 				}
 				return d.skip()
 			})

@@ -5,9 +5,12 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
+	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/shopify/shopifyfake"
 )
 
@@ -98,5 +101,116 @@ func TestDecodeOrdersFallsBackWithFieldPath(t *testing.T) {
 	}
 	if got := fakePage(t); fastDecode(got, &ordersPage{}) != nil {
 		t.Errorf("the fast path declined a plain fake page")
+	}
+}
+
+// TestMappedOrdersDoNotKeepThePage checks that no string of a mapped order
+// points into the page body: the decoder hands the mapping views into the
+// body for the fields it only parses (wire.go), and one such string kept in
+// an order would keep the whole page alive with it.
+func TestMappedOrdersDoNotKeepThePage(t *testing.T) {
+	c, err := New(Options{APIURL: "http://127.0.0.1:1", AccessToken: "shpat_x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := map[string][]byte{
+		"fake page": fakePage(t),
+		"edge values": []byte(`{"orders":[{"id":7,"name":"#7","created_at":"2026-03-01T10:00:00+08:00",` +
+			`"updated_at":"2026-03-01T11:00:00Z","processed_at":"2026-03-01T10:05:00Z","cancelled_at":"2026-03-01T11:00:00Z",` +
+			`"closed_at":"2026-03-01T11:00:00Z","currency":"XYZ","total_price":"10.00","financial_status":"paid",` +
+			`"fulfillment_status":"partial","customer_locale":"fr","gateway":"cash_on_delivery",` +
+			`"payment_gateway_names":["gift_card","Cash on Delivery (COD)"],` +
+			`"customer":{"first_name":"Zoé","last_name":"","email":"z@example.com","phone":"+33 1 23 45 67 89"},` +
+			`"shipping_address":{"first_name":"Zoé","name":"","address1":"1 Rue","city":"Paris","country_code":"fr","zip":"75001","province_code":"IDF"},` +
+			`"line_items":[{"id":1,"sku":"A","title":"","name":"Tea","quantity":2,"price":"5.00","fulfillment_status":"fulfilled","requires_shipping":true}],` +
+			`"fulfillments":[{"id":1,"status":"success","created_at":"2026-03-01T10:30:00Z","tracking_company":"some-carrier",` +
+			`"tracking_numbers":["T1 "],"line_items":[{"id":1,"quantity":1}]}],` +
+			`"refunds":[{"id":1,"transactions":[{"kind":"refund","status":"success","amount":"1.00","currency":"eur"}]}]}]}`),
+	}
+	for name, body := range bodies {
+		var p ordersPage
+		if err := decodeOrders("test", body, &p); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(p.Orders) == 0 {
+			t.Fatalf("%s: no orders", name)
+		}
+		lo := uintptr(unsafe.Pointer(unsafe.SliceData(body)))
+		hi := lo + uintptr(len(body))
+		for i := range p.Orders {
+			o, err := c.order("test", "orders", &p.Orders[i])
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			walkStrings(reflect.ValueOf(o), "order", func(path, s string) {
+				if ptr := uintptr(unsafe.Pointer(unsafe.StringData(s))); len(s) > 0 && ptr >= lo && ptr < hi {
+					t.Errorf("%s: %s = %q points into the page body", name, path, s)
+				}
+			})
+		}
+	}
+}
+
+// walkStrings calls fn for every string reachable from v (structs, slices,
+// pointers).
+func walkStrings(v reflect.Value, path string, fn func(path, s string)) {
+	switch v.Kind() {
+	case reflect.String:
+		fn(path, v.String())
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			walkStrings(v.Field(i), path+"."+v.Type().Field(i).Name, fn)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			walkStrings(v.Index(i), path+"["+strconv.Itoa(i)+"]", fn)
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			walkStrings(v.Elem(), path, fn)
+		}
+	}
+}
+
+// TestReusedPageMapsLikeAFreshOne decodes pages into one reused ordersPage, as
+// ListOrders does, and checks every order maps as from a fresh page: nothing
+// of a previous, fuller page leaks into a sparser one.
+func TestReusedPageMapsLikeAFreshOne(t *testing.T) {
+	c, err := New(Options{APIURL: "http://127.0.0.1:1", AccessToken: "shpat_x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := [][]byte{
+		fakePage(t),
+		[]byte(`{"orders":[{"id":1,"created_at":"2026-03-01T10:00:00Z","updated_at":"2026-03-01T10:00:00Z","currency":"USD"},` +
+			`{"id":2,"created_at":"2026-03-01T10:00:00Z","updated_at":"2026-03-01T10:00:00Z","line_items":null}]}`),
+		fakePage(t),
+		[]byte(`{"orders":[{"id":3,"created_at":"2026-03-01T10:00:00Z","updated_at":"2026-03-01T10:00:00Z","line_items":[{"id":9,"quantity":1}]}]}`),
+		[]byte(`{"orders":[]}`),
+	}
+	mapAll := func(p *ordersPage) []orderbot.Order {
+		var out []orderbot.Order
+		for i := range p.Orders {
+			o, err := c.order("test", "orders", &p.Orders[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, o)
+		}
+		return out
+	}
+	var reused ordersPage
+	for i, body := range bodies {
+		reused.reset()
+		if err := decodeOrders("test", body, &reused); err != nil {
+			t.Fatal(err)
+		}
+		var fresh ordersPage
+		if err := decodeOrders("test", body, &fresh); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := mapAll(&reused), mapAll(&fresh); !reflect.DeepEqual(got, want) {
+			t.Fatalf("page %d mapped from a reused page:\n got %+v\nwant %+v", i, got, want)
+		}
 	}
 }

@@ -82,7 +82,7 @@ func (c *Client) ListStock(ctx context.Context, since time.Time, page func([]ord
 					skipped++
 					continue
 				}
-				at, err := parseTime(op, "inventory_levels["+strconv.Itoa(i)+"].updated_at", l.UpdatedAt, false)
+				at, err := parseTime(op, "inventory_levels["+strconv.Itoa(i)+"]", ".updated_at", l.UpdatedAt, false)
 				if err != nil {
 					return err
 				}

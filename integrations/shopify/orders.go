@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/orderbot/orderbot"
 )
@@ -45,9 +46,12 @@ func (c *Client) ListOrders(ctx context.Context, w orderbot.Window, page func([]
 	}
 	delivered := map[int64]version{}
 	pageNo := 0
+	// The wire orders of a page are only read while it is mapped, so every
+	// page is decoded into the same memory (see ordersPage.reset).
+	var p ordersPage
 	return c.pages(ctx, op, "/orders.json", q, func(body []byte) error {
 		pageNo++
-		var p ordersPage
+		p.reset()
 		if err := decodeOrders(op, body, &p); err != nil {
 			return err
 		}
@@ -119,45 +123,41 @@ func (c *Client) GetOrder(ctx context.Context, id string) (orderbot.Order, error
 	return c.order(op, "orders", &p.Orders[0])
 }
 
-// order maps one wire order; path prefixes field names in errors.
+// order maps one wire order; path prefixes field names in errors. It keeps
+// no string of the wire order's view fields (see wire.go).
 func (c *Client) order(op, path string, w *order) (orderbot.Order, error) {
 	var err error
-	field := func(name string) string { return path + "." + name }
+	id := strconv.FormatInt(w.ID, 10)
 	o := orderbot.Order{
-		ID:     strconv.FormatInt(w.ID, 10),
+		ID:     id,
 		Source: c.name,
 		Name:   w.Name,
 		Test:   w.Test,
-		URL:    c.adminURL + "/orders/" + strconv.FormatInt(w.ID, 10),
+		URL:    c.adminURL + "/orders/" + id,
 	}
 	if w.ID <= 0 {
-		return o, orderbot.Errorf(orderbot.KindPermanent, op, "field %q: want a positive order id, got %d", field("id"), w.ID)
+		return o, orderbot.Errorf(orderbot.KindPermanent, op, "field %q: want a positive order id, got %d", path+".id", w.ID)
 	}
-	times := []struct {
-		name     string
-		v        string
-		dst      *time.Time
-		required bool
-	}{
-		{"created_at", w.CreatedAt, &o.CreatedAt, true},
-		{"updated_at", w.UpdatedAt, &o.UpdatedAt, true},
-		{"cancelled_at", w.CancelledAt, &o.CancelledAt, false},
+	// Field paths are joined only for an error message.
+	if o.CreatedAt, err = parseTime(op, path, ".created_at", w.CreatedAt, true); err != nil {
+		return o, err
 	}
-	for _, t := range times {
-		if *t.dst, err = parseTime(op, field(t.name), t.v, t.required); err != nil {
-			return o, err
-		}
+	if o.UpdatedAt, err = parseTime(op, path, ".updated_at", w.UpdatedAt, true); err != nil {
+		return o, err
 	}
-	processed, err := parseTime(op, field("processed_at"), w.ProcessedAt, false)
+	if o.CancelledAt, err = parseTime(op, path, ".cancelled_at", w.CancelledAt, false); err != nil {
+		return o, err
+	}
+	processed, err := parseTime(op, path, ".processed_at", w.ProcessedAt, false)
 	if err != nil {
 		return o, err
 	}
-	closed, err := parseTime(op, field("closed_at"), w.ClosedAt, false)
+	closed, err := parseTime(op, path, ".closed_at", w.ClosedAt, false)
 	if err != nil {
 		return o, err
 	}
-	cur := strings.ToUpper(w.Currency)
-	if o.Total, err = money(op, field("total_price"), w.TotalPrice, cur); err != nil {
+	cur := currencyCode(w.Currency)
+	if o.Total, err = money(op, path, ".total_price", w.TotalPrice, cur); err != nil {
 		return o, err
 	}
 
@@ -227,7 +227,7 @@ func (c *Client) order(op, path string, w *order) (orderbot.Order, error) {
 		if f.Status != "success" && f.Status != "" {
 			continue // pending/open have not left; cancelled/error/failure never will
 		}
-		at, err := parseTime(op, path+".fulfillments[#].created_at", f.CreatedAt, false)
+		at, err := parseTime(op, path, ".fulfillments[#].created_at", f.CreatedAt, false)
 		if err != nil {
 			return o, indexed(err, i)
 		}
@@ -261,7 +261,7 @@ func (c *Client) order(op, path string, w *order) (orderbot.Order, error) {
 		if li.CurrentQuantity != nil {
 			qty = *li.CurrentQuantity // removed or refunded units are no longer to ship
 		}
-		price, err := money(op, path+".line_items[#].price", li.Price, cur)
+		price, err := money(op, path, ".line_items[#].price", li.Price, cur)
 		if err != nil {
 			return o, indexed(err, i)
 		}
@@ -289,7 +289,7 @@ func (c *Client) order(op, path string, w *order) (orderbot.Order, error) {
 			if t.Currency != "" {
 				tc = strings.ToUpper(t.Currency)
 			}
-			m, err := money(op, path+".refunds[#].transactions[#].amount", t.Amount, tc)
+			m, err := money(op, path, ".refunds[#].transactions[#].amount", t.Amount, tc)
 			if err != nil {
 				return o, indexed(err, i, j)
 			}
@@ -315,29 +315,61 @@ func indexed(err error, idx ...int) error {
 	return err
 }
 
-func parseTime(op, field, v string, required bool) (time.Time, error) {
+// parseTime parses the time v of the field path+name.
+func parseTime(op, path, name, v string, required bool) (time.Time, error) {
 	if v == "" {
 		if required {
-			return time.Time{}, orderbot.Errorf(orderbot.KindPermanent, op, "field %q: want an ISO 8601 time, got nothing", field)
+			return time.Time{}, orderbot.Errorf(orderbot.KindPermanent, op, "field %q: want an ISO 8601 time, got nothing", path+name)
 		}
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, orderbot.Errorf(orderbot.KindPermanent, op, "field %q: want an ISO 8601 time, got %q", field, truncate(v, 40))
+		return time.Time{}, orderbot.Errorf(orderbot.KindPermanent, op, "field %q: want an ISO 8601 time, got %q", path+name, truncate(v, 40))
 	}
 	return t.UTC(), nil
 }
 
-func money(op, field, v, currency string) (orderbot.Money, error) {
+// money parses the amount v of the field path+name.
+func money(op, path, name, v, currency string) (orderbot.Money, error) {
 	if v == "" {
 		return orderbot.Money{Currency: currency}, nil
 	}
 	m, err := orderbot.ParseMoney(v, currency)
 	if err != nil {
-		return m, orderbot.Wrap(orderbot.KindPermanent, op, err, fmt.Sprintf("field %q: want a decimal amount", field))
+		return m, orderbot.Wrap(orderbot.KindPermanent, op, err, fmt.Sprintf("field %q: want a decimal amount", path+name))
 	}
 	return m, nil
+}
+
+// currencyCode is an order's currency code in upper case, in a string of its
+// own (the wire value is a view into the page): the codes shops use most
+// share constant strings, others are copied.
+func currencyCode(v string) string {
+	up := strings.ToUpper(v)
+	switch up {
+	case "USD":
+		return "USD"
+	case "EUR":
+		return "EUR"
+	case "GBP":
+		return "GBP"
+	case "CNY":
+		return "CNY"
+	case "JPY":
+		return "JPY"
+	case "CAD":
+		return "CAD"
+	case "AUD":
+		return "AUD"
+	case "HKD":
+		return "HKD"
+	case "SGD":
+		return "SGD"
+	case "":
+		return ""
+	}
+	return strings.Clone(up)
 }
 
 func truncate(s string, n int) string {
@@ -353,12 +385,17 @@ func moneySecured(f orderbot.FinancialStatus) bool {
 	return f.Paid() || f == orderbot.FinancialAuthorized
 }
 
+// financialStatus maps financial_status. It returns the constants, never s,
+// which is a view into the page.
 func financialStatus(s string) orderbot.FinancialStatus {
-	switch f := orderbot.FinancialStatus(s); f {
-	case orderbot.FinancialPending, orderbot.FinancialAuthorized, orderbot.FinancialPartiallyPaid, orderbot.FinancialPaid,
-		orderbot.FinancialPartiallyRefunded, orderbot.FinancialRefunded, orderbot.FinancialVoided:
-		return f
-	case "expired":
+	for _, f := range [...]orderbot.FinancialStatus{orderbot.FinancialPending, orderbot.FinancialAuthorized,
+		orderbot.FinancialPartiallyPaid, orderbot.FinancialPaid, orderbot.FinancialPartiallyRefunded,
+		orderbot.FinancialRefunded, orderbot.FinancialVoided} {
+		if s == string(f) {
+			return f
+		}
+	}
+	if s == "expired" {
 		return orderbot.FinancialVoided // an authorisation that lapsed
 	}
 	// Unknown or newer values: claim no money rather than money we cannot see.
@@ -376,7 +413,23 @@ func fulfillmentStatus(s string) orderbot.FulfillmentStatus {
 	return orderbot.FulfillmentUnfulfilled
 }
 
+// normalizeName lower-cases s and collapses its white space. It returns s
+// itself when nothing changes (the usual gateway and carrier name), so a
+// caller that keeps the result must not pass a view.
 func normalizeName(s string) string {
+	clean := len(s) > 0 && s[0] != ' ' && s[len(s)-1] != ' '
+	for i := 0; clean && i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z', c >= utf8.RuneSelf, c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
+			clean = false
+		case c == ' ' && s[i+1] == ' ':
+			clean = false
+		}
+	}
+	if clean || s == "" {
+		return s
+	}
 	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
 }
 

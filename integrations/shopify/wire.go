@@ -3,9 +3,28 @@ package shopify
 // The wire types hold the fields of providers.md §2 the mapping reads; the
 // decoder skips the rest. Times stay strings and are parsed by the mapping so a
 // bad one is reported with its field path. JSON null leaves a string empty.
+//
+// Fields marked "view" may be decoded as views into the page body (see
+// decoder.view): the mapping parses or compares them and must never store
+// them, or one small string would keep a whole page alive.
 
 type ordersPage struct {
 	Orders []order `json:"orders"`
+}
+
+// reset empties p for the next page while keeping the memory of its orders
+// and their line items: every element is zeroed, so a field the next page
+// leaves out reads as absent, as in a new ordersPage (line items as an empty
+// slice rather than nil; the mapping reads only their length), and the
+// decoder, which fills the elements a slice already has, reuses them.
+func (p *ordersPage) reset() {
+	all := p.Orders[:cap(p.Orders)]
+	for i := range all {
+		lines := all[i].LineItems[:cap(all[i].LineItems)]
+		clear(lines)
+		all[i] = order{LineItems: lines[:0]}
+	}
+	p.Orders = all[:0]
 }
 
 type orderEnvelope struct {
@@ -18,15 +37,15 @@ type order struct {
 	Email               string        `json:"email"`
 	ContactEmail        string        `json:"contact_email"`
 	Phone               string        `json:"phone"`
-	CreatedAt           string        `json:"created_at"`
-	UpdatedAt           string        `json:"updated_at"`
-	ProcessedAt         string        `json:"processed_at"`
-	CancelledAt         string        `json:"cancelled_at"`
-	ClosedAt            string        `json:"closed_at"`
-	Currency            string        `json:"currency"`
-	TotalPrice          string        `json:"total_price"`
-	FinancialStatus     string        `json:"financial_status"`
-	FulfillmentStatus   string        `json:"fulfillment_status"`
+	CreatedAt           string        `json:"created_at"`         // view
+	UpdatedAt           string        `json:"updated_at"`         // view
+	ProcessedAt         string        `json:"processed_at"`       // view
+	CancelledAt         string        `json:"cancelled_at"`       // view
+	ClosedAt            string        `json:"closed_at"`          // view
+	Currency            string        `json:"currency"`           // view
+	TotalPrice          string        `json:"total_price"`        // view
+	FinancialStatus     string        `json:"financial_status"`   // view
+	FulfillmentStatus   string        `json:"fulfillment_status"` // view
 	Test                bool          `json:"test"`
 	CustomerLocale      string        `json:"customer_locale"`
 	Customer            *customer     `json:"customer"`
@@ -34,8 +53,8 @@ type order struct {
 	LineItems           []lineItem    `json:"line_items"`
 	Fulfillments        []fulfillment `json:"fulfillments"`
 	Refunds             []orderRefund `json:"refunds"`
-	PaymentGatewayNames []string      `json:"payment_gateway_names"`
-	Gateway             string        `json:"gateway"` // deprecated, still sent by older versions
+	PaymentGatewayNames []string      `json:"payment_gateway_names"` // view (the names)
+	Gateway             string        `json:"gateway"`               // view; deprecated, still sent by older versions
 }
 
 type customer struct {
@@ -68,16 +87,16 @@ type lineItem struct {
 	Title             string `json:"title"`
 	Name              string `json:"name"`
 	Quantity          int64  `json:"quantity"`
-	CurrentQuantity   *int64 `json:"current_quantity"` // after edits and refunds; newer versions
-	Price             string `json:"price"`
-	FulfillmentStatus string `json:"fulfillment_status"`
+	CurrentQuantity   *int64 `json:"current_quantity"`   // after edits and refunds; newer versions
+	Price             string `json:"price"`              // view
+	FulfillmentStatus string `json:"fulfillment_status"` // view
 	RequiresShipping  bool   `json:"requires_shipping"`
 }
 
 type fulfillment struct {
 	ID              int64              `json:"id"`
-	Status          string             `json:"status"`
-	CreatedAt       string             `json:"created_at"`
+	Status          string             `json:"status"`     // view
+	CreatedAt       string             `json:"created_at"` // view
 	TrackingCompany string             `json:"tracking_company"`
 	TrackingNumber  string             `json:"tracking_number"`
 	TrackingNumbers []string           `json:"tracking_numbers"`
@@ -95,10 +114,10 @@ type orderRefund struct {
 }
 
 type transaction struct {
-	Kind     string `json:"kind"`
-	Status   string `json:"status"`
-	Amount   string `json:"amount"`
-	Currency string `json:"currency"`
+	Kind     string `json:"kind"`     // view
+	Status   string `json:"status"`   // view
+	Amount   string `json:"amount"`   // view
+	Currency string `json:"currency"` // view
 }
 
 type locationsPage struct {

@@ -54,5 +54,19 @@ func TestEncodeOrderMatchesEncodingJSON(t *testing.T) {
 		if string(ga) != string(gb) {
 			t.Fatalf("order %s with fields:\n got %s\nwant %s", o.ID, ga, gb)
 		}
+		// What listings serve: the encoding made when the order was stored,
+		// cut to the selection, is byte for byte appendOrder's.
+		s.mu.Lock()
+		enc := s.orders[id].enc
+		s.mu.Unlock()
+		for _, fields := range []string{"", sel, "refunds", "id", "nothing_known", "id,,name, test ,billing_address,"} {
+			want := appendOrder(nil, &wo, parseFields(fields))
+			if got := enc.appendTo(nil, maskOf(parseFields(fields))); string(got) != string(want) {
+				t.Fatalf("order %s stored encoding, fields %q:\n got %s\nwant %s", o.ID, fields, got, want)
+			}
+			if n := len(enc.appendTo(nil, maskOf(parseFields(fields)))); n > enc.size() {
+				t.Fatalf("order %s, fields %q: %d bytes, size() says at most %d", o.ID, fields, n, enc.size())
+			}
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package shopifyfake
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
@@ -79,6 +78,7 @@ type storedOrder struct {
 	id      int64
 	updated int64 // Unix seconds: Shopify's precision, the sort key
 	created int64
+	enc     encodedOrder // the order on the wire, rendered when stored
 }
 
 type skuIDs struct {
@@ -153,6 +153,7 @@ func (s *Server) AddOrders(os ...orderbot.Order) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var scratch []byte
 	for i := range os {
 		o := os[i]
 		// Stored records are never mutated, only replaced, so pages can be
@@ -162,14 +163,19 @@ func (s *Server) AddOrders(os ...orderbot.Order) error {
 		if old, ok := s.orders[ids[i]]; ok && old.o.Name != "" {
 			delete(s.byName, old.o.Name)
 		}
-		s.orders[ids[i]] = &storedOrder{o: o, id: ids[i], updated: o.UpdatedAt.Unix(), created: o.CreatedAt.Unix()}
-		if o.Name != "" {
-			s.byName[o.Name] = ids[i]
-		}
 		for _, l := range o.Lines {
 			if l.SKU != "" {
 				s.sku(l.SKU)
 			}
+		}
+		// Rendered once, with the catalog ids of its SKUs (which never
+		// change): every listing cuts its pages from this.
+		wo := s.renderOrder(&o, ids[i])
+		var enc encodedOrder
+		enc, scratch = encodeOrder(&wo, scratch)
+		s.orders[ids[i]] = &storedOrder{o: o, id: ids[i], updated: o.UpdatedAt.Unix(), created: o.CreatedAt.Unix(), enc: enc}
+		if o.Name != "" {
+			s.byName[o.Name] = ids[i]
 		}
 	}
 	s.dirty = true
@@ -647,10 +653,6 @@ func (s *Server) listOrders(base string, q url.Values) providerfake.Response {
 			hasNext = of.match(list[i])
 		}
 	}
-	wire := make([]wireOrder, len(page))
-	for i, o := range page {
-		wire[i] = s.renderOrder(&o.o, o.id)
-	}
 	s.mu.Unlock()
 
 	resp := okBody(nil, "total_price")
@@ -658,21 +660,22 @@ func (s *Server) listOrders(base string, q url.Values) providerfake.Response {
 		firstO, lastO := page[0], page[len(page)-1]
 		link(resp.Header, base, q, c, hasNext, hasPrev, lastO.updated, lastO.id, firstO.updated, firstO.id)
 	}
-	fs := parseFields(q.Get("fields"))
-	buf := bodyPool.Get().(*[]byte)
-	defer bodyPool.Put(buf)
-	body := append((*buf)[:0], `{"orders":[`...)
-	for i := range wire {
+	// Stored orders are replaced, never changed, so their encodings are read
+	// outside the lock.
+	mask := maskOf(parseFields(q.Get("fields")))
+	size := len(`{"orders":[]}`) + len(page)
+	for _, o := range page {
+		size += o.enc.size()
+	}
+	body := make([]byte, 0, size)
+	body = append(body, `{"orders":[`...)
+	for i, o := range page {
 		if i > 0 {
 			body = append(body, ',')
 		}
-		body = appendOrder(body, &wire[i], fs)
+		body = o.enc.appendTo(body, mask)
 	}
-	body = append(body, "]}"...)
-	*buf = body
-	// The pooled buffer goes back to the pool when this returns; the answer
-	// keeps a copy.
-	resp.Body = bytes.Clone(body)
+	resp.Body = append(body, "]}"...)
 	return resp
 }
 
@@ -680,15 +683,11 @@ func (s *Server) getOrder(idText string, q url.Values) providerfake.Response {
 	id, err := strconv.ParseInt(idText, 10, 64)
 	s.mu.Lock()
 	o, ok := s.orders[id]
-	var wo wireOrder
-	if ok {
-		wo = s.renderOrder(&o.o, o.id)
-	}
 	s.mu.Unlock()
 	if err != nil || !ok {
 		return errorsResponse(http.StatusNotFound, "Not Found")
 	}
-	body := append([]byte(`{"order":`), appendOrder(nil, &wo, parseFields(q.Get("fields")))...)
+	body := append([]byte(`{"order":`), o.enc.appendTo(nil, maskOf(parseFields(q.Get("fields"))))...)
 	return okBody(append(body, '}'), "total_price")
 }
 
@@ -867,7 +866,3 @@ func okJSON(v any, field string) providerfake.Response {
 func okBody(body []byte, field string) providerfake.Response {
 	return providerfake.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {contentType}}, Body: body, WrongTypeField: field}
 }
-
-// bodyPool recycles the buffers orders pages are encoded into (a few hundred
-// kilobytes each).
-var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
