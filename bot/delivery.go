@@ -200,8 +200,10 @@ func (j *ticketJob) run(ctx context.Context, p *Poster) error {
 					return err
 				}
 			}
-		} else if err := p.update(ctx, pr.channel, ts, m); err != nil {
-			return err
+		} else if cardShows(j.entries) {
+			if err := p.update(ctx, pr.channel, ts, m); err != nil {
+				return err
+			}
 		}
 		if pr.primary {
 			primaryTS, primaryCh = ts, pr.channel
@@ -220,6 +222,19 @@ func (j *ticketJob) run(ctx context.Context, p *Poster) error {
 		}
 	}
 	return nil
+}
+
+// cardShows reports whether any of the entries changes what the card shows.
+// Customer-notice lines live in the thread only, so a burst of them must not
+// spend the workspace's chat.update budget (Tier 3, about 50 a minute) that
+// other cards' changes are waiting for.
+func cardShows(entries []store.OutboxEntry) bool {
+	for _, e := range entries {
+		if e.Change != store.ChangeNotice {
+			return true
+		}
+	}
+	return len(entries) == 0
 }
 
 // entryEffects posts what one recorded change adds to the thread and, for

@@ -150,6 +150,9 @@ type Slack struct {
 	Command string `yaml:"command"`
 	// PostsPerSecond is the per-channel posting rate (Slack allows about 1).
 	PostsPerSecond float64 `yaml:"posts_per_second"`
+	// UpdatesPerMinute is the workspace-wide chat.update rate (Slack's Tier 3
+	// allows about 50).
+	UpdatesPerMinute int `yaml:"updates_per_minute"`
 }
 
 // Configured reports whether Slack is set up (a bot token is present).
@@ -182,7 +185,7 @@ func rawDefaults() *Config {
 				{After: 0, Action: EscalateMentionLeads},
 				{After: Duration(30 * time.Minute), Action: EscalatePostEscalationChannel},
 			}},
-		Slack: Slack{APIURL: DefaultSlackAPIURL, Command: "/ob", PostsPerSecond: 1},
+		Slack: Slack{APIURL: DefaultSlackAPIURL, Command: "/ob", PostsPerSecond: 1, UpdatesPerMinute: 50},
 		Notices: Notices{
 			QuietHours: QuietHours{Start: Clock(21, 0), End: Clock(8, 0)},
 			DailyCap:   3,

@@ -543,6 +543,9 @@ func (v validator) slack() {
 	if !(s.PostsPerSecond > 0) || math.IsInf(s.PostsPerSecond, 0) {
 		v.add("slack.posts_per_second", "must be a positive number, got %v", s.PostsPerSecond)
 	}
+	if s.UpdatesPerMinute <= 0 {
+		v.add("slack.updates_per_minute", "must be a positive number, got %d", s.UpdatesPerMinute)
+	}
 	for _, ch := range []struct{ path, v string }{{"slack.escalation_channel", s.EscalationChannel}, {"slack.digest_channel", s.DigestChannel}} {
 		if strings.ContainsAny(ch.v, " \t#") {
 			v.add(ch.path, "must be a Slack channel id such as C0123ABCD, got %q", truncate(ch.v, 40))

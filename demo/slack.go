@@ -36,6 +36,10 @@ func ConfigureSlack(cfg *config.Config, s *slackfake.Server) {
 	cfg.Slack.SigningSecret = config.NewSecret(s.SigningSecret())
 	cfg.Slack.APIURL = s.APIURL()
 	cfg.Slack.EscalationChannel = EscalationChannel
+	// The stand-in has no rate limits; Slack's (1 post per second per channel,
+	// about 50 updates a minute) would make the accelerated demo lag behind
+	// its own clock.
+	cfg.Slack.PostsPerSecond, cfg.Slack.UpdatesPerMinute = 5, 600
 	if cfg.Departments == nil {
 		cfg.Departments = map[string]config.Department{}
 	}

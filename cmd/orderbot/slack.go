@@ -46,7 +46,7 @@ func (a *app) buildBot() (*bot.Bot, error) {
 	return bot.New(bot.Options{
 		BotToken: c.Slack.BotToken.Value(), SigningSecret: c.Slack.SigningSecret.Value(), AppToken: c.Slack.AppToken.Value(),
 		APIURL: c.Slack.APIURL, Departments: depts, EscalationChannel: c.Slack.EscalationChannel, Command: c.Slack.Command,
-		PostsPerSecond: c.Slack.PostsPerSecond, StormThreshold: c.Tickets.StormThreshold, StormWindow: c.Tickets.StormWindow.D(),
+		PostsPerSecond: c.Slack.PostsPerSecond, UpdatesPerMinute: c.Slack.UpdatesPerMinute, StormThreshold: c.Tickets.StormThreshold, StormWindow: c.Tickets.StormWindow.D(),
 		Escalation: steps, WarnBefore: c.SLA.WarnBefore.D(), Kinds: c.KindSettings(), Location: c.Location(),
 		Clock: a.now, Logger: a.log.With("component", "slack"), MaxBodyBytes: c.Server.MaxBodyBytes,
 		Knowledge: &tickets.Knowledge{Store: a.store}, Notices: a.notifier,
