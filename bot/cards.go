@@ -1142,6 +1142,8 @@ func (c *cards) noticeReply(ticketID string, p map[string]string) message {
 		line = fmt.Sprintf(":warning: %s%s was not sent: %s", what, to, detail)
 	case "skipped":
 		line = fmt.Sprintf(":no_entry_sign: %s", detail)
+	case "batch":
+		line = ":envelope: " + detail
 	case "unknown":
 		line = fmt.Sprintf(":grey_question: %s%s: outcome unknown. %s", what, to, detail)
 		v := ticketID + "|" + p["notice"]

@@ -18,6 +18,12 @@
 //     never drop the notice; a per-recipient daily cap moves it to the next
 //     allowed time on the next day.
 //
+// An oversold SKU's ticket is about the SKU, not one order: its "on open"
+// notice goes to every open order with the SKU that the ERP's available stock
+// does not cover, oldest orders served first (delayNotices). Those notices are
+// bulk: the ticket's thread gets one summary line instead of one per order,
+// and a line of its own only for a send whose outcome is unknown.
+//
 // Delivery is an outbox: the notice's state is written before the provider
 // call ("sending", with a lease) and after it (sent, failed, or queued again
 // for a definite "not sent" such as a rate limit). A send whose outcome cannot

@@ -203,7 +203,13 @@ func (n *Notifier) CanNotify(t orderbot.Ticket) bool {
 // switch is on, the ticket concerns an order and a template exists. It
 // returns the notice (created or existing) and whether one applies at all.
 func (n *Notifier) OnTicketEvent(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent) (store.Notice, bool, error) {
-	if t.OrderID == "" || !n.wants(t.Kind, event) || !n.opts.Templates.Has(t.Kind, event) {
+	if !n.wants(t.Kind, event) || !n.opts.Templates.Has(t.Kind, event) {
+		return store.Notice{}, false, nil
+	}
+	if t.Kind == orderbot.InventoryOversold && event == config.EventOpen {
+		return store.Notice{}, true, n.delayNotices(ctx, t)
+	}
+	if t.OrderID == "" {
 		return store.Notice{}, false, nil
 	}
 	if event == config.EventResolve && t.Resolution != nil && t.Resolution.Code == "false_positive" {
@@ -328,6 +334,11 @@ func (n *Notifier) prepare(ctx context.Context, t orderbot.Ticket, event config.
 // create stores the notice of t and event: queued (now, or after quiet
 // hours) or skipped with the reason.
 func (n *Notifier) create(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent, prefer, actor string) (store.Notice, bool, error) {
+	return n.createNotice(ctx, t, event, prefer, actor, false)
+}
+
+// createNotice is create; bulk marks one of many notices of the ticket.
+func (n *Notifier) createNotice(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent, prefer, actor string, bulk bool) (store.Notice, bool, error) {
 	d, err := n.prepare(ctx, t, event, prefer)
 	if err != nil {
 		return store.Notice{}, false, err
@@ -338,7 +349,7 @@ func (n *Notifier) create(ctx context.Context, t orderbot.Ticket, event config.T
 	nt := store.Notice{
 		ID:       id,
 		TicketID: t.ID, OrderID: t.OrderID, Kind: t.Kind, Event: string(event), Actor: actor,
-		Locale: d.r.Locale, Zone: d.zone.String(), CreatedAt: now,
+		Locale: d.r.Locale, Zone: d.zone.String(), CreatedAt: now, Bulk: bulk,
 	}
 	if d.problem != "" {
 		nt.State, nt.Detail = store.NoticeSkipped, "No notice sent: "+d.problem+"."

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -484,5 +485,62 @@ func TestOldChangesSendNothingAndMetricsCount(t *testing.T) {
 	want := map[string]float64{"channel=sms outcome=queued": 1, "channel=sms outcome=sent": 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("metrics %v, want %v", got, want)
+	}
+}
+
+// An oversold SKU's ticket tells the customers whose orders the stock does not
+// cover, oldest orders served first; the thread gets one summary line.
+func TestOversoldSKUNotifiesDelayedOrders(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	mk := func(id string, age time.Duration, sku string, qty int64) orderbot.Order {
+		o := order(id)
+		o.Customer.Phone = fmt.Sprintf("+86138001%05s", id)
+		o.Shipments = nil
+		o.CreatedAt, o.UpdatedAt = base.Add(-age), base
+		o.Lines = []orderbot.LineItem{{SKU: sku, Quantity: qty}}
+		return o
+	}
+	orders := []orderbot.Order{
+		mk("2001", 4*time.Hour, "MUG-01", 2), mk("2002", 3*time.Hour, "MUG-01", 1), // covered by 3 in stock
+		mk("2003", 2*time.Hour, "MUG-01", 2), mk("2004", time.Hour, "MUG-01", 1), // delayed
+		mk("2005", 5*time.Hour, "CAP-02", 9), // another SKU
+	}
+	if err := e.st.SaveOrders(ctx, orders); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.ReplaceStock(ctx, orderbot.SideERP, "erpnext", []orderbot.StockLevel{
+		{SKU: "MUG-01", Side: orderbot.SideERP, Source: "erpnext", Available: 3, OnHand: 3, UpdatedAt: base}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.st.UpsertTickets(ctx, []store.Upsert{{Anomaly: orderbot.Anomaly{Kind: orderbot.InventoryOversold,
+		Subject: "MUG-01", Source: "erpnext", Severity: orderbot.SeverityCritical, Department: "warehouse",
+		Summary: "SKU MUG-01 is oversold"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	change := store.OutboxEntry{TicketID: res[0].Ticket.ID, Change: store.ChangeOpened}
+	if err := e.n.HandleChange(ctx, change); err != nil {
+		t.Fatal(err)
+	}
+	e.deliver()
+	var to []string
+	for _, m := range e.twilio.Messages() {
+		to = append(to, m.To)
+	}
+	slices.Sort(to)
+	if want := []string{"+86138001" + "02003", "+86138001" + "02004"}; fmt.Sprint(to) != fmt.Sprint(want) {
+		t.Fatalf("delay notices went to %v, want %v", to, want)
+	}
+	lines := e.lines()
+	if len(lines) != 1 || lines[0].Payload["state"] != "batch" || !strings.Contains(lines[0].Payload["detail"], "2 of 4 open orders") {
+		t.Fatalf("thread lines %+v, want one summary", lines)
+	}
+	// The change again (a retry, a reopen) sends and says nothing new.
+	e.n.HandleChange(ctx, change)
+	e.deliver()
+	if len(e.twilio.Messages()) != 2 || len(e.lines()) != 1 {
+		t.Fatal("a repeated oversold change notified again")
 	}
 }

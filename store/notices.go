@@ -94,6 +94,10 @@ type Notice struct {
 	// Zone is the customer's IANA time zone, for quiet hours and the daily
 	// cap's day.
 	Zone string
+	// Bulk marks one of many notices of one ticket (the orders an oversold
+	// SKU delays): its thread lines are summarised, except an unknown
+	// outcome, which needs a person.
+	Bulk bool
 }
 
 // NoticeID is the id of the notice with the given dedupe key (order, kind and
@@ -127,7 +131,10 @@ func (s *Store) optOutKey() string                 { return s.key("optout") }
 const noticeLua = `
 local function hget(k, f) local v = redis.call('HGET', k, f); if v == false then return '' end; return v end
 local function emit(stream, bound, key, actor)
-  local st = redis.call('HMGET', key, 'ticket', 'id', 'state', 'channel', 'tom', 'detail', 'kind', 'event', 'pid', 'pstat')
+  local st = redis.call('HMGET', key, 'ticket', 'id', 'state', 'channel', 'tom', 'detail', 'kind', 'event', 'pid', 'pstat', 'bulk')
+  -- One of many notices of a ticket: only an unknown outcome, which needs a
+  -- person, gets a line of its own; the notifier summarises the rest.
+  if st[11] == '1' and st[3] ~= 'unknown' then return end
   local fields = {'t', st[1], 'c', 'notice', 'notice', st[2], 'state', st[3], 'channel', st[4] or '', 'to', st[5] or '',
     'detail', st[6] or '', 'kind', st[7] or '', 'event', st[8] or '', 'pid', st[9] or '', 'pstat', st[10] or '', 'actor', actor}
   redis.call('XADD', stream, '*', unpack(fields))
@@ -283,7 +290,7 @@ func noticeFields(n Notice) []any {
 		"channel", n.Channel, "to", n.To, "tom", n.ToMasked, "locale", n.Locale, "state", string(n.State),
 		"due", ms(n.Due), "attempts", strconv.Itoa(n.Attempts), "by", n.Actor, "msg", n.Message,
 		"pid", n.ProviderID, "pstat", n.ProviderStatus, "detail", clip(n.Detail, maxDetail),
-		"created", ms(n.CreatedAt), "updated", ms(n.UpdatedAt), "zone", n.Zone,
+		"created", ms(n.CreatedAt), "updated", ms(n.UpdatedAt), "zone", n.Zone, "bulk", flag(n.Bulk),
 	}
 }
 
@@ -312,7 +319,7 @@ func noticeOf(v any) Notice {
 		ID: m["id"], TicketID: m["ticket"], OrderID: m["order"], Kind: orderbot.Kind(m["kind"]), Event: m["event"],
 		Channel: m["channel"], To: m["to"], ToMasked: m["tom"], Locale: m["locale"], State: NoticeState(m["state"]),
 		Due: t("due"), Attempts: att, Actor: m["by"], Message: m["msg"], ProviderID: m["pid"],
-		ProviderStatus: m["pstat"], Detail: m["detail"], CreatedAt: t("created"), UpdatedAt: t("updated"), Zone: m["zone"],
+		ProviderStatus: m["pstat"], Detail: m["detail"], CreatedAt: t("created"), UpdatedAt: t("updated"), Zone: m["zone"], Bulk: m["bulk"] == "1",
 	}
 }
 
@@ -616,6 +623,13 @@ func NoticeMessage(n Notice, v any) error {
 		return orderbot.Wrap(orderbot.KindPermanent, "store.notice_message", err, "notice "+n.ID+" holds an unreadable message")
 	}
 	return nil
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 func orEmpty(s string) string {

@@ -246,3 +246,25 @@ func TestOptOut(t *testing.T) {
 		}
 	}
 }
+
+// Bulk notices (an oversold SKU's delayed orders) write no thread line of
+// their own, except an unknown outcome, which needs a person.
+func TestBulkNoticeLinesOnlyWhenUnknown(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	n := testNotice("T1", "o1")
+	n.Bulk = true
+	if got, _, err := e.st.CreateNotice(ctx, n, "orderbot"); err != nil || !got.Bulk {
+		t.Fatalf("create: %+v %v", got, err)
+	}
+	now := e.clock.Now()
+	e.st.BeginNotice(ctx, n.ID, now, time.Minute, "", 0, time.Time{})
+	if len(noticeLines(t, e)) != 0 {
+		t.Fatal("a bulk notice wrote a queued line")
+	}
+	e.st.RecoverNotices(ctx, now.Add(time.Hour), 10)
+	lines := noticeLines(t, e)
+	if len(lines) != 1 || lines[0].Payload["state"] != "unknown" {
+		t.Fatalf("lines %+v, want the unknown outcome only", lines)
+	}
+}

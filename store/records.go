@@ -217,6 +217,41 @@ func (s *Store) OrdersOf(ctx context.Context, ids []string) ([]orderbot.Order, e
 	return out, nil
 }
 
+// OrdersWithSKU returns the ids of the cached in-flight orders that still
+// have units of sku to ship, from the demand bookkeeping. It scans every
+// in-flight order's contribution, so it is for rare events (an oversold SKU's
+// ticket opening), not for every poll.
+func (s *Store) OrdersWithSKU(ctx context.Context, sku string) ([]string, error) {
+	const op = "store.orders_with_sku"
+	if sku == "" {
+		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "a SKU is required")
+	}
+	quoted, _ := json.Marshal(sku)
+	needle := string(quoted) + ":"
+	var out []string
+	var cursor uint64
+	for {
+		kv, next, err := s.rdb.HScan(ctx, s.demandContribKey(), cursor, "", 1000).Result()
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if !strings.Contains(kv[i+1], needle) {
+				continue
+			}
+			var contrib map[string]int64
+			if json.Unmarshal([]byte(kv[i+1]), &contrib) == nil && contrib[sku] > 0 {
+				out = append(out, kv[i])
+			}
+		}
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
 // Demand returns the open demand of the given SKUs (SKUs without demand are
 // absent); nil skus returns every SKU with open demand.
 func (s *Store) Demand(ctx context.Context, skus []string) (map[string]int64, error) {

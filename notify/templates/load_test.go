@@ -118,7 +118,7 @@ func TestLoadBadFiles(t *testing.T) {
 		{"no event", "en/shipping.tmpl", goodFile, "not a template file name"},
 		{"unknown kind", "en/shipping.teleported.open.tmpl", goodFile, `unknown kind "shipping.teleported"`},
 		{"unknown event", "en/shipping.stalled.opened.tmpl", goodFile, `unknown event "opened"; valid: open, resolve, breach, manual`},
-		{"internal kind", "en/inventory.oversold.open.tmpl", goodFile, "inventory.oversold is an internal kind"},
+		{"internal kind", "en/inventory.low_stock.open.tmpl", goodFile, "inventory.low_stock is an internal kind"},
 		{"generic for an automatic event", "en/_default.open.tmpl", goodFile, "for manual notices only"},
 		{"parse error", "en/shipping.stalled.open.tmpl", `{{define "subject"}}{{.Order}{{end}}`, "parse error"},
 		{"unclosed define", "en/shipping.stalled.open.tmpl", `{{define "subject"}}x`, "parse error"},

@@ -180,10 +180,14 @@ func (s *Set) find(kind orderbot.Kind, event config.TemplateEvent, locale string
 
 // customerFacing reports whether customers may get notices about kind:
 // inventory and system kinds are about SKUs and sources, not one customer's
-// order.
+// order, except an oversold SKU, whose notice goes to each order it delays
+// (product.md §3: "on open (delay)").
 func customerFacing(kind orderbot.Kind) bool {
 	if !kind.Known() {
 		return false
+	}
+	if kind == orderbot.InventoryOversold {
+		return true
 	}
 	switch kind.Category() {
 	case "inventory", "system":

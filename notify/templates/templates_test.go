@@ -30,6 +30,7 @@ var builtinEvents = map[orderbot.Kind][]config.TemplateEvent{
 	orderbot.ShippingNotReceived:   {config.EventOpen, config.EventResolve, config.EventManual},
 	orderbot.CustomerInvalidPhone:  {config.EventOpen, config.EventManual},
 	orderbot.CustomerInvalidAddr:   {config.EventOpen, config.EventManual},
+	orderbot.InventoryOversold:     {config.EventOpen},
 	DefaultKind:                    {config.EventManual},
 }
 
@@ -330,8 +331,8 @@ func TestHas(t *testing.T) {
 		{orderbot.ShippingStalled, config.EventOpen, true},
 		{orderbot.ShippingNoPickup, config.EventOpen, false},
 		{orderbot.CustomerInvalidAddr, config.EventResolve, false},
-		{orderbot.InventoryOversold, config.EventOpen, false},
-		{orderbot.InventoryOversold, config.EventManual, false},
+		{orderbot.InventoryOversold, config.EventOpen, true}, // sent to each order it delays
+		{orderbot.InventoryOversold, config.EventResolve, false},
 		{orderbot.InventoryLowStock, config.EventManual, false},
 		{orderbot.SystemSourceDown, config.EventManual, false},
 		{orderbot.SystemStuck, config.EventOpen, false},
@@ -363,7 +364,7 @@ func TestRenderErrors(t *testing.T) {
 		want  orderbot.ErrorKind
 		msg   string
 	}{
-		{"internal kind", orderbot.InventoryOversold, config.EventOpen, ok, orderbot.KindNotFound, "internal kind"},
+		{"internal kind", orderbot.InventorySyncLag, config.EventOpen, ok, orderbot.KindNotFound, "internal kind"},
 		{"internal kind manual", orderbot.SystemStuck, config.EventManual, ok, orderbot.KindNotFound, "internal kind"},
 		{"no template for event", orderbot.PaymentDuplicate, config.EventOpen, ok, orderbot.KindNotFound, "no open notice template for payment.duplicate"},
 		{"unknown kind", "payment.teleported", config.EventManual, ok, orderbot.KindInvalid, "unknown kind"},
