@@ -219,7 +219,9 @@ func (p *Poller) snapshot(ctx context.Context, src Source, f *fetched, w orderbo
 	}
 	snap.StockSKUs = skus
 
-	if err := p.health(ctx, snap, src.Name, w.From, now); err != nil {
+	if f.cov != nil {
+		snap.Coverage, snap.Since, snap.Sources = f.cov.Coverage, f.cov.Since, f.cov.Sources
+	} else if err := p.health(ctx, snap, src.Name, w.From, now); err != nil {
 		return nil, err
 	}
 	return snap, nil

@@ -92,6 +92,9 @@ type fetched struct {
 	shipments []orderbot.Shipment
 	// queried are the parcels a per-parcel tracker was asked about.
 	queried []orderbot.ShipmentRef
+	// cov holds the sources' health and each data set's coverage, read
+	// before any record of the cycle (see Poll).
+	cov *detect.Snapshot
 }
 
 func (p *Poller) now() time.Time {
@@ -190,6 +193,17 @@ func (p *Poller) Poll(ctx context.Context, name string) (*Report, error) {
 		rep.Window.From = start.Add(-lookback)
 	}
 
+	// What the other sources cover is read before any record: a source's
+	// cursor moves only after its records are saved, so records read later are
+	// at least as complete as the coverage claims. Read after the records, a
+	// cycle of another source committing in between (a Stripe poll while the
+	// shop's pages are joined with payments) would make a payment this cycle
+	// did not see look proven absent.
+	cov := &detect.Snapshot{}
+	if err := p.health(ctx, cov, src.Name, rep.Window.From, rep.Window.To); err != nil {
+		rep.Err = err
+		return rep, fmt.Errorf("poll %s: %w", name, err)
+	}
 	f, err := p.fetch(ctx, src, rep.Window)
 	if err != nil {
 		rep.Err = err
@@ -209,6 +223,7 @@ func (p *Poller) Poll(ctx context.Context, name string) (*Report, error) {
 		}
 	}
 
+	f.cov = cov
 	if err := p.cycle(ctx, src, rep, f); err != nil {
 		rep.Err = err
 		return rep, fmt.Errorf("poll %s: %w", name, err)

@@ -299,3 +299,71 @@ func TestPerParcelTrackerQueue(t *testing.T) {
 		t.Fatalf("tracker asked %d times after the recheck interval, want 2", r.kd.Calls())
 	}
 }
+
+// racingShop lists its orders and, after handing over the first page, lets
+// another source's poll run to completion before the listing ends: the shop
+// cycle then joins its pages with payments while the Stripe cycle commits.
+type racingShop struct {
+	*memory.Source
+	during func()
+}
+
+func (s racingShop) ListOrders(ctx context.Context, w orderbot.Window, fn func([]orderbot.Order) error) error {
+	first := true
+	return s.Source.ListOrders(ctx, w, func(page []orderbot.Order) error {
+		if err := fn(page); err != nil {
+			return err
+		}
+		if first {
+			first = false
+			s.during()
+		}
+		return nil
+	})
+}
+
+// A payment source that commits while the shop cycle is joining its pages
+// must not make a paid order's payment look missing: coverage is read before
+// any record, so the shop cycle never claims to know payments it did not read.
+func TestCoverageIsReadBeforeRecords(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	paidAt := r.clk.Now().Add(-2 * time.Hour)
+	o := r.order("9001", func(o *orderbot.Order) {
+		o.Financial, o.PaidAt, o.CreatedAt = orderbot.FinancialPaid, paidAt, paidAt
+	})
+	r.shop.PutOrders(o)
+	r.stripe.PutPayments(orderbot.Payment{ID: "pi_9001", OrderID: "9001", Amount: o.Total,
+		Status: orderbot.PaymentSucceeded, CreatedAt: paidAt})
+	shop := racingShop{Source: r.shop}
+	shop.during = func() {
+		// Let the shop cycle's stage read the page's (still absent) payments,
+		// then run the whole Stripe poll.
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			if n, _ := r.st.Client().Exists(ctx, "ob:ord:9001").Result(); n == 1 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if _, err := r.poller.Poll(ctx, "stripe"); err != nil {
+			t.Error(err)
+		}
+	}
+	r.poller.Sources[0].Orders = shop
+	if _, err := r.poller.Poll(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ticketsOf(t, r.st, orderbot.PaymentMissing); len(got) != 0 {
+		t.Fatalf("a paid order's payment was taken as missing: %+v", got[0].Summary)
+	}
+	// The next shop cycle sees the payment and coverage together: still clean.
+	r.clk.Add(time.Minute)
+	if _, err := r.poller.Poll(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ticketsOf(t, r.st, orderbot.PaymentMissing); len(got) != 0 {
+		t.Fatalf("payment.missing after both polls: %+v", got[0].Summary)
+	}
+}
