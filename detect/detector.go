@@ -4,9 +4,7 @@ import (
 	"hash/maphash"
 	"sort"
 	"strings"
-	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/orderbot/orderbot"
 )
@@ -133,13 +131,6 @@ type Detector struct {
 	// megabytes on a 100,000-order cycle), so that each cycle allocates little
 	// beyond its result and the collector runs less often over the large live
 	// snapshot.
-	scratch sync.Pool
-}
-
-// scratch holds the buffers of one Run that are recycled.
-type scratch struct {
-	matched []uintptr
-	slots   []uintptr
 }
 
 // New builds a Detector from the effective kind settings (as config produces them
@@ -213,8 +204,6 @@ func (d *Detector) Run(snap *Snapshot) *Result {
 	r.inventory()
 	r.sources()
 	r.flushStuck()
-	r.scratch.matched = r.matched[:0]
-	d.scratch.Put(r.scratch)
 	return r.result()
 }
 
@@ -249,14 +238,10 @@ type run struct {
 	nextUnknown map[string]time.Time
 	stuck       map[stuckKey]*stuckGroup
 
-	// matched records the Payments entries that belong to snapshot orders, by
-	// the address of their first payment, so that unknownOrderPayments finds the
-	// rest without hashing every key again. Each entry of a map built the
-	// ordinary way has its own backing array. Addresses are kept as integers:
-	// the snapshot keeps the payments alive, Go's collector does not move heap
-	// objects, and an integer slice costs the collector nothing to scan.
-	matched []uintptr
-	scratch *scratch
+	// matchedN counts the snapshot orders that found payments in the
+	// Payments map, so that unknownOrderPayments can tell, without looking,
+	// when every entry belongs to a snapshot order.
+	matchedN int
 
 	// rec is the current order's Records entry, nil when the snapshot has none.
 	rec *OrderRecords
@@ -293,12 +278,6 @@ func newRun(d *Detector, snap *Snapshot) *run {
 	}
 	r.paymentAny = r.active&(bit(kUnrecorded)|bit(kMissing)|bit(kDuplicate)|bit(kMismatch)|bit(kAfterClose)) != 0
 	r.eval = evaluation{kinds: r.active, orders: newOrderIndex(d.seed, snap.Orders)}
-	if sc, ok := d.scratch.Get().(*scratch); ok {
-		r.scratch = sc
-	} else {
-		r.scratch = &scratch{}
-	}
-	r.matched = r.scratch.matched[:0]
 	return r
 }
 
@@ -388,7 +367,7 @@ func (r *run) order(i int, o *orderbot.Order) {
 	case r.paymentAny:
 		pays = r.snap.Payments[o.ID]
 		if len(pays) > 0 {
-			r.matched = append(r.matched, uintptr(unsafe.Pointer(&pays[0])))
+			r.matchedN++
 		}
 	}
 	if o.Test {

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"time"
-	"unsafe"
 
 	"github.com/orderbot/orderbot"
 )
@@ -425,26 +424,18 @@ func (r *run) unknownOrderPayments() {
 	switch {
 	case len(r.snap.Payments) == 0:
 		return
-	case r.snap.Records != nil:
-		// The orders' payments came with Records; Payments should hold only
-		// those of unknown orders, but an entry for a known order is tolerated.
-		for id, pays := range r.snap.Payments {
-			if _, ok := known.find(id); id != "" && len(pays) > 0 && !ok {
-				unknown = append(unknown, id)
-			}
-		}
-	case len(r.matched) >= len(r.snap.Payments):
-		// Every entry belongs to a snapshot order (the usual cycle): nothing to
-		// look for. Order ids are unique in a snapshot (the poll cycle merges
-		// records by id); a duplicate order record would be counted twice here.
+	case r.snap.Records == nil && r.matchedN >= len(r.snap.Payments):
+		// Every entry belongs to a snapshot order (the usual cycle of the maps
+		// form): nothing to look for. Order ids are unique in a snapshot (the
+		// poll cycle merges records by id); a duplicate order record would be
+		// counted twice here.
 		return
-	default:
-		matched := newPtrSet(r.matched, r.scratch.slots)
-		r.scratch.slots = matched.slots
-		for id, pays := range r.snap.Payments {
-			if id != "" && len(pays) > 0 && !matched.has(uintptr(unsafe.Pointer(&pays[0]))) {
-				unknown = append(unknown, id)
-			}
+	}
+	// With Records, Payments should hold only the payments of unknown orders,
+	// but an entry for a known order is tolerated.
+	for id, pays := range r.snap.Payments {
+		if _, ok := known.find(id); id != "" && len(pays) > 0 && !ok {
+			unknown = append(unknown, id)
 		}
 	}
 	// Map order must not leak into anything observable.
@@ -495,55 +486,4 @@ func methodText(m orderbot.PaymentMethod) string {
 		return "not stated"
 	}
 	return string(m)
-}
-
-// ptrSet is a set of payment addresses: an open-addressing table of the
-// addresses as integers (see run.matched). It identifies the Payments entries
-// the order loop matched without hashing their id strings again, which would
-// read 100,000 scattered strings.
-type ptrSet struct {
-	slots []uintptr
-	mask  uintptr
-}
-
-// newPtrSet builds the set of ps, reusing buf for its table when it is large
-// enough.
-func newPtrSet(ps []uintptr, buf []uintptr) ptrSet {
-	size := uintptr(16)
-	for size < uintptr(len(ps))*2 {
-		size <<= 1
-	}
-	if uintptr(cap(buf)) >= size {
-		buf = buf[:size]
-		clear(buf)
-	} else {
-		buf = make([]uintptr, size)
-	}
-	s := ptrSet{slots: buf, mask: size - 1}
-	for _, u := range ps {
-		for j := mixPtr(u) & s.mask; ; j = (j + 1) & s.mask {
-			if s.slots[j] == 0 || s.slots[j] == u {
-				s.slots[j] = u
-				break
-			}
-		}
-	}
-	return s
-}
-
-func (s ptrSet) has(u uintptr) bool {
-	for j := mixPtr(u) & s.mask; ; j = (j + 1) & s.mask {
-		switch s.slots[j] {
-		case u:
-			return true
-		case 0:
-			return false
-		}
-	}
-}
-
-// mixPtr spreads the bits of an address (aligned, clustered) over the table.
-func mixPtr(u uintptr) uintptr {
-	x := uint64(u) * 0x9e3779b97f4a7c15
-	return uintptr(x ^ x>>32)
 }
