@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"slices"
 	"strconv"
@@ -16,6 +17,8 @@ import (
 	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/integrations/memory"
 	"github.com/orderbot/orderbot/integrations/providerfake"
+	"github.com/orderbot/orderbot/integrations/smtp"
+	"github.com/orderbot/orderbot/integrations/smtp/smtpfake"
 	"github.com/orderbot/orderbot/store"
 )
 
@@ -542,5 +545,48 @@ func TestOversoldSKUNotifiesDelayedOrders(t *testing.T) {
 	e.deliver()
 	if len(e.twilio.Messages()) != 2 || len(e.lines()) != 1 {
 		t.Fatal("a repeated oversold change notified again")
+	}
+}
+
+// Email through an SMTP relay (STARTTLS and AUTH against the local fake):
+// the notifier's subject, text and HTML reach the relay intact and safe.
+func TestEmailThroughSMTP(t *testing.T) {
+	relay, err := smtpfake.New(smtpfake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(relay.Close)
+	c, err := smtp.New(smtp.Options{Addr: relay.Addr(), Username: relay.Username(), Password: relay.Password(),
+		From: "shop@example.com", FromName: "Demo Shop", TLSConfig: &tls.Config{RootCAs: relay.CertPool()},
+		Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(o *Options) { o.SMS, o.Email, o.EmailName = nil, c, "the SMTP relay" })
+	o := order("1701")
+	o.Customer.Locale = "en"
+	o.Name = "#1701\r\nBcc: victim@evil.example <b>bold</b>"
+	_, change := e.open(o, orderbot.ShippingStalled)
+	e.n.HandleChange(context.Background(), change)
+	if e.deliver() != 1 {
+		t.Fatal("not delivered")
+	}
+	msgs := relay.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("relay got %d messages", len(msgs))
+	}
+	m := msgs[0]
+	if len(m.To) != 1 || m.To[0] != "xm@example.com" || len(m.Header["Bcc"]) != 0 {
+		t.Fatalf("envelope %v, headers %v", m.To, m.Header)
+	}
+	if strings.ContainsAny(m.Subject, "\r\n") || !strings.Contains(m.Subject, "#1701") {
+		t.Fatalf("subject %q", m.Subject)
+	}
+	if strings.Contains(m.HTML, "<b>bold</b>") || !strings.Contains(m.HTML, "&lt;b&gt;bold&lt;/b&gt;") || !strings.Contains(m.Text, "<b>bold</b>") {
+		t.Fatalf("html %q / text %q", m.HTML, m.Text)
+	}
+	got := e.notice(store.NoticeID("1701|" + string(orderbot.ShippingStalled) + "|open"))
+	if got.State != store.NoticeSent || got.Channel != ChannelEmail {
+		t.Fatalf("notice %+v", got)
 	}
 }
