@@ -146,18 +146,22 @@ func noticeScript(body string) *redis.Script {
 	return redis.NewScript(luaTrim + "\n" + noticeLua + "\n" + body)
 }
 
-// KEYS: notice, due set, by-ticket set, outbox. ARGV: bound, actor, then
-// field/value pairs. Returns {created (0/1), fields...}.
+// KEYS: notice, due set, by-ticket set, outbox. ARGV: bound, actor,
+// retention s, then field/value pairs. Returns {created (0/1), fields...}.
 var scriptNoticeCreate = noticeScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return {0, redis.call('HGETALL', KEYS[1])}
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 local state = hget(KEYS[1], 'state')
 if state == 'queued' then
   redis.call('ZADD', KEYS[2], hget(KEYS[1], 'due'), hget(KEYS[1], 'id'))
+elseif state == 'skipped' then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
 end
 redis.call('SADD', KEYS[3], hget(KEYS[1], 'id'))
+-- The ticket's list of notices lives as long as its newest notice.
+redis.call('EXPIRE', KEYS[3], ARGV[3])
 emit(KEYS[4], tonumber(ARGV[1]), KEYS[1], ARGV[2])
 return {1, redis.call('HGETALL', KEYS[1])}
 `)
@@ -363,16 +367,13 @@ func (s *Store) CreateNotice(ctx context.Context, n Notice, actor string) (Notic
 	if n.State == NoticeQueued && n.Due.IsZero() {
 		n.Due = now
 	}
-	args := append([]any{s.opts.OutboxMaxLen, actor}, noticeFields(n)...)
+	args := append([]any{s.opts.OutboxMaxLen, actor, int64(noticeRetention.Seconds())}, noticeFields(n)...)
 	keys := []string{s.noticeKey(n.ID), s.noticeDueKey(), s.noticeByTicketKey(n.TicketID), s.outboxKey(OutboxSlack)}
 	v, err := s.evalSha(ctx, scriptNoticeCreate, keys, args...).Result()
 	if err != nil {
 		return Notice{}, false, s.fail(op, err)
 	}
 	created, got := statusReply(v)
-	if n.State == NoticeSkipped && created == "1" {
-		s.rdb.Expire(ctx, s.noticeKey(n.ID), noticeRetention)
-	}
 	return got, created == "1", nil
 }
 

@@ -216,6 +216,13 @@ func TestNoticeSkippedAndRetry(t *testing.T) {
 	if due, _ := e.st.DueNotices(ctx, e.clock.Now(), 10); len(due) != 0 {
 		t.Fatalf("skipped notice queued: %v", due)
 	}
+	// A settled notice and the ticket's list of notices expire (the dedupe
+	// lasts noticeRetention), so neither outlives its use.
+	for _, key := range []string{e.st.noticeKey(sk.ID), e.st.noticeByTicketKey("T1")} {
+		if ttl := e.st.rdb.TTL(ctx, key).Val(); ttl <= 0 || ttl > noticeRetention {
+			t.Fatalf("TTL of %s = %v", key, ttl)
+		}
+	}
 	// A rate-limited send goes back to the queue for later.
 	n := testNotice("T2", "o2")
 	e.st.CreateNotice(ctx, n, "orderbot")
