@@ -892,11 +892,12 @@ func (c *cards) usage(prefix string) message {
 		"• `%s ticket &lt;id&gt;` — show a ticket with its buttons\n"+
 		"• `%s tickets [mine|open|breached|dept:&lt;name&gt;|kind:&lt;kind&gt;]` — list tickets\n"+
 		"• `%s open &lt;order&gt; &lt;kind&gt; [note]` — open a ticket by hand, e.g. %s\n"+
-		"• `%s help` — this text", cmd, cmd, cmd, cmd, cmd, strings.Join(kinds, ", "), cmd)
+		"• `%s kb &lt;kind&gt;` — how tickets of a kind were resolved before\n"+
+		"• `%s help` — this text", cmd, cmd, cmd, cmd, cmd, strings.Join(kinds, ", "), cmd, cmd)
 	if prefix != "" {
 		text = prefix + "\n\n" + text
 	}
-	return message{Text: "Usage: " + cmd + " order|ticket|tickets|open|help",
+	return message{Text: "Usage: " + cmd + " order|ticket|tickets|open|kb|help",
 		Blocks: []slack.Block{slack.NewSectionBlock(md(text, maxSectionText), nil, nil)}}
 }
 
@@ -1160,4 +1161,69 @@ func (c *cards) noticeReply(ticketID string, p map[string]string) message {
 		line = fmt.Sprintf(":envelope: %s%s: %s. %s", what, to, esc(p["state"]), detail)
 	}
 	return textMessage(strings.TrimSpace(line))
+}
+
+// kbView is the answer to `/ob kb <kind>`: the kind's rule and owner, the
+// resolution codes its tickets were closed with (most used first) and the
+// latest notes staff left. past is newest-first per the knowledge base, staff
+// resolutions before automatic ones.
+func (c *cards) kbView(kind orderbot.Kind, past []orderbot.Resolution) message {
+	spec, _ := orderbot.Spec(kind)
+	set, ok := c.kinds[kind]
+	if !ok {
+		set = orderbot.KindSettings{Department: spec.Department, Severity: spec.Severity, AckSLA: spec.AckSLA, ResolveSLA: spec.ResolveSLA}
+	}
+	head := fmt.Sprintf(":books: *%s* (`%s`)\n%s", esc(spec.Title), esc(string(kind)), esc(spec.Rule))
+	owner := fmt.Sprintf("Department *%s* · severity %s", esc(set.Department), esc(string(set.Severity)))
+	if set.AckSLA > 0 {
+		owner += " · claim within " + esc(human(set.AckSLA))
+	}
+	if set.ResolveSLA > 0 {
+		owner += " · resolve within " + esc(human(set.ResolveSLA))
+	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(md(head, maxSectionText), nil, nil),
+		slack.NewContextBlock("", md(owner, maxSectionText)),
+	}
+	if len(past) == 0 {
+		blocks = append(blocks, slack.NewSectionBlock(md("No ticket of this kind has been resolved yet.", maxSectionText), nil, nil))
+		return message{Text: spec.Title + ": no resolved tickets yet", Blocks: blocks}
+	}
+	counts := map[string]int{}
+	for _, r := range past {
+		counts[r.Code]++
+	}
+	codes := make([]string, 0, len(counts))
+	for code := range counts {
+		codes = append(codes, code)
+	}
+	sort.Slice(codes, func(i, j int) bool {
+		if counts[codes[i]] != counts[codes[j]] {
+			return counts[codes[i]] > counts[codes[j]]
+		}
+		return codes[i] < codes[j]
+	})
+	var lines []string
+	for _, code := range codes {
+		lines = append(lines, fmt.Sprintf("• %s ×%d", esc(humanCode(code)), counts[code]))
+	}
+	blocks = append(blocks, slack.NewSectionBlock(md(fmt.Sprintf("*Resolved before* (last %d tickets)\n%s", len(past), strings.Join(lines, "\n")), maxSectionText), nil, nil))
+	notes := make([]orderbot.Resolution, 0, len(past))
+	for _, r := range past {
+		if strings.TrimSpace(r.Note) != "" && !r.Auto {
+			notes = append(notes, r)
+		}
+	}
+	sort.SliceStable(notes, func(i, j int) bool { return notes[i].At.After(notes[j].At) })
+	if len(notes) > 5 {
+		notes = notes[:5]
+	}
+	if len(notes) > 0 {
+		var nl []string
+		for _, r := range notes {
+			nl = append(nl, fmt.Sprintf("• %s %s, *%s*: “%s”", slackDate(r.At, c.loc), mention(r.By), esc(humanCode(r.Code)), clip(esc(oneLine(r.Note)), 400)))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(md("*Latest notes*\n"+strings.Join(nl, "\n"), maxSectionText), nil, nil))
+	}
+	return message{Text: clip(spec.Title+": "+pastLine(past), maxFallbackText), Blocks: fitBlocks(blocks, maxBlocks)}
 }

@@ -135,6 +135,15 @@ func (b *Bot) dispatchCommand(c slack.SlashCommand) any {
 		}
 		orderRef, noteText := args[0], strings.Join(args[2:], " ")
 		work = func(ctx context.Context) message { return b.commandOpen(ctx, c.UserID, orderRef, kind, noteText) }
+	case "kb":
+		if len(args) != 1 {
+			return usage(":warning: `kb` needs one kind such as payment.duplicate.")
+		}
+		kind := orderbot.Kind(strings.ToLower(args[0]))
+		if !kind.Known() {
+			return usage(fmt.Sprintf(":warning: There is no kind `%s`.", echo(args[0], 60)))
+		}
+		work = func(ctx context.Context) message { return b.commandKB(ctx, kind) }
 	default:
 		return usage(fmt.Sprintf(":warning: I don't know `%s`.", echo(sub, 40)))
 	}
@@ -232,6 +241,20 @@ func (b *Bot) commandOpen(ctx context.Context, user, orderRef string, kind order
 		where = channelLink(ch)
 	}
 	return note(fmt.Sprintf(":white_check_mark: %s %s for %s is open; its card is in %s.", esc(t.ID), esc(kindTitle(t.Kind)), esc(t.Subject), where))
+}
+
+// commandKB answers `/ob kb <kind>`: what the kind means, who owns it, and how
+// its tickets were resolved before, with the latest notes staff left.
+func (b *Bot) commandKB(ctx context.Context, kind orderbot.Kind) message {
+	if b.opts.Knowledge == nil {
+		return note("The knowledge base is not available in this deployment.")
+	}
+	past, err := b.opts.Knowledge.PastResolutions(ctx, kind, 200)
+	if err != nil {
+		b.log.Warn("knowledge base lookup failed", slog.String("kind", string(kind)), slog.String("error", err.Error()))
+		return note(userText(orderbot.UserMessage(err)))
+	}
+	return b.cards.kbView(kind, past)
 }
 
 // pastResolutions asks the knowledge base, if any, with a short budget: a slow

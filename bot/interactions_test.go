@@ -14,6 +14,7 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/bot/slackfake"
 	"github.com/orderbot/orderbot/store"
+	"github.com/orderbot/orderbot/tickets"
 )
 
 // outboxLen is the length of the Slack outbox stream.
@@ -371,6 +372,7 @@ func TestSlashCommands(t *testing.T) {
 		Customer: orderbot.Customer{Name: "Li Lei", Phone: "13812345678"},
 	}}}}
 	h.bot.opener = stubOpener{h: h}
+	h.bot.opts.Knowledge = &tickets.Knowledge{Store: h.st}
 	h.runPoster()
 	tk := h.open(anomaly(orderbot.PaymentUnrecorded, "1001"))[0]
 	ctx := context.Background()
@@ -389,6 +391,8 @@ func TestSlashCommands(t *testing.T) {
 		{"tickets everything", "`everything` is not a ticket filter"},
 		{"open 1001", "needs an order and a kind"},
 		{"open 1001 shipping.lost_in_space", "no kind `shipping.lost_in_space`"},
+		{"kb", "`kb` needs one kind"},
+		{"kb payment.teleported", "no kind `payment.teleported`"},
 		{"\x00\x01 ☃ " + strings.Repeat("x", 3000), "I don't know"},
 	}
 	for _, tc := range usageTests {
@@ -453,6 +457,19 @@ func TestSlashCommands(t *testing.T) {
 	}
 	if e := run("open missing shipping.not_received"); !strings.Contains(e.AllText(), "Order missing was not found") {
 		t.Fatalf("open of a missing order: %s", e.AllText())
+	}
+	// The knowledge base: how tickets of a kind were resolved, with notes.
+	if e := run("kb payment.unrecorded"); !strings.Contains(e.AllText(), "No ticket of this kind has been resolved yet") {
+		t.Fatalf("kb before any resolution: %s", e.AllText())
+	}
+	if _, _, err := h.st.Transition(ctx, tk.ID, store.Transition{Action: orderbot.ActResolve, Actor: "U0BOB",
+		Resolution: &orderbot.Resolution{Code: "order_marked_paid", Note: "webhook lost; marked paid <!channel>"}}); err != nil {
+		t.Fatal(err)
+	}
+	e = run("KB Payment.Unrecorded")
+	if txt := e.AllText(); !strings.Contains(txt, "Payment not recorded") || !strings.Contains(txt, "Order marked paid ×1") ||
+		!strings.Contains(txt, "webhook lost; marked paid &lt;!channel&gt;") || !strings.Contains(txt, "<@U0BOB>") {
+		t.Fatalf("kb: %s", txt)
 	}
 }
 
