@@ -373,6 +373,7 @@ func TestSlashCommands(t *testing.T) {
 	}}}}
 	h.bot.opener = stubOpener{h: h}
 	h.bot.opts.Knowledge = &tickets.Knowledge{Store: h.st}
+	h.bot.opts.Stats = &tickets.Stats{Store: h.st}
 	h.runPoster()
 	tk := h.open(anomaly(orderbot.PaymentUnrecorded, "1001"))[0]
 	ctx := context.Background()
@@ -392,6 +393,8 @@ func TestSlashCommands(t *testing.T) {
 		{"open 1001", "needs an order and a kind"},
 		{"open 1001 shipping.lost_in_space", "no kind `shipping.lost_in_space`"},
 		{"kb", "`kb` needs one kind"},
+		{"stats forever", "`stats` takes today, 7d or 30d"},
+		{"stats 7d 30d", "`stats` takes today, 7d or 30d"},
 		{"kb payment.teleported", "no kind `payment.teleported`"},
 		{"\x00\x01 ☃ " + strings.Repeat("x", 3000), "I don't know"},
 	}
@@ -457,6 +460,14 @@ func TestSlashCommands(t *testing.T) {
 	}
 	if e := run("open missing shipping.not_received"); !strings.Contains(e.AllText(), "Order missing was not found") {
 		t.Fatalf("open of a missing order: %s", e.AllText())
+	}
+	// Statistics: what opened today, by kind and department.
+	if txt := run("stats").AllText(); !strings.Contains(txt, "2 tickets opened today") || !strings.Contains(txt, "Payment not recorded ×1") ||
+		!strings.Contains(txt, "*finance*: 1 opened, 1 active, 0 resolved") {
+		t.Fatalf("stats: %s", txt)
+	}
+	if txt := run("stats 30d").AllText(); !strings.Contains(txt, "in the last 30 days") {
+		t.Fatalf("stats 30d: %s", txt)
 	}
 	// The knowledge base: how tickets of a kind were resolved, with notes.
 	if e := run("kb payment.unrecorded"); !strings.Contains(e.AllText(), "No ticket of this kind has been resolved yet") {

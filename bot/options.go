@@ -12,6 +12,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/notify"
+	"github.com/orderbot/orderbot/tickets"
 )
 
 // Options configure the bot. cmd/orderbot fills them from the config file; the
@@ -103,6 +104,8 @@ type Options struct {
 
 	// Knowledge, when set, supplies past resolutions of a kind for new cards.
 	Knowledge Knowledge
+	// Stats, when set, answers `/ob stats`.
+	Stats StatsReader
 	// Notices, when set, adds "Notify customer" to cards of tickets about one
 	// customer's order and settles notices of unknown outcome from their
 	// thread buttons.
@@ -157,6 +160,11 @@ type LinkTemplate struct {
 	URL   string
 	// Sources, when set, limits the link to tickets from these sources.
 	Sources []string
+}
+
+// StatsReader computes the ticket figures of a window (tickets.Stats).
+type StatsReader interface {
+	Summarize(ctx context.Context, since, until time.Time) (tickets.Summary, error)
 }
 
 // Knowledge supplies how tickets of a kind were resolved before. It is optional;

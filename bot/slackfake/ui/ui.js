@@ -27,7 +27,7 @@
     arrows_counterclockwise: "🔄", fire: "🔥", information_source: "ℹ️", pushpin: "📌", busts_in_silhouette: "👥",
     bust_in_silhouette: "👤", heavy_check_mark: "✔️", no_entry: "⛔", clock3: "🕒", alarm_clock: "⏰",
     arrow_right: "➡️", cyclone: "🌀", leftwards_arrow_with_hook: "↩️", outbox: "📤", pencil2: "✏️", stopwatch: "⏱️", ticket: "🎫", eyes: "👀", wave: "👋", memo: "📝", repeat: "🔁", tada: "🎉", lock: "🔒", unlock: "🔓",
-    envelope: "✉️", outbox_tray: "📤", no_entry_sign: "🚫", grey_question: "❔",
+    envelope: "✉️", outbox_tray: "📤", no_entry_sign: "🚫", grey_question: "❔", bar_chart: "📊",
   };
 
   // unescape decodes the three entities Slack escapes in text.
