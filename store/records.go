@@ -182,13 +182,25 @@ func (s *Store) Orders(ctx context.Context, ids []string) (map[string]orderbot.O
 // ids[i], or the zero Order (empty ID) when the cache has none. A poll cycle
 // joins records by position, without a map keyed by order id.
 func (s *Store) OrdersOf(ctx context.Context, ids []string) ([]orderbot.Order, error) {
-	const op = "store.orders"
-	out := make([]orderbot.Order, len(ids))
+	return readAligned(ctx, s, "store.orders", "order", ids, s.orderKey, func(o *orderbot.Order, id string) {
+		// SaveOrders refuses orders without an id; a record written otherwise
+		// is still the order its key names, and must not read as "unknown".
+		if o.ID == "" {
+			o.ID = id
+		}
+	})
+}
+
+// readAligned reads the JSON records named by key(ids[i]) into out[i], in
+// pipelined chunks run in parallel; a missing record leaves the zero value.
+// fix fills in the id of a record that was written without one.
+func readAligned[T any](ctx context.Context, s *Store, op, what string, ids []string, key func(string) string, fix func(*T, string)) ([]T, error) {
+	out := make([]T, len(ids))
 	err := parallel(len(ids), recordChunk, func(lo, hi int) error {
 		pipe := s.rdb.Pipeline()
 		cmds := make([]*redis.StringCmd, 0, hi-lo)
 		for _, id := range ids[lo:hi] {
-			cmds = append(cmds, pipe.Get(ctx, s.orderKey(id)))
+			cmds = append(cmds, pipe.Get(ctx, key(id)))
 		}
 		if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
 			return s.fail(op, err)
@@ -198,16 +210,10 @@ func (s *Store) OrdersOf(ctx context.Context, ids []string) ([]orderbot.Order, e
 			if isNil(err) {
 				continue
 			}
-			o := &out[lo+i]
-			if err := json.Unmarshal(b, o); err != nil {
-				return orderbot.Wrap(orderbot.KindPermanent, op, err, "a cached order is unreadable")
+			if err := json.Unmarshal(b, &out[lo+i]); err != nil {
+				return orderbot.Wrap(orderbot.KindPermanent, op, err, "a cached "+what+" is unreadable")
 			}
-			if o.ID == "" {
-				// SaveOrders refuses orders without one; a record written
-				// otherwise is still the order its key names, and must not
-				// read as "unknown".
-				o.ID = ids[lo+i]
-			}
+			fix(&out[lo+i], ids[lo+i])
 		}
 		return nil
 	})
@@ -446,38 +452,13 @@ func (s *Store) Shipments(ctx context.Context, tracking []string) (map[string]or
 // of tracking[i], or the zero Shipment (empty TrackingNumber) when the cache
 // has none. A poll cycle joins them to its orders by position.
 func (s *Store) ShipmentsOf(ctx context.Context, tracking []string) ([]orderbot.Shipment, error) {
-	const op = "store.shipments"
-	out := make([]orderbot.Shipment, len(tracking))
-	err := parallel(len(tracking), recordChunk, func(lo, hi int) error {
-		pipe := s.rdb.Pipeline()
-		cmds := make([]*redis.StringCmd, 0, hi-lo)
-		for _, t := range tracking[lo:hi] {
-			cmds = append(cmds, pipe.Get(ctx, s.shipmentKey(t)))
+	return readAligned(ctx, s, "store.shipments", "shipment", tracking, s.shipmentKey, func(sh *orderbot.Shipment, number string) {
+		// SaveShipments refuses parcels without a tracking number; a record
+		// written otherwise is still the parcel its key names.
+		if sh.TrackingNumber == "" {
+			sh.TrackingNumber = number
 		}
-		if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
-			return s.fail(op, err)
-		}
-		for i, c := range cmds {
-			b, err := c.Bytes()
-			if isNil(err) {
-				continue
-			}
-			if err := json.Unmarshal(b, &out[lo+i]); err != nil {
-				return orderbot.Wrap(orderbot.KindPermanent, op, err, "a cached shipment is unreadable")
-			}
-			if out[lo+i].TrackingNumber == "" {
-				// SaveShipments refuses parcels without one; a record written
-				// otherwise is still the parcel its key names, and must not
-				// read as "unknown".
-				out[lo+i].TrackingNumber = tracking[lo+i]
-			}
-		}
-		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // parallel runs fn over [0,n) in chunks of size on up to GOMAXPROCS

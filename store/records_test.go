@@ -623,3 +623,30 @@ func TestIndexContacts(t *testing.T) {
 		t.Errorf("no orders: %v", err)
 	}
 }
+
+// A cached record written without its id (by hand, or by an older version) is
+// still the record its key names: it must not read as unknown.
+func TestAlignedReadsFillMissingIDs(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	if err := e.st.rdb.Set(ctx, e.st.orderKey("Z"), `{"source":"shop","status":"processing"}`, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.rdb.Set(ctx, e.st.shipmentKey("1Z"), `{"carrier":"ups"}`, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	os, err := e.st.OrdersOf(ctx, []string{"Z", "missing"})
+	if err != nil || os[0].ID != "Z" || os[0].Source != "shop" || os[1].ID != "" {
+		t.Fatalf("OrdersOf = %+v, %v", os, err)
+	}
+	sh, err := e.st.ShipmentsOf(ctx, []string{"1Z"})
+	if err != nil || sh[0].TrackingNumber != "1Z" || sh[0].Carrier != "ups" {
+		t.Fatalf("ShipmentsOf = %+v, %v", sh, err)
+	}
+	if err := e.st.rdb.Set(ctx, e.st.orderKey("bad"), `{"id":`, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.OrdersOf(ctx, []string{"bad"}); !orderbot.IsKind(err, orderbot.KindPermanent) || !strings.Contains(err.Error(), "cached order is unreadable") {
+		t.Fatalf("unreadable order: %v", err)
+	}
+}

@@ -45,7 +45,7 @@ type KindCount struct {
 type Summary struct {
 	Since, Until time.Time
 	Opened       int
-	Active       int // every active ticket now, whenever it opened
+	Active       int         // every active ticket now, whenever it opened
 	Kinds        []KindCount // most first
 	Departments  []DeptStats // most opened first
 	// Truncated says the resolved tickets were more than MaxTickets, so the
