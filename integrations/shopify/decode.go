@@ -121,6 +121,15 @@ func (d *decoder) null() bool {
 // case-insensitively.
 func (d *decoder) object(field func(key []byte) error) error { return d.obj(field, true) }
 
+// nullableObject is object for a value that may be null, which decodes to
+// nothing.
+func (d *decoder) nullableObject(field func(key []byte) error) error {
+	if d.null() {
+		return nil
+	}
+	return d.object(field)
+}
+
 // obj is object; with strict unset the keys are only validated (skip).
 func (d *decoder) obj(field func(key []byte) error, strict bool) error {
 	if d.peek() != '{' {
@@ -490,10 +499,7 @@ func (d *decoder) skipNumber() error {
 }
 
 func (d *decoder) order(o *order) error {
-	if d.null() {
-		return nil
-	}
-	return d.object(func(k []byte) error { return d.orderField(o, k) })
+	return d.nullableObject(func(k []byte) error { return d.orderField(o, k) })
 }
 
 func (d *decoder) orderField(o *order, k []byte) error {
@@ -552,24 +558,15 @@ func (d *decoder) orderField(o *order, k []byte) error {
 		return d.object(func(k []byte) error { return d.addressField(o.ShippingAddress, k) })
 	case "line_items":
 		return array(d, &o.LineItems, func(li *lineItem) error {
-			if d.null() {
-				return nil
-			}
-			return d.object(func(k []byte) error { return d.lineItemField(li, k) })
+			return d.nullableObject(func(k []byte) error { return d.lineItemField(li, k) })
 		})
 	case "fulfillments":
 		return array(d, &o.Fulfillments, func(f *fulfillment) error {
-			if d.null() {
-				return nil
-			}
-			return d.object(func(k []byte) error { return d.fulfillmentField(f, k) })
+			return d.nullableObject(func(k []byte) error { return d.fulfillmentField(f, k) })
 		})
 	case "refunds":
 		return array(d, &o.Refunds, func(r *orderRefund) error {
-			if d.null() {
-				return nil
-			}
-			return d.object(func(k []byte) error { return d.refundField(r, k) })
+			return d.nullableObject(func(k []byte) error { return d.refundField(r, k) })
 		})
 	case "payment_gateway_names":
 		return array(d, &o.PaymentGatewayNames, d.view)
@@ -668,10 +665,7 @@ func (d *decoder) fulfillmentField(f *fulfillment, k []byte) error {
 		return array(d, &f.TrackingNumbers, d.str)
 	case "line_items":
 		return array(d, &f.LineItems, func(fi *fulfillmentItems) error {
-			if d.null() {
-				return nil
-			}
-			return d.object(func(k []byte) error {
+			return d.nullableObject(func(k []byte) error {
 				switch string(k) {
 				case "id":
 					return d.int(&fi.ID)
@@ -691,10 +685,7 @@ func (d *decoder) refundField(r *orderRefund, k []byte) error {
 		return d.int(&r.ID)
 	case "transactions":
 		return array(d, &r.Transactions, func(t *transaction) error {
-			if d.null() {
-				return nil
-			}
-			return d.object(func(k []byte) error {
+			return d.nullableObject(func(k []byte) error {
 				switch string(k) {
 				case "kind":
 					return d.view(&t.Kind)
