@@ -78,7 +78,9 @@ func (n *Notifier) HandleChange(ctx context.Context, e store.OutboxEntry) error 
 	if !ok || e.TicketID == "" {
 		return nil
 	}
-	if at, ok := entryTime(e.ID); ok && n.opts.Clock().Sub(at) > n.opts.MaxEventAge {
+	// The entry id is Redis's wall-clock time, so its age is measured against
+	// the wall clock, not Options.Clock (the demo runs that one faster).
+	if at, ok := entryTime(e.ID); ok && time.Since(at) > n.opts.MaxEventAge {
 		n.log.Info("ticket change too old for a customer notice", slog.String("ticket", e.TicketID),
 			slog.String("change", string(e.Change)), slog.Time("at", at))
 		return nil
