@@ -255,12 +255,18 @@ type draft struct {
 // channel and recipient, the rendered message. A notice that cannot go out
 // has problem set.
 func (n *Notifier) prepare(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent, prefer string) (draft, error) {
-	var d draft
 	o, ok, err := n.order(ctx, t.OrderID)
 	if err != nil {
-		return d, err
+		return draft{}, err
 	}
-	if !ok {
+	return n.prepareFor(ctx, t, event, prefer, o, ok)
+}
+
+// prepareFor is prepare with the order already in hand (found false when no
+// shop knows it).
+func (n *Notifier) prepareFor(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent, prefer string, o orderbot.Order, found bool) (draft, error) {
+	var d draft
+	if !found {
 		d.problem = "no shop knows order " + t.OrderID + ", so its contact details are unknown"
 		d.zone = n.opts.DefaultZone
 		return d, nil
@@ -334,15 +340,16 @@ func (n *Notifier) prepare(ctx context.Context, t orderbot.Ticket, event config.
 // create stores the notice of t and event: queued (now, or after quiet
 // hours) or skipped with the reason.
 func (n *Notifier) create(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent, prefer, actor string) (store.Notice, bool, error) {
-	return n.createNotice(ctx, t, event, prefer, actor, false)
-}
-
-// createNotice is create; bulk marks one of many notices of the ticket.
-func (n *Notifier) createNotice(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent, prefer, actor string, bulk bool) (store.Notice, bool, error) {
 	d, err := n.prepare(ctx, t, event, prefer)
 	if err != nil {
 		return store.Notice{}, false, err
 	}
+	return n.record(ctx, t, event, actor, d, false)
+}
+
+// record stores the notice d worked out for t and event; bulk marks one of
+// many notices of the ticket.
+func (n *Notifier) record(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent, actor string, d draft, bulk bool) (store.Notice, bool, error) {
 	now := n.opts.Clock()
 	id := store.NoticeID(t.OrderID + "|" + string(t.Kind) + "|" + string(event))
 	d.msg.Reference = id

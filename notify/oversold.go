@@ -67,7 +67,11 @@ func (n *Notifier) delayNotices(ctx context.Context, t orderbot.Ticket) error {
 		left = 0 // what is left goes to this order's partial shipment
 		ot := t
 		ot.OrderID = w.o.ID
-		nt, created, err := n.createNotice(ctx, ot, config.EventOpen, "", actorSystem, true)
+		d, err := n.prepareFor(ctx, ot, config.EventOpen, "", w.o, true)
+		if err != nil {
+			return err
+		}
+		nt, created, err := n.record(ctx, ot, config.EventOpen, actorSystem, d, true)
 		switch {
 		case err != nil:
 			return err
