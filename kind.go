@@ -152,6 +152,8 @@ type KindSettings struct {
 	ResolveByShipBy bool
 	Notices         Notices
 	Params          Params
+	// Flap is when a condition opens and auto-resolves its ticket.
+	Flap FlapGuard
 }
 
 const (
@@ -306,7 +308,7 @@ func DefaultSettings(k Kind) (KindSettings, bool) {
 	return KindSettings{
 		Kind: k, Enabled: true, Department: s.Department, Severity: s.Severity,
 		AckSLA: s.AckSLA, ResolveSLA: s.ResolveSLA, ResolveByShipBy: s.ResolveByShipBy,
-		Notices: s.Notices, Params: s.Params,
+		Notices: s.Notices, Params: s.Params, Flap: DefaultFlapGuard(k),
 	}, true
 }
 

@@ -72,5 +72,9 @@ type Ticket struct {
 	Escalation   int         `json:"esc,omitempty"` // escalation steps run so far
 	Resolution   *Resolution `json:"resolution,omitempty"`
 	Reopened     int         `json:"reopened,omitempty"`
-	Version      int64       `json:"v"` // bumped by every change; compare-and-set token
+	// Flapping: the condition kept clearing and coming back (more automatic
+	// resolutions than the kind's flap guard allows in its churn window), so
+	// the ticket stays open instead of resolving and posting again.
+	Flapping bool  `json:"flapping,omitempty"`
+	Version  int64 `json:"v"` // bumped by every change; compare-and-set token
 }

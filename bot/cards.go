@@ -215,7 +215,7 @@ func (c *cards) ticketCard(v cardView) message {
 	seen := fmt.Sprintf("%d×, last %s", t.Count, slackDate(t.LastSeenAt, c.loc))
 	fields := []*slack.TextBlockObject{
 		md("*Severity*\n"+sevEmoji(t.Severity)+" "+esc(string(t.Severity)), maxFieldText),
-		md("*State*\n"+stateLabel(t.State), maxFieldText),
+		md("*State*\n"+stateLabel(t.State)+flappingMark(t), maxFieldText),
 		md("*Owner*\n"+owner, maxFieldText),
 		md("*Department*\n"+esc(t.Department), maxFieldText),
 		md("*Ticket*\n"+esc(t.ID)+" · "+esc(string(t.Kind)), maxFieldText),
@@ -238,6 +238,11 @@ func (c *cards) ticketCard(v cardView) message {
 
 	if sla := c.slaLine(t, v.Now); sla != "" {
 		blocks = append(blocks, slack.NewContextBlock(blockID("ob", t.ID, ver, "sla"), md(sla, maxSectionText)))
+	}
+	if t.Flapping && t.State.Active() {
+		blocks = append(blocks, slack.NewContextBlock(blockID("ob", t.ID, ver, "fl"), md(
+			":repeat: *Flapping*: the condition keeps clearing and coming back, so this ticket stays open instead of resolving and posting again. Resolve it when the cause is fixed.",
+			maxSectionText)))
 	}
 	if t.State == orderbot.StateResolved && t.Resolution != nil {
 		r := t.Resolution
@@ -330,8 +335,10 @@ func (c *cards) countdown(what string, due, now time.Time) string {
 	return fmt.Sprintf(":stopwatch: %s within %s (by %s)", what, human(left), slackDate(due, c.loc))
 }
 
-// pastLine summarises how tickets of the kind were resolved before.
+// pastLine summarises how staff resolved tickets of the kind before. Automatic
+// resolutions ("the condition cleared") teach nothing and are left out.
 func pastLine(past []orderbot.Resolution) string {
+	past = staffResolutions(past)
 	if len(past) == 0 {
 		return ""
 	}
@@ -367,6 +374,18 @@ func pastLine(past []orderbot.Resolution) string {
 		line += " — latest note: “" + clip(esc(n), 300) + "”"
 	}
 	return line
+}
+
+// staffResolutions returns the resolutions people chose, without the
+// automatic ones.
+func staffResolutions(past []orderbot.Resolution) []orderbot.Resolution {
+	out := make([]orderbot.Resolution, 0, len(past))
+	for _, r := range past {
+		if !r.Auto {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (c *cards) linkLine(t orderbot.Ticket) string {
@@ -489,6 +508,14 @@ func noticeModal(title, text string) slack.ModalViewRequest {
 		Close:  plain("Close", maxModalTitle),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(md(text, maxSectionText), nil, nil)}},
 	}
+}
+
+// flappingMark is the state suffix of a flapping active ticket.
+func flappingMark(t orderbot.Ticket) string {
+	if t.Flapping && t.State.Active() {
+		return " · :repeat: flapping"
+	}
+	return ""
 }
 
 // historyLine is the thread reply for one recorded change: who did what. It
@@ -1187,9 +1214,22 @@ func (c *cards) kbView(kind orderbot.Kind, past []orderbot.Resolution) message {
 		slack.NewSectionBlock(md(head, maxSectionText), nil, nil),
 		slack.NewContextBlock("", md(owner, maxSectionText)),
 	}
+	auto := len(past)
+	past = staffResolutions(past)
+	auto -= len(past)
+	// Automatic resolutions are counted apart: they say how often the
+	// condition went away by itself, not what anyone did about it.
+	autoLine := ""
+	if auto > 0 {
+		autoLine = fmt.Sprintf(":sparkles: %d more cleared by themselves (auto-resolved, not counted above)", auto)
+	}
 	if len(past) == 0 {
-		blocks = append(blocks, slack.NewSectionBlock(md("No ticket of this kind has been resolved yet.", maxSectionText), nil, nil))
-		return message{Text: spec.Title + ": no resolved tickets yet", Blocks: blocks}
+		text := "No ticket of this kind has been resolved by staff yet."
+		if autoLine != "" {
+			text += "\n" + autoLine
+		}
+		blocks = append(blocks, slack.NewSectionBlock(md(text, maxSectionText), nil, nil))
+		return message{Text: spec.Title + ": no tickets resolved by staff yet", Blocks: blocks}
 	}
 	counts := map[string]int{}
 	for _, r := range past {
@@ -1209,7 +1249,10 @@ func (c *cards) kbView(kind orderbot.Kind, past []orderbot.Resolution) message {
 	for _, code := range codes {
 		lines = append(lines, fmt.Sprintf("• %s ×%d", esc(humanCode(code)), counts[code]))
 	}
-	blocks = append(blocks, slack.NewSectionBlock(md(fmt.Sprintf("*Resolved before* (last %d tickets)\n%s", len(past), strings.Join(lines, "\n")), maxSectionText), nil, nil))
+	blocks = append(blocks, slack.NewSectionBlock(md(fmt.Sprintf("*Resolved by staff* (last %d tickets)\n%s", len(past), strings.Join(lines, "\n")), maxSectionText), nil, nil))
+	if autoLine != "" {
+		blocks = append(blocks, slack.NewContextBlock("", md(autoLine, maxSectionText)))
+	}
 	notes := make([]orderbot.Resolution, 0, len(past))
 	for _, r := range past {
 		if strings.TrimSpace(r.Note) != "" && !r.Auto {
@@ -1262,10 +1305,10 @@ func (c *cards) statsView(window string, s tickets.Summary) message {
 		if d.Opened > 0 {
 			rate = (100*d.Breached + d.Opened/2) / d.Opened
 		}
-		depts = append(depts, fmt.Sprintf("• *%s*: %d opened, %d active, %d resolved · claim %s · resolve %s · missed a target %d (%d%%)",
-			esc(d.Department), d.Opened, d.Active, d.Resolved, dur(d.ClaimP50, d.ClaimP90), dur(d.ResolveP50, d.ResolveP90), d.Breached, rate))
+		depts = append(depts, fmt.Sprintf("• *%s*: %d opened, %d active, %d resolved by staff, %d cleared by themselves · claim %s · resolve %s · missed a target %d (%d%%)",
+			esc(d.Department), d.Opened, d.Active, d.Resolved, d.AutoResolved, dur(d.ClaimP50, d.ClaimP90), dur(d.ResolveP50, d.ResolveP90), d.Breached, rate))
 	}
-	blocks = append(blocks, slack.NewSectionBlock(md("*By department* (times: median / 90th percentile)\n"+strings.Join(depts, "\n"), maxSectionText), nil, nil))
+	blocks = append(blocks, slack.NewSectionBlock(md("*By department* (times: median / 90th percentile; resolve times count staff resolutions only)\n"+strings.Join(depts, "\n"), maxSectionText), nil, nil))
 	foot := "Since " + slackDate(s.Since, c.loc) + "."
 	if s.Truncated {
 		foot += " Only the newest resolved tickets were read; older ones of the window are left out."

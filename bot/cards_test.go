@@ -123,6 +123,53 @@ func TestTicketCardShowsWhatMatters(t *testing.T) {
 	}
 }
 
+// "The condition cleared" is not a lesson: automatic resolutions never show
+// as past resolutions on a card, and /ob kb counts them apart.
+func TestAutoResolutionsAreNotLessons(t *testing.T) {
+	c := testCards()
+	var past []orderbot.Resolution
+	for i := range 20 {
+		past = append(past, orderbot.Resolution{Code: "condition_cleared", Note: "a later poll saw the condition cleared",
+			By: "orderbot", At: cardNow.Add(-time.Duration(i) * time.Minute), Auto: true})
+	}
+	text := slackfake.Message{BlocksJSON: validBlocks(t, c.ticketCard(cardView{T: baseTicket(), Now: cardNow, Past: past}))}.AllText()
+	if strings.Contains(text, "Condition cleared") || strings.Contains(text, "Resolved before") {
+		t.Errorf("card shows automatic resolutions as past resolutions:\n%s", text)
+	}
+	past = append([]orderbot.Resolution{{Code: "order_marked_paid", By: "U1", At: cardNow.Add(-time.Hour), Note: "webhook lost"}}, past...)
+	text = slackfake.Message{BlocksJSON: validBlocks(t, c.ticketCard(cardView{T: baseTicket(), Now: cardNow, Past: past}))}.AllText()
+	if !strings.Contains(text, "Resolved before: Order marked paid ×1 — latest note: “webhook lost”") || strings.Contains(text, "Condition cleared") {
+		t.Errorf("card hint should name only the staff resolution:\n%s", text)
+	}
+	kb := slackfake.Message{BlocksJSON: validBlocks(t, c.kbView(orderbot.PaymentUnrecorded, past))}.AllText()
+	for _, want := range []string{"*Resolved by staff* (last 1 tickets)", "Order marked paid ×1", "20 more cleared by themselves"} {
+		if !strings.Contains(kb, want) {
+			t.Errorf("/ob kb lacks %q:\n%s", want, kb)
+		}
+	}
+	if strings.Contains(kb, "Condition cleared") {
+		t.Errorf("/ob kb lists automatic resolutions as a resolution code:\n%s", kb)
+	}
+}
+
+// A ticket the flap guard keeps open says so on its card.
+func TestFlappingTicketCard(t *testing.T) {
+	c := testCards()
+	tk := baseTicket()
+	tk.Flapping = true
+	text := slackfake.Message{BlocksJSON: validBlocks(t, c.ticketCard(cardView{T: tk, Now: cardNow}))}.AllText()
+	for _, want := range []string{"flapping", "*Flapping*: the condition keeps clearing and coming back"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("flapping card lacks %q:\n%s", want, text)
+		}
+	}
+	tk.State = orderbot.StateResolved
+	text = slackfake.Message{BlocksJSON: validBlocks(t, c.ticketCard(cardView{T: tk, Now: cardNow}))}.AllText()
+	if strings.Contains(text, "Flapping") {
+		t.Errorf("resolved ticket still marked flapping:\n%s", text)
+	}
+}
+
 func TestOutsideTextIsEscaped(t *testing.T) {
 	c := testCards()
 	tk := baseTicket()

@@ -470,7 +470,7 @@ func TestSlashCommands(t *testing.T) {
 		t.Fatalf("stats 30d: %s", txt)
 	}
 	// The knowledge base: how tickets of a kind were resolved, with notes.
-	if e := run("kb payment.unrecorded"); !strings.Contains(e.AllText(), "No ticket of this kind has been resolved yet") {
+	if e := run("kb payment.unrecorded"); !strings.Contains(e.AllText(), "No ticket of this kind has been resolved by staff yet") {
 		t.Fatalf("kb before any resolution: %s", e.AllText())
 	}
 	if _, _, err := h.st.Transition(ctx, tk.ID, store.Transition{Action: orderbot.ActResolve, Actor: "U0BOB",

@@ -18,6 +18,8 @@ type KindConfig struct {
 	ResolveSLA *Duration       `yaml:"resolve_sla,omitempty"`
 	Notices    *NoticeSwitches `yaml:"notices,omitempty"`
 	Params     *KindParams     `yaml:"params,omitempty"`
+	// Flap overrides when a condition opens and auto-resolves its ticket.
+	Flap *FlapConfig `yaml:"flap,omitempty"`
 }
 
 // NoticeSwitches override on which ticket events a customer notice goes out.
@@ -140,6 +142,7 @@ func (o KindConfig) apply(s orderbot.KindSettings) orderbot.KindSettings {
 			s.Params.Failures = *p.Failures
 		}
 	}
+	s.Flap = o.Flap.apply(s.Flap)
 	return s
 }
 
@@ -161,6 +164,9 @@ func effectiveKindConfig(s orderbot.KindSettings) KindConfig {
 		kc.ResolveSLA = d(s.ResolveSLA)
 	}
 	spec, _ := orderbot.Spec(s.Kind)
+	if !spec.Manual {
+		kc.Flap = effectiveFlap(s.Flap)
+	}
 	if len(spec.ParamNames) == 0 {
 		return kc
 	}

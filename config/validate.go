@@ -438,6 +438,7 @@ func (v validator) kinds() {
 			v.add(p+".resolve_sla", "%s is shorter than the ack target %s", Duration(eff.ResolveSLA), Duration(eff.AckSLA))
 		}
 		v.params(p+".params", spec, o.Params, eff.Params)
+		v.flap(p+".flap", spec, o.Flap, eff.Flap)
 	}
 	// Only with Slack configured does a department have to exist: without it
 	// tickets are kept in Redis and nobody is routed to.

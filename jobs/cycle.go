@@ -8,6 +8,7 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/detect"
 	"github.com/orderbot/orderbot/store"
+	"github.com/orderbot/orderbot/tickets"
 )
 
 // cycle commits one successful fetch: records first, then tickets, then the
@@ -66,6 +67,7 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 	for id, t := range res.NextUnknown() {
 		checks = append(checks, store.Check{OrderID: id, At: t})
 	}
+	recheckWaiting(checks[:len(snap.Orders)], changes, now)
 	if err := st.WatchChecks(ctx, checks); err != nil {
 		return fmt.Errorf("updating watch list: %w", err)
 	}
@@ -370,5 +372,31 @@ func (p *Poller) recordFailure(ctx context.Context, src Source, rep *Report, cau
 	rep.Changes = changes
 	if err != nil {
 		log.Error("writing source-down ticket", "err", err)
+	}
+}
+
+// recheckWaiting makes the orders the flap guard is waiting on due again at
+// now, so the next poll evaluates them: a condition found but not yet often
+// enough to open a ticket (pending), and a ticket found cleared but not yet
+// often enough to auto-resolve (clearing). Without this an order that does
+// not change would never be looked at again and its ticket would neither open
+// nor resolve.
+func recheckWaiting(checks []store.Check, changes []tickets.Change, now time.Time) {
+	var due map[string]bool
+	for _, c := range changes {
+		if (c.Change == store.ChangePending || c.Change == tickets.ChangeClearing) && c.Ticket.OrderID != "" {
+			if due == nil {
+				due = make(map[string]bool)
+			}
+			due[c.Ticket.OrderID] = true
+		}
+	}
+	if due == nil {
+		return
+	}
+	for i := range checks {
+		if due[checks[i].OrderID] && (checks[i].At.IsZero() || checks[i].At.After(now)) {
+			checks[i].At = now
+		}
 	}
 }

@@ -104,8 +104,10 @@ func activeOf(t *testing.T, st *store.Store, k orderbot.Kind) []orderbot.Ticket 
 }
 
 // A payment captured at Stripe for an order the shop still shows unpaid opens
-// payment.unrecorded once the grace period passed; marking the order paid
-// auto-resolves it.
+// payment.unrecorded once the grace period passed and the next poll still
+// finds it (the default flap guard); marking the order paid auto-resolves it
+// once two polls found it paid. The order does not change in between: the
+// watch list brings it back for each look.
 func TestPollJoinsSourcesAndAutoResolves(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
@@ -117,13 +119,20 @@ func TestPollJoinsSourcesAndAutoResolves(t *testing.T) {
 	if _, err := r.poller.PollAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	open := activeOf(t, r.st, orderbot.PaymentUnrecorded)
-	if len(open) != 1 || open[0].Subject != "1001" {
-		t.Fatalf("payment.unrecorded tickets = %+v, want one for 1001", open)
+	if open := activeOf(t, r.st, orderbot.PaymentUnrecorded); len(open) != 0 {
+		t.Fatalf("payment.unrecorded opened on the first look: %+v", open)
 	}
 	cur, _ := r.st.Cursor(ctx, "stripe")
 	if !cur.Equal(r.clk.Now()) {
 		t.Fatalf("stripe cursor = %v, want %v", cur, r.clk.Now())
+	}
+	r.clk.Add(time.Minute)
+	if _, err := r.poller.Poll(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	open := activeOf(t, r.st, orderbot.PaymentUnrecorded)
+	if len(open) != 1 || open[0].Subject != "1001" {
+		t.Fatalf("payment.unrecorded tickets = %+v, want one for 1001", open)
 	}
 
 	// Polling again without change: still one ticket, not a second one.
@@ -140,6 +149,13 @@ func TestPollJoinsSourcesAndAutoResolves(t *testing.T) {
 	r.shop.PutOrders(r.order("1001", func(o *orderbot.Order) {
 		o.Financial, o.PaidAt, o.UpdatedAt = orderbot.FinancialPaid, r.clk.Now().Add(-30*time.Second), r.clk.Now().Add(-30*time.Second)
 	}))
+	if _, err := r.poller.Poll(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	if open := activeOf(t, r.st, orderbot.PaymentUnrecorded); len(open) != 1 {
+		t.Fatalf("ticket resolved on the first look that found it paid: %+v", open)
+	}
+	r.clk.Add(time.Minute)
 	if _, err := r.poller.Poll(ctx, "shop"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,10 @@
 package store
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/orderbot/orderbot"
+)
 
 // Key layout. Every key starts with the Store's prefix. Keys that one Lua script
 // touches together share a hash tag:
@@ -62,6 +66,14 @@ func (s *Store) indexKey(field, value string) string {
 }
 func (s *Store) slaKey(which string) string { return s.key(tagTickets, "sla", which) }
 func (s *Store) resolvedKey() string        { return s.key(tagTickets, "resolved") }
+
+// Flap guard (see flap.go), in the ticket space so the upsert script reaches
+// the pending hash: per kind the conditions waiting to open, and per
+// fingerprint the clearing count and the automatic resolutions of the churn
+// window (strings with a TTL, so an abandoned one expires by itself).
+func (s *Store) pendingKey(k orderbot.Kind) string { return s.key(tagTickets, "pend", string(k)) }
+func (s *Store) clearingKey(fp string) string      { return s.key(tagTickets, "clr", fp) }
+func (s *Store) churnKey(fp string) string         { return s.key(tagTickets, "churn", fp) }
 
 // Index fields of indexKey.
 const (

@@ -17,6 +17,12 @@ var (
 	luaCommon string
 	//go:embed lua/upsert.lua
 	luaUpsert string
+	//go:embed lua/pending.lua
+	luaPending string
+	//go:embed lua/clearing.lua
+	luaClearing string
+	//go:embed lua/flapping.lua
+	luaFlapping string
 	//go:embed lua/transition.lua
 	luaTransition string
 	//go:embed lua/sweep.lua
@@ -44,7 +50,9 @@ func ticketScript(body string) *redis.Script {
 }
 
 var (
-	scriptUpsert     = ticketScript(luaUpsert)
+	scriptUpsert     = ticketScript(luaPending + "\n" + luaUpsert)
+	scriptClearing   = redis.NewScript(luaClearing)
+	scriptFlapping   = ticketScript(luaFlapping)
 	scriptTransition = ticketScript(luaTransition)
 	scriptSweep      = ticketScript(luaSweep)
 	scriptPurge      = ticketScript(luaPurge)
@@ -62,7 +70,7 @@ var (
 // pipeline, and the store pipelines EVALSHA.
 var scripts = []*redis.Script{
 	scriptUpsert, scriptTransition, scriptSweep, scriptPurge, scriptMsgRef, scriptGet,
-	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease,
+	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease, scriptClearing, scriptFlapping,
 	scriptSlackPostBegin, scriptSlackPostFinish, scriptSlackPostAbort, scriptSlackAdmit, scriptSlackStormBreach, scriptSlackPace,
 }
 

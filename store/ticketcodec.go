@@ -107,11 +107,12 @@ const sameAsSubject = "\x1e"
 
 // appendLook appends the upsert script's "look" argument: the ticket string's
 // fields m (kind, subject), o (order id, source) and a (department, severity,
-// stage, content digest) and the name of the state field, exactly as they stand
-// from byte HEAD of a ticket whose identity, order link and appearance are a's
-// (see lua/common.lua), so the script recognises a plain recurrence with one
-// substring match.
-func appendLook(dst []byte, a *orderbot.Anomaly, contentDigest uint64) []byte {
+// stage, content digest, shape digest) and the name of the state field, exactly
+// as they stand from byte HEAD of a ticket whose identity, order link and
+// appearance are a's (see lua/common.lua), so the script recognises a plain
+// recurrence with one substring match. content is a's content JSON
+// (appendContent).
+func appendLook(dst []byte, a *orderbot.Anomaly, content []byte) []byte {
 	oid := a.OrderID
 	if oid != "" && oid == a.Subject {
 		oid = sameAsSubject
@@ -131,8 +132,41 @@ func appendLook(dst []byte, a *orderbot.Anomaly, contentDigest uint64) []byte {
 	dst = append(dst, unitSep...)
 	dst = append(dst, a.Stage...)
 	dst = append(dst, unitSep...)
-	dst = strconv.AppendUint(dst, contentDigest, 36)
+	dst = strconv.AppendUint(dst, fnv64(content), 36)
+	dst = append(dst, unitSep...)
+	dst = strconv.AppendUint(dst, shapeDigest(content), 36)
 	return append(dst, "\x00s\x00"...)
+}
+
+// shapeDigest is 64-bit FNV-1a of content with every number read as one "0":
+// two contents with the same shape differ only in numbers (an age that grew
+// from "3h" to "6h 10m", a count that moved). A number is a run of digits with
+// the lower-case unit letters right after it, continued across a single space
+// when another digit follows ("6h 10m"). The upsert script refreshes the card
+// for such a change but writes no history entry, so a person's actions are
+// not buried under "details changed" lines every poll.
+func shapeDigest(content []byte) uint64 {
+	h := uint64(14695981039346656037)
+	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
+	for i := 0; i < len(content); i++ {
+		c := content[i]
+		if isDigit(c) {
+			for i+1 < len(content) {
+				n := content[i+1]
+				if isDigit(n) || (n >= 'a' && n <= 'z') {
+					i++
+				} else if n == ' ' && i+2 < len(content) && isDigit(content[i+2]) {
+					i += 2
+				} else {
+					break
+				}
+			}
+			c = '0'
+		}
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }
 
 // appendNewTicket appends the string of the ticket an upsert opens (see
@@ -305,6 +339,8 @@ func decodeTicket(id string, raw any, resolutionJSON string, withContent bool) (
 			t.Escalation = int(atoi64(val))
 		case "ro":
 			t.Reopened = int(atoi64(val))
+		case "fl":
+			t.Flapping = val != ""
 		case "v":
 			t.Version = atoi64(val)
 		case "c":

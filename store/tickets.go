@@ -27,6 +27,10 @@ const (
 	// move but Version does not, and no outbox entry is written: the condition is
 	// seen every poll cycle and must not re-render the card each time.
 	ChangeRecurred Change = "recurred"
+	// ChangePending: the flap guard holds the open back (Upsert.OpenAfter,
+	// OpenFor); nothing was written but the pending count. The result's ticket
+	// has no id and no state, only what the anomaly says.
+	ChangePending Change = "pending"
 )
 
 // Changes of Transition, one per action. The empty Change means an idempotent
@@ -62,6 +66,13 @@ type Upsert struct {
 	// ReopenWithin: a resolved ticket with this fingerprint resolved less than
 	// this long ago is reopened; an older one (or 0) gives a new ticket.
 	ReopenWithin time.Duration
+	// OpenAfter and OpenFor are the open side of the kind's flap guard
+	// (orderbot.FlapGuard): a fingerprint without an active ticket opens or
+	// reopens only once this many evaluations in a row, spanning at least this
+	// long, found it (the anomaly's DetectedAt is the evaluation's time). Until
+	// then the result is ChangePending. 0 or 1 and 0 open at once.
+	OpenAfter int
+	OpenFor   time.Duration
 }
 
 // UpsertResult is the ticket after one Upsert and what happened to it.
@@ -174,7 +185,7 @@ func (s *Store) upsertLane(ctx context.Context, now time.Time, ups []Upsert, fps
 					return orderbot.Errorf(orderbot.KindPermanent, op, "the upsert script returned too many rows")
 				}
 				n := 4
-				if change, _ := rows[r].(string); Change(change) == ChangeOpened {
+				if change, _ := rows[r].(string); Change(change) == ChangeOpened || Change(change) == ChangePending {
 					n = 2
 				}
 				if r+n > len(rows) {
@@ -199,7 +210,7 @@ func (s *Store) upsertLane(ctx context.Context, now time.Time, ups []Upsert, fps
 
 // upsertBatchArgs is the ARGV of one upsert script call for ups[idx...]: the
 // common head, the classes (what upserts share: kind, department, SLA scores,
-// reopen window) and per upsert its 5 arguments (see lua/upsert.lua). Every
+// reopen window, flap guard) and per upsert its 5 arguments (see lua/upsert.lua). Every
 // formatted argument is a slice of one buffer per batch, so encoding a batch
 // allocates little.
 func (s *Store) upsertBatchArgs(now time.Time, ups []Upsert, fps []string, idx []int) []any {
@@ -207,6 +218,8 @@ func (s *Store) upsertBatchArgs(now time.Time, ups []Upsert, fps []string, idx [
 		kind, dept string
 		ack, res   int64 // due times; 0 = no target
 		within     int64
+		after      int
+		holdFor    int64
 	}
 	nowMs := ms(now)
 	warn := s.opts.WarnBefore.Milliseconds()
@@ -225,18 +238,19 @@ func (s *Store) upsertBatchArgs(now time.Time, ups []Upsert, fps []string, idx [
 			seenMs = nowMs
 		}
 		ad, rd := ms(u.AckDue), ms(u.ResolveDue)
-		c := class{string(a.Kind), a.Department, ad, rd, u.ReopenWithin.Milliseconds()}
+		c := class{string(a.Kind), a.Department, ad, rd, u.ReopenWithin.Milliseconds(), max(u.OpenAfter, 1), max(u.OpenFor.Milliseconds(), 0)}
 		ref, ok := classOf[c]
 		if !ok {
 			ref = strconv.Itoa(len(classOf) + 1)
 			classOf[c] = ref
-			classArgs = append(classArgs, c.kind, c.dept, slaScore(ad, warn), slaScore(rd, warn), c.within)
+			classArgs = append(classArgs, c.kind, c.dept, slaScore(ad, warn), slaScore(rd, warn), c.within,
+				c.after, c.holdFor, s.pendingKey(a.Kind))
 		}
 		start := len(buf)
 		buf = appendContent(buf, a)
 		content := since(start)
 		start = len(buf)
-		buf = appendLook(buf, a, fnv64(content))
+		buf = appendLook(buf, a, content)
 		look := since(start)
 		start = len(buf)
 		buf = appendFixedTime(buf, seenMs)
@@ -272,6 +286,12 @@ func upsertResult(row []any, u *Upsert, fp string, now time.Time) (UpsertResult,
 		counters, _ = row[3].(string)
 	}
 	a := &u.Anomaly
+	if Change(change) == ChangePending {
+		return UpsertResult{Change: ChangePending, Ticket: orderbot.Ticket{
+			Fingerprint: fp, Kind: a.Kind, Subject: a.Subject, OrderID: a.OrderID, Source: a.Source,
+			Department: a.Department, Severity: a.Severity, Stage: a.Stage, Summary: a.Summary, Facts: a.Facts,
+		}}, nil
+	}
 	if id == "" {
 		return UpsertResult{}, fmt.Errorf("upsert row without a ticket id")
 	}

@@ -16,19 +16,35 @@ import (
 var t0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
 func newEngine(t *testing.T) (*Engine, *store.Store) {
+	e, st, _ := newEngineClock(t, nil)
+	return e, st
+}
+
+// clock is a settable test clock shared by the store and the engine.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+// newEngineClock returns an engine (with settings, or the defaults) on a fresh
+// Redis, and the clock both it and its store read.
+func newEngineClock(t *testing.T, settings map[orderbot.Kind]orderbot.KindSettings) (*Engine, *store.Store, *clock) {
 	t.Helper()
 	srv := redistest.Start(t)
-	now := func() time.Time { return t0 }
-	st, err := store.New(context.Background(), srv.Client(t), store.Options{Now: now})
+	c := &clock{t: t0}
+	st, err := store.New(context.Background(), srv.Client(t), store.Options{Now: c.now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(st, Options{Now: now}), st
+	return New(st, Options{Now: c.now, Settings: settings}), st, c
 }
 
 // paidUnrecorded is a snapshot where order o1 is unpaid in the shop while the
 // provider captured its payment 20 minutes ago.
-func snapshot(orderPaid bool) *detect.Snapshot {
+func snapshot(orderPaid bool) *detect.Snapshot { return snapshotAt(t0, orderPaid) }
+
+// snapshotAt is snapshot evaluated at now (the payment stays 20 minutes
+// before t0).
+func snapshotAt(now time.Time, orderPaid bool) *detect.Snapshot {
 	o := orderbot.Order{ID: "o1", Source: "shop", Status: orderbot.OrderProcessing, Financial: orderbot.FinancialPending,
 		Fulfillment: orderbot.FulfillmentUnfulfilled, Total: orderbot.Money{Minor: 1000, Currency: "USD"},
 		PaymentMethod: orderbot.PayCard, CreatedAt: t0.Add(-time.Hour), UpdatedAt: t0.Add(-time.Minute),
@@ -37,12 +53,12 @@ func snapshot(orderPaid bool) *detect.Snapshot {
 		o.Financial, o.PaidAt = orderbot.FinancialPaid, t0.Add(-time.Minute)
 	}
 	return &detect.Snapshot{
-		Now:    t0,
+		Now:    now,
 		Orders: []orderbot.Order{o},
 		Payments: map[string][]orderbot.Payment{"o1": {{ID: "pi_1", OrderID: "o1", Status: orderbot.PaymentSucceeded,
 			Amount: orderbot.Money{Minor: 1000, Currency: "USD"}, CreatedAt: t0.Add(-20 * time.Minute)}}},
 		StockSKUs: []string{},
-		Coverage:  map[orderbot.DataSet]time.Time{orderbot.DataOrders: t0, orderbot.DataPayments: t0, orderbot.DataTracking: t0},
+		Coverage:  map[orderbot.DataSet]time.Time{orderbot.DataOrders: now, orderbot.DataPayments: now, orderbot.DataTracking: now},
 	}
 }
 
@@ -75,27 +91,41 @@ func TestUpsertComputesSLATargets(t *testing.T) {
 	}
 }
 
+// With the default flap guard of payment.unrecorded (open after 2
+// evaluations, resolve after 2), the first evaluation only counts, the second
+// opens, and the ticket auto-resolves on the second evaluation that finds the
+// payment recorded.
 func TestApplyOpensOnceAndAutoResolves(t *testing.T) {
-	e, st := newEngine(t)
+	e, st, c := newEngineClock(t, nil)
 	ctx := context.Background()
 	det := detect.New(orderbot.DefaultKindSettings(), detect.Options{})
-
-	ch, err := e.Apply(ctx, det.Run(snapshot(false)))
-	if err != nil {
-		t.Fatal(err)
+	apply := func(paid bool) []Change {
+		t.Helper()
+		c.t = c.t.Add(time.Minute)
+		ch, err := e.Apply(ctx, det.Run(snapshotAt(c.t, paid)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ch
 	}
+
+	if ch := apply(false); len(ch) != 1 || ch[0].Change != store.ChangePending || ch[0].Ticket.ID != "" {
+		t.Fatalf("first evaluation = %+v, want one pending", ch)
+	}
+	ch := apply(false)
 	if len(ch) != 1 || ch[0].Change != store.ChangeOpened || ch[0].Ticket.Kind != orderbot.PaymentUnrecorded {
 		t.Fatalf("changes = %+v, want one opened payment.unrecorded", ch)
 	}
-	ch, err = e.Apply(ctx, det.Run(snapshot(false)))
-	if err != nil || len(ch) != 1 || ch[0].Change != store.ChangeRecurred {
-		t.Fatalf("second apply = %+v, %v; want one recurrence", ch, err)
+	// The payment's age in the text moved: the card is refreshed, nothing opens.
+	if ch := apply(false); len(ch) != 1 || ch[0].Ticket.ID != "T1" ||
+		(ch[0].Change != store.ChangeRecurred && ch[0].Change != store.ChangeUpdated) {
+		t.Fatalf("third apply = %+v; want one recurrence", ch)
 	}
-	// The order was marked paid: the ticket clears.
-	ch, err = e.Apply(ctx, det.Run(snapshot(true)))
-	if err != nil {
-		t.Fatal(err)
+	// The order was marked paid: the ticket clears on the second look.
+	if ch := apply(true); len(ch) != 1 || ch[0].Change != ChangeClearing {
+		t.Fatalf("first apply after payment recorded = %+v, want clearing", ch)
 	}
+	ch = apply(true)
 	if len(ch) != 1 || ch[0].Change != store.ChangeAutoResolved {
 		t.Fatalf("apply after payment recorded = %+v, want auto_resolved", ch)
 	}
@@ -107,16 +137,22 @@ func TestApplyOpensOnceAndAutoResolves(t *testing.T) {
 
 // A subject the cycle did not evaluate (no coverage of its data) is left alone.
 func TestApplyDoesNotResolveWhatWasNotEvaluated(t *testing.T) {
-	e, st := newEngine(t)
+	e, st, c := newEngineClock(t, nil)
 	ctx := context.Background()
 	det := detect.New(orderbot.DefaultKindSettings(), detect.Options{})
-	if _, err := e.Apply(ctx, det.Run(snapshot(false))); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		c.t = c.t.Add(time.Minute)
+		if _, err := e.Apply(ctx, det.Run(snapshotAt(c.t, false))); err != nil {
+			t.Fatal(err)
+		}
 	}
-	blind := snapshot(true)
-	delete(blind.Coverage, orderbot.DataPayments)
-	if _, err := e.Apply(ctx, det.Run(blind)); err != nil {
-		t.Fatal(err)
+	for range 3 {
+		c.t = c.t.Add(time.Minute)
+		blind := snapshotAt(c.t, true)
+		delete(blind.Coverage, orderbot.DataPayments)
+		if _, err := e.Apply(ctx, det.Run(blind)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tk, _ := st.GetByFingerprint(ctx, orderbot.Fingerprint(orderbot.PaymentUnrecorded, "o1"))
 	if !tk.State.Active() {

@@ -25,12 +25,16 @@ type DeptStats struct {
 	Department string
 	Opened     int // tickets opened in the window
 	Active     int // of those, still open, claimed or snoozed
-	Resolved   int // of those, resolved
+	// Resolved counts those resolved by staff; AutoResolved those closed
+	// because a later poll saw the condition cleared. They are counted apart:
+	// a condition that went away by itself is not work the department did.
+	Resolved     int
+	AutoResolved int
 	// Breached counts tickets opened in the window that missed a target: an
 	// escalation step ran, or they were resolved after their resolve target.
 	Breached int
-	// Claim and Resolve are times from opening to the first claim and to the
-	// resolution, over the tickets that got there; zero when none did.
+	// Claim and Resolve are times from opening to the first claim and to a
+	// staff resolution, over the tickets that got there; zero when none did.
 	ClaimP50, ClaimP90     time.Duration
 	ResolveP50, ResolveP90 time.Duration
 }
@@ -93,7 +97,9 @@ func (s *Stats) Summarize(ctx context.Context, since, until time.Time) (Summary,
 			d.claims = append(d.claims, t.ClaimedAt.Sub(t.OpenedAt))
 		}
 		breached := t.Escalation > 0
-		if t.State == orderbot.StateResolved {
+		if t.State == orderbot.StateResolved && t.Resolution != nil && t.Resolution.Auto {
+			d.AutoResolved++
+		} else if t.State == orderbot.StateResolved {
 			d.Resolved++
 			if r := t.Resolution; r != nil && !r.At.Before(t.OpenedAt) {
 				d.resolves = append(d.resolves, r.At.Sub(t.OpenedAt))

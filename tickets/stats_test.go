@@ -48,23 +48,26 @@ func TestStatsSummarize(t *testing.T) {
 	o1 := open(orderbot.ShippingStalled, "o1", "logistics")
 	o2 := open(orderbot.ShippingStalled, "o2", "logistics")
 	open(orderbot.ShippingStalled, "o3", "logistics")
+	o4 := open(orderbot.ShippingStalled, "o4", "logistics")
 	open(orderbot.PaymentDuplicate, "p1", "finance")
 	act(10*time.Minute, o1, store.Transition{Action: orderbot.ActClaim})
 	act(30*time.Minute, o2, store.Transition{Action: orderbot.ActClaim})
 	act(time.Hour, o1, store.Transition{Action: orderbot.ActResolve, Resolution: &orderbot.Resolution{Code: "moving_again"}})
 	act(3*time.Hour, o2, store.Transition{Action: orderbot.ActResolve, Resolution: &orderbot.Resolution{Code: "reshipped"}})
+	// Cleared by itself within minutes: counted apart, and not a resolve time.
+	act(5*time.Minute, o4, store.Transition{Action: orderbot.ActAutoResolve, Resolution: &orderbot.Resolution{Code: AutoResolveCode, Auto: true}})
 
 	sum, err := (&Stats{Store: st}).Summarize(ctx, t0.Add(-time.Hour), t0.Add(4*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Opened != 4 || sum.Active != 3 || sum.Truncated {
-		t.Fatalf("opened %d active %d truncated %v, want 4, 3, false", sum.Opened, sum.Active, sum.Truncated)
+	if sum.Opened != 5 || sum.Active != 3 || sum.Truncated {
+		t.Fatalf("opened %d active %d truncated %v, want 5, 3, false", sum.Opened, sum.Active, sum.Truncated)
 	}
-	if len(sum.Kinds) != 2 || sum.Kinds[0] != (KindCount{orderbot.ShippingStalled, 3}) || sum.Kinds[1] != (KindCount{orderbot.PaymentDuplicate, 1}) {
+	if len(sum.Kinds) != 2 || sum.Kinds[0] != (KindCount{orderbot.ShippingStalled, 4}) || sum.Kinds[1] != (KindCount{orderbot.PaymentDuplicate, 1}) {
 		t.Fatalf("kinds %+v", sum.Kinds)
 	}
-	want := DeptStats{Department: "logistics", Opened: 3, Active: 1, Resolved: 2, Breached: 1,
+	want := DeptStats{Department: "logistics", Opened: 4, Active: 1, Resolved: 2, AutoResolved: 1, Breached: 1,
 		ClaimP50: 10 * time.Minute, ClaimP90: 30 * time.Minute, ResolveP50: time.Hour, ResolveP90: 3 * time.Hour}
 	if len(sum.Departments) != 2 || sum.Departments[0] != want {
 		t.Fatalf("departments %+v\nwant first %+v", sum.Departments, want)

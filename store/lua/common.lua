@@ -27,6 +27,7 @@
 --   e escalation steps so far  ka kr  next ack/resolve escalation step
 --   wa wr  ack/resolve warning sent  ra rb  resolved at/by  ro times reopened
 --   v version  mc mt  Slack channel and ts of the ticket's card
+--   fl  when the ticket was marked flapping (flapping.lua); reopen clears it
 --   c   summary and facts, one JSON string (last: it is the long one)
 -- Every ticket starts with a fixed head, written by serialise below:
 --   n NUL <count, 10 digits> NUL ls NUL <last seen, 15 characters> NUL
@@ -253,7 +254,7 @@ end
 local function reopen(tk, ad, rd)
   setState(tk, 'open')
   setOwner(tk, nil)
-  for _, name in ipairs({'ca', 'su', 'pa', 'pr', 'ka', 'kr', 'wa', 'wr', 'ra', 'rb'}) do set(tk, name, nil) end
+  for _, name in ipairs({'ca', 'su', 'pa', 'pr', 'ka', 'kr', 'wa', 'wr', 'ra', 'rb', 'fl'}) do set(tk, name, nil) end
   setTargets(tk, ad, rd)
   set(tk, 'ro', int(tk.f.ro) + 1)
   redis.call('DEL', P_RS .. tk.id)
@@ -266,14 +267,14 @@ local function audit(id, actor, action, from, to, detail)
 end
 
 -- commit ends every change: version and update time, the ticket write, SLA sets,
--- the audit entry (the open itself is implicit, see Store.Audit) and the outbox
--- entry, all inside the calling script.
+-- the audit entry (the open itself is implicit, see Store.Audit; an empty
+-- action writes none) and the outbox entry, all inside the calling script.
 local function commit(tk, change, actor, action, from, detail, slaChanged, extra)
   set(tk, 'v', int(tk.f.v) + 1)
   set(tk, 'ua', NOW)
   flush(tk)
   if slaChanged then slaSync(tk) end
-  if action ~= 'open' then audit(tk.id, actor, action, from, tk.f.s, detail) end
+  if action ~= 'open' and action ~= '' then audit(tk.id, actor, action, from, tk.f.s, detail) end
   local fields = {'t', tk.id, 'c', change, 'v', tk.f.v}
   if actor ~= '' then fields[#fields + 1] = 'actor'; fields[#fields + 1] = actor end
   if detail ~= '' then fields[#fields + 1] = 'detail'; fields[#fields + 1] = detail end

@@ -4,9 +4,10 @@
 --
 -- Arguments, every one formatted by the Go side (ticketcodec.go) so that this
 -- script only compares, concatenates and passes strings on:
---   nclasses, then per class 5: kind, department (the index sets of a new
+--   nclasses, then per class 8: kind, department (the index sets of a new
 --     ticket), ack score, resolve score (its first SLA set scores, '' = no
---     target), reopen window in ms;
+--     target), reopen window in ms, and the flap guard's open side (see
+--     pending.lua): evaluations, duration in ms, the kind's pending hash;
 --   then per upsert 5:
 --     fingerprint
 --     look    m NUL <m> NUL o NUL <o> NUL a NUL <a> NUL s NUL: the ticket string
@@ -24,8 +25,9 @@
 -- rather than once per upsert.
 --
 -- Returns, per upsert in input order, change and id, and then for every change
--- but "opened" the ticket string and counters:
+-- but "opened" and "pending" the ticket string and counters:
 --   opened:    nothing more; the caller knows every field of a new ticket.
+--   pending:   an empty id and nothing more: the flap guard holds the open back.
 --   recurred with counters: the plain recurrence below. The ticket is the
 --              string as it was before this step and counters what replaced
 --              its bytes 3-31 (count and last seen), so the script never builds
@@ -52,13 +54,15 @@
 local classes = {}
 local nclasses = tonumber(ARGV[ARG0 + 1])
 for k = 1, nclasses do
-  local c = ARG0 + 1 + (k - 1) * 5
+  local c = ARG0 + 1 + (k - 1) * 8
+  local after, holdFor = tonumber(ARGV[c + 6]), tonumber(ARGV[c + 7])
   classes[string.format('%d', k)] = {
     kind = ARGV[c + 1], dept = ARGV[c + 2], ack = ARGV[c + 3], res = ARGV[c + 4], within = tonumber(ARGV[c + 5]),
+    after = after, holdFor = holdFor, pend = ARGV[c + 8], gated = after > 1 or holdFor > 0,
   }
 end
 local PER = 5
-local FIRST = ARG0 + 1 + nclasses * 5 -- ARGV index before the first upsert
+local FIRST = ARG0 + 1 + nclasses * 8 -- ARGV index before the first upsert
 local count = (#ARGV - FIRST) / PER
 local out, nout = {}, 0
 local RESOLVED = string.byte('r') -- the first byte of the state "resolved"
@@ -70,11 +74,12 @@ local found = {}
 if count > 0 then found = redis.call('HMGET', K_FP, unpack(fps)) end
 -- Each distinct fingerprint without a ticket opens exactly one in this batch
 -- (its first upsert opens, later ones recur on it), so its id is known now: one
--- INCRBY for all of them instead of an INCR per open.
+-- INCRBY for all of them instead of an INCR per open. A gated one may not open
+-- yet and takes its id when it does.
 local fresh, nfresh = {}, 0
 for i = 1, count do
   local fp = fps[i]
-  if not found[i] and not fresh[fp] then
+  if not found[i] and not fresh[fp] and not classes[ARGV[FIRST + (i - 1) * PER + 5]].gated then
     fresh[fp] = true
     nfresh = nfresh + 1
   end
@@ -170,7 +175,11 @@ for i = 1, count do
     local newTicket, class = ARGV[b + 4], classes[ARGV[b + 5]]
     local tk = nil
     if v then tk = parse(id, v) end
-    if tk and tk.f.s ~= 'resolved' then
+    if class.gated and not (tk and tk.f.s ~= 'resolved') and not held(class, fp, tonumber(seen)) then
+      -- Flap guard: not found in enough evaluations yet to open or reopen.
+      out[nout + 1], out[nout + 2] = 'pending', ''
+      nout = nout + 2
+    elseif tk and tk.f.s ~= 'resolved' then
       -- Active, but something the card shows (or the order link) changed.
       flushPending()
       local nf = parse(id, newTicket).f
@@ -191,7 +200,9 @@ for i = 1, count do
           end
         end
         if (old[4] or '') ~= (new[4] or '') then
-          what[#what + 1] = 'details changed'
+          -- Same shape digest: only numbers in the text moved (an age, a
+          -- count). The card shows them; the history does not need a line.
+          if (old[5] or '') == '' or old[5] ~= new[5] then what[#what + 1] = 'details changed' end
           set(tk, 'c', nf.c)
         end
         setLook(tk, nf.a)
@@ -199,6 +210,8 @@ for i = 1, count do
       local change = 'updated'
       if #what > 0 then
         commit(tk, 'updated', 'orderbot', 'recur', tk.f.s, table.concat(what, '; '), false)
+      elseif tk.d.c then
+        commit(tk, 'updated', 'orderbot', '', tk.f.s, '', false)
       else
         -- Only the order link or source moved: nothing a card shows.
         flush(tk)
