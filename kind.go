@@ -107,7 +107,9 @@ type Params struct {
 	Tolerance float64
 	// Units is a count of stock units (sync-lag difference 5, default safety stock 5).
 	Units int64
-	// MaxAge is how old an ERP stock record may be (sync lag 20m).
+	// MaxAge is how long shop and ERP stock may differ, and how long the ERP
+	// stock source may go without a successful poll (sync lag 20m); also how
+	// long a source's cursor may stand still (source down 2h).
 	MaxAge time.Duration
 	// Statuses is how long an order may sit in each non-terminal status (stuck).
 	Statuses map[OrderStatus]time.Duration
@@ -115,6 +117,9 @@ type Params struct {
 	SKUs map[string]int64
 	// Failures is how many polls in a row may fail before a source is down.
 	Failures int
+	// CaptureWithin is how long a card authorisation may stay uncaptured
+	// (stuck 5 days; Stripe voids an uncaptured authorisation after 7).
+	CaptureWithin time.Duration
 }
 
 // KindSpec is a kind's identity and its defaults from product.md §3. Config copies
@@ -187,7 +192,7 @@ var specs = []KindSpec{
 		Department: "warehouse", Severity: SeverityCritical, AckSLA: 30 * minute, ResolveSLA: 4 * hour, GroupBy: BySKU,
 		Needs: []DataSet{DataOrders, DataInventory}, Notices: Notices{OnOpen: true},
 		Resolutions: []string{"restocked", "orders_cancelled", "backordered", "stock_corrected", "other"}},
-	{Kind: InventorySyncLag, Title: "Stock out of sync", Rule: "shop stock differs from ERP beyond tolerance, or ERP record too old",
+	{Kind: InventorySyncLag, Title: "Stock out of sync", Rule: "shop stock differs from ERP beyond tolerance for longer than max_age, or the ERP stock source has not been polled successfully for that long",
 		Department: "tech", Severity: SeverityHigh, AckSLA: 30 * minute, ResolveSLA: 2 * hour, GroupBy: BySource,
 		Needs: []DataSet{DataInventory}, Params: Params{Units: 5, MaxAge: 20 * minute}, ParamNames: []string{"units", "max_age"},
 		Resolutions: []string{"sync_restarted", "stock_corrected", "false_positive", "other"}},
@@ -228,11 +233,11 @@ var specs = []KindSpec{
 		Department: "support", Severity: SeverityMedium, AckSLA: hour, ResolveByShipBy: true, GroupBy: ByOrder,
 		Needs: []DataSet{DataOrders}, Notices: Notices{OnOpen: true},
 		Resolutions: []string{"address_corrected", "address_confirmed", "order_cancelled", "other"}},
-	{Kind: SystemStuck, Title: "Order stuck", Rule: "order sits in a non-terminal status longer than that status allows",
+	{Kind: SystemStuck, Title: "Order stuck", Rule: "order sits in a non-terminal status longer than that status allows, or its payment authorisation is not captured in time",
 		Department: "tech", Severity: SeverityMedium, AckSLA: hour, ResolveSLA: 4 * hour, GroupBy: ByStatus,
 		Needs:       []DataSet{DataOrders},
-		Params:      Params{Statuses: map[OrderStatus]time.Duration{OrderPending: 24 * hour, OrderOnHold: 2 * hour}},
-		ParamNames:  []string{"statuses"},
+		Params:      Params{Statuses: map[OrderStatus]time.Duration{OrderPending: 24 * hour, OrderOnHold: 2 * hour}, CaptureWithin: 5 * day},
+		ParamNames:  []string{"statuses", "capture_within"},
 		Resolutions: []string{"released", "cancelled", "fixed_integration", "other"}},
 	{Kind: SystemStateViolation, Title: "Impossible order state", Rule: "shipped but unpaid (not COD), cancelled but shipped, refunded but shipped",
 		Department: "tech", Severity: SeverityHigh, AckSLA: 30 * minute, ResolveSLA: 4 * hour, GroupBy: ByOrder,

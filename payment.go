@@ -7,10 +7,14 @@ type PaymentStatus string
 
 // Normalised payment statuses.
 const (
-	PaymentPending   PaymentStatus = "pending"   // processing, requires action, requires capture
-	PaymentSucceeded PaymentStatus = "succeeded" // money captured
-	PaymentFailed    PaymentStatus = "failed"
-	PaymentCanceled  PaymentStatus = "canceled"
+	PaymentPending PaymentStatus = "pending" // processing, requires action
+	// PaymentAuthorized: the card is authorised and the money held, but not
+	// captured (Stripe requires_capture). It is not a payment: the provider
+	// voids it unless it is captured in time (Stripe after 7 days).
+	PaymentAuthorized PaymentStatus = "authorized"
+	PaymentSucceeded  PaymentStatus = "succeeded" // money captured
+	PaymentFailed     PaymentStatus = "failed"
+	PaymentCanceled   PaymentStatus = "canceled"
 )
 
 // Refund is money returned against a payment.

@@ -34,6 +34,15 @@ type PaymentSource interface {
 	ListPayments(ctx context.Context, w Window, page func([]Payment) error) error
 }
 
+// PaymentGetter is a PaymentSource that can fetch one payment by its id (a
+// missing one is a KindNotFound error). The poll cycle asks it about every
+// authorisation it knows until the authorisation is captured or voided: a
+// provider that lists by creation time (Stripe) does not list an older
+// authorisation again when it is captured days later.
+type PaymentGetter interface {
+	GetPayment(ctx context.Context, id string) (Payment, error)
+}
+
 // InventorySource lists stock levels (the shop's or the ERP's view) updated since a
 // time; a zero time lists everything.
 type InventorySource interface {

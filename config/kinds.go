@@ -42,6 +42,8 @@ type KindParams struct {
 	// SKUs replaces the whole default map when set.
 	SKUs     map[string]int64 `yaml:"skus,omitempty"`
 	Failures *int             `yaml:"failures,omitempty"`
+	// CaptureWithin is how long a payment authorisation may stay uncaptured.
+	CaptureWithin *Duration `yaml:"capture_within,omitempty"`
 }
 
 // set returns the YAML names of the params that are set, in declaration order.
@@ -63,6 +65,7 @@ func (p *KindParams) set() []string {
 	add(p.Statuses != nil, "statuses")
 	add(p.SKUs != nil, "skus")
 	add(p.Failures != nil, "failures")
+	add(p.CaptureWithin != nil, "capture_within")
 	return out
 }
 
@@ -141,6 +144,9 @@ func (o KindConfig) apply(s orderbot.KindSettings) orderbot.KindSettings {
 		if p.Failures != nil {
 			s.Params.Failures = *p.Failures
 		}
+		if p.CaptureWithin != nil {
+			s.Params.CaptureWithin = p.CaptureWithin.D()
+		}
 	}
 	s.Flap = o.Flap.apply(s.Flap)
 	return s
@@ -198,6 +204,8 @@ func effectiveKindConfig(s orderbot.KindSettings) KindConfig {
 		case "failures":
 			v := s.Params.Failures
 			p.Failures = &v
+		case "capture_within":
+			p.CaptureWithin = d(s.Params.CaptureWithin)
 		}
 	}
 	kc.Params = p

@@ -505,6 +505,9 @@ func (v validator) params(p string, spec orderbot.KindSpec, o *KindParams, eff o
 	if o.MaxAge != nil && allowed["max_age"] {
 		v.positive(p+".max_age", *o.MaxAge)
 	}
+	if o.CaptureWithin != nil && allowed["capture_within"] {
+		v.positive(p+".capture_within", *o.CaptureWithin)
+	}
 	if o.Failures != nil && allowed["failures"] && *o.Failures < 1 {
 		v.add(p+".failures", "must be at least 1, got %d", *o.Failures)
 	}

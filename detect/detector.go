@@ -245,6 +245,9 @@ type run struct {
 
 	// rec is the current order's Records entry, nil when the snapshot has none.
 	rec *OrderRecords
+
+	// stockDiffs are the SKUs whose stock differs this cycle (Result.StockDiffs).
+	stockDiffs map[string]time.Time
 }
 
 func newRun(d *Detector, snap *Snapshot) *run {
@@ -381,7 +384,7 @@ func (r *run) order(i int, o *orderbot.Order) {
 	r.paymentRules(o, &pv, &nc)
 	r.shippingRules(o, &nc)
 	r.customerRules(o)
-	r.stuckRule(o, &nc)
+	r.stuckRule(o, pays, &nc)
 	r.violationRule(o)
 	if r.blind != 0 && o.InFlight() {
 		// A source has not been polled yet (the first cycles after start):
@@ -461,5 +464,6 @@ func (r *run) result() *Result {
 		}
 		out = append(out, r.out[i])
 	}
-	return &Result{Anomalies: out, Next: r.next, orders: r.snap.Orders, nextUnknown: r.nextUnknown, evaluated: r.eval}
+	return &Result{Anomalies: out, Next: r.next, orders: r.snap.Orders, nextUnknown: r.nextUnknown, evaluated: r.eval,
+		StockDiffs: r.stockDiffs}
 }

@@ -94,6 +94,25 @@ func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 // more is the fact that says how many items a capped list left out.
 func more(n int) orderbot.Fact { return fact("More", "and "+strconv.Itoa(n)+" more") }
 
+// memberNames is how many members a grouped anomaly names in its summary (the
+// facts list up to Options.MaxListed): enough to act on from `poll --once`
+// output or a notification preview.
+const memberNames = 5
+
+// memberList names the first members of a group of n: "A, B and C", or
+// "A, B, C, D, E and 7 more".
+func memberList(names []string, n int) string {
+	switch {
+	case len(names) == 0:
+		return strconv.Itoa(n) + " more"
+	case n > len(names):
+		return strings.Join(names, ", ") + " and " + strconv.Itoa(n-len(names)) + " more"
+	case len(names) == 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
 // parcelLine describes a parcel for a fact value: carrier, tracking number,
 // status and the newest checkpoint.
 func parcelLine(ref *orderbot.ShipmentRef, sh *orderbot.Shipment, now time.Time) string {

@@ -124,52 +124,38 @@ type lagItem struct {
 	shop     int64
 	sellable int64 // ERP available minus ERP reserved
 	diff     int64 // shop − sellable
-	over     bool  // |diff| > Units
-	age      time.Duration
-	stale    bool // ERP record at least MaxAge old
+	since    time.Time
 }
 
-type lagSource struct {
-	items        []lagItem
-	over, stales int
-}
-
-// syncLag compares, per SKU, the shop's available stock with the ERP's sellable
-// stock (Available − Reserved), and reports ERP records that stopped updating.
+// syncLag reports stock that the sync has left behind: per SKU, the shop's
+// available stock differs from the ERP's sellable stock (Available − Reserved)
+// by more than Units, and has differed for at least MaxAge (a sync that runs
+// closes a difference within minutes); or the ERP's stock source has not been
+// polled successfully for MaxAge, so the shop is being kept in step with
+// nothing. A record's own modified time is no evidence: ERPNext changes a Bin
+// only when its stock moves, so a Bin untouched for days whose quantity agrees
+// is normal.
+//
 // The ERP's Reserved is the quantity it holds for open orders (ERPNext
 // reserved_qty); the shop's available is already net of those same orders, so
 // comparing raw ERP Available would flag every SKU that has open orders. When the
 // ERP reports no reservation the comparison is plain shop vs ERP available.
 //
-// The subject is the shop-side source, and one anomaly per source lists its worst
-// SKUs; an ERP record with no shop listing is attributed to the ERP source. Both
-// views are whole maps in memory, so sync lag always scans every SKU in them,
-// whatever StockSKUs says: a partial scan could neither describe nor clear a
-// per-source condition.
+// When each SKU started to differ comes from Snapshot.StockDiffSince (earlier
+// cycles); Result.StockDiffs hands the current differences back for the store.
+// The subject is the shop-side source, and one anomaly per source names its
+// worst SKUs; an ERP source not polled is its own subject. Both views are whole
+// maps in memory, so sync lag always scans every SKU in them, whatever
+// StockSKUs says: a partial scan could neither describe nor clear a per-source
+// condition.
 func (r *run) syncLag() {
 	p := r.params(kSyncLag)
 	units := p.Units
 	if units < 0 {
 		units = 0
 	}
-	var lag map[string]*lagSource
-	add := func(source string, it lagItem) {
-		if lag == nil {
-			lag = make(map[string]*lagSource)
-		}
-		ls := lag[source]
-		if ls == nil {
-			ls = &lagSource{}
-			lag[source] = ls
-		}
-		ls.items = append(ls.items, it)
-		if it.over {
-			ls.over++
-		}
-		if it.stale {
-			ls.stales++
-		}
-	}
+	r.stockDiffs = make(map[string]time.Time)
+	var lag map[string][]lagItem
 	var lastSource string
 	for sku, shop := range r.snap.ShopStock {
 		src := shop.Source
@@ -186,85 +172,93 @@ func (r *run) syncLag() {
 		}
 		it := lagItem{sku: sku, shop: shop.Available, sellable: erp.Available - erp.Reserved}
 		it.diff = it.shop - it.sellable
-		it.over = it.diff > units || -it.diff > units
-		if p.MaxAge > 0 && !erp.UpdatedAt.IsZero() && r.due(erp.UpdatedAt, p.MaxAge) {
-			it.stale, it.age = true, r.now.Sub(erp.UpdatedAt)
-		}
-		if it.over || it.stale {
-			add(src, it)
-		}
-	}
-	lastSource = ""
-	for sku, erp := range r.snap.ERPStock {
-		if _, listed := r.snap.ShopStock[sku]; listed {
+		if it.diff <= units && -it.diff <= units {
 			continue
 		}
-		src := erp.Source
-		if src == "" {
-			src = string(orderbot.SideERP)
+		it.since = r.now
+		if t, ok := r.snap.StockDiffSince[sku]; ok && !t.IsZero() && t.Before(r.now) {
+			it.since = t
 		}
-		if src != lastSource {
-			r.markSource(src, kSyncLag)
-			lastSource = src
+		r.stockDiffs[sku] = it.since
+		if !r.due(it.since, p.MaxAge) {
+			// A difference the sync may still be closing; look again next cycle.
+			continue
 		}
-		if p.MaxAge > 0 && !erp.UpdatedAt.IsZero() && r.due(erp.UpdatedAt, p.MaxAge) {
-			add(src, lagItem{sku: sku, sellable: erp.Available - erp.Reserved, stale: true, age: r.now.Sub(erp.UpdatedAt)})
+		if lag == nil {
+			lag = make(map[string][]lagItem)
 		}
+		lag[src] = append(lag[src], it)
 	}
-	for src, ls := range lag {
-		r.emitSyncLag(src, ls, units, p.MaxAge)
+	for src, items := range lag {
+		r.emitSyncLag(src, items, units, p.MaxAge)
+	}
+	r.erpNotPolled(p.MaxAge)
+}
+
+// erpNotPolled reports each ERP stock source whose last successful poll is
+// MaxAge old or older: its stock is what the shop is checked against, and
+// nobody has looked at it since.
+func (r *run) erpNotPolled(maxAge time.Duration) {
+	for i := range r.snap.Sources {
+		s := &r.snap.Sources[i]
+		if s.Name == "" || s.Side != orderbot.SideERP {
+			continue
+		}
+		r.markSource(s.Name, kSyncLag)
+		if s.LastSuccess.IsZero() || !r.due(s.LastSuccess, maxAge) {
+			continue
+		}
+		facts := []orderbot.Fact{
+			fact("Source", s.Name),
+			fact("Last successful poll", stamp(s.LastSuccess, r.now)),
+			fact("Allowed", age(maxAge)),
+			fact("Failed polls in a row", strconv.Itoa(s.ConsecutiveFailures)),
+		}
+		if s.LastError != "" {
+			facts = append(facts, fact("Last error", clip(s.LastError, 300)))
+		}
+		r.emit(kSyncLag, orderbot.Anomaly{Subject: s.Name, Source: s.Name, Facts: facts,
+			Summary: "ERP stock from " + s.Name + " has not been polled successfully for " + age(r.now.Sub(s.LastSuccess)) +
+				" (allowed " + age(maxAge) + "): the shop's stock is not being checked against it"})
 	}
 }
 
-func (r *run) emitSyncLag(src string, ls *lagSource, units int64, maxAge time.Duration) {
-	// Worst first: the largest differences, then the oldest records; SKU breaks
-	// ties so the facts never depend on map order.
-	sort.Slice(ls.items, func(i, j int) bool {
-		a, b := ls.items[i], ls.items[j]
-		da, db := abs64(a.diff), abs64(b.diff)
-		if a.over != b.over {
-			return a.over
-		}
-		if da != db {
+func (r *run) emitSyncLag(src string, items []lagItem, units int64, maxAge time.Duration) {
+	// Worst first: the largest differences, then the longest-standing; SKU
+	// breaks ties so the facts never depend on map order.
+	sort.Slice(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if da, db := abs64(a.diff), abs64(b.diff); da != db {
 			return da > db
 		}
-		if a.age != b.age {
-			return a.age > b.age
+		if !a.since.Equal(b.since) {
+			return a.since.Before(b.since)
 		}
 		return a.sku < b.sku
 	})
-	facts := []orderbot.Fact{fact("Source", src)}
-	var parts []string
-	if ls.over > 0 {
-		facts = append(facts, fact("SKUs differing by more than "+itoa(units), strconv.Itoa(ls.over)))
-		parts = append(parts, strconv.Itoa(ls.over)+" SKU(s) differ from the ERP by more than "+itoa(units)+" units")
+	n := len(items)
+	facts := []orderbot.Fact{
+		fact("Source", src),
+		fact("SKUs differing by more than "+itoa(units)+" for "+age(maxAge)+" or longer", strconv.Itoa(n)),
 	}
-	if ls.stales > 0 {
-		facts = append(facts, fact("ERP records older than "+age(maxAge), strconv.Itoa(ls.stales)))
-		parts = append(parts, strconv.Itoa(ls.stales)+" ERP stock record(s) older than "+age(maxAge))
-	}
-	for i, it := range ls.items {
+	names := make([]string, 0, min(n, memberNames))
+	for i, it := range items {
+		if i < memberNames {
+			names = append(names, it.sku)
+		}
 		if i == r.d.maxListed {
-			facts = append(facts, more(len(ls.items)-i))
+			facts = append(facts, more(n-i))
 			break
 		}
-		v := "shop " + itoa(it.shop) + ", ERP sellable " + itoa(it.sellable)
-		if it.over {
-			sign := "+"
-			if it.diff < 0 {
-				sign = ""
-			}
-			v += " (difference " + sign + itoa(it.diff) + ")"
+		sign := "+"
+		if it.diff < 0 {
+			sign = ""
 		}
-		if it.stale {
-			v += ", ERP record " + age(it.age) + " old"
-		}
-		facts = append(facts, fact(it.sku, v))
+		facts = append(facts, fact(it.sku, "shop "+itoa(it.shop)+", ERP sellable "+itoa(it.sellable)+
+			" (difference "+sign+itoa(it.diff)+") since "+stamp(it.since, r.now)))
 	}
-	summary := "Stock at " + src + " is out of sync with the ERP: " + parts[0]
-	if len(parts) > 1 {
-		summary += "; " + parts[1]
-	}
+	summary := "Stock at " + src + " is out of sync with the ERP: " + strconv.Itoa(n) + " SKU(s) differ by more than " +
+		itoa(units) + " units for " + age(maxAge) + " or longer: " + memberList(names, n)
 	r.emit(kSyncLag, orderbot.Anomaly{Subject: src, Source: src, Summary: summary, Facts: facts})
 }
 

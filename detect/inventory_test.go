@@ -130,34 +130,75 @@ func TestInventoryRules(t *testing.T) {
 			},
 		},
 		{
-			name: "sync: difference beyond the tolerance",
+			name: "sync: difference beyond the tolerance for max age",
 			snap: func() *detect.Snapshot {
-				return stockSnap([]orderbot.StockLevel{erp("S1", 30, 5, fresh), erp("S2", 100, 0, fresh), erp("S3", 40, 0, fresh)},
+				s := stockSnap([]orderbot.StockLevel{erp("S1", 30, 5, fresh), erp("S2", 100, 0, fresh), erp("S3", 40, 0, fresh)},
 					[]orderbot.StockLevel{shop("S1", 19), shop("S2", 130), shop("S3", 40)}, map[string]int64{"S1": 5})
+				s.StockDiffSince = map[string]time.Time{"S1": ago(20 * time.Minute), "S2": ago(time.Hour), "S3": ago(time.Hour)}
+				return s
 			},
 			want: []found{{orderbot.InventorySyncLag, "shopify", ""}},
 			check: func(t *testing.T, res *detect.Result) {
 				a := anomaly(t, res, orderbot.InventorySyncLag, "shopify")
-				// Worst first.
-				if got := factValue(a, "S2"); got != "shop 130, ERP sellable 100 (difference +30)" {
+				// Worst first, named in the summary.
+				if got := factValue(a, "S2"); !strings.HasPrefix(got, "shop 130, ERP sellable 100 (difference +30) since ") {
 					t.Errorf("S2 fact %q", got)
 				}
 				if a.Facts[len(a.Facts)-1].Label != "S1" || factValue(a, "S3") != "" || a.Department != "tech" {
 					t.Errorf("facts %+v", a.Facts)
 				}
+				if !strings.HasSuffix(a.Summary, ": S2 and S1") {
+					t.Errorf("summary does not name the SKUs: %q", a.Summary)
+				}
+				// S3 agrees: it leaves the kept differences.
+				if len(res.StockDiffs) != 2 || !res.StockDiffs["S2"].Equal(ago(time.Hour)) {
+					t.Errorf("StockDiffs = %v", res.StockDiffs)
+				}
 			},
 		},
 		{
-			name: "sync: ERP record exactly max age old",
+			name: "sync: a new difference waits for max age",
 			snap: func() *detect.Snapshot {
-				return stockSnap([]orderbot.StockLevel{erp("S1", 30, 0, ago(20*time.Minute)), erp("S2", 30, 0, ago(20*time.Minute-time.Second))},
-					[]orderbot.StockLevel{shop("S1", 30), shop("S2", 30)}, map[string]int64{})
+				s := stockSnap([]orderbot.StockLevel{erp("S1", 100, 0, fresh), erp("S2", 100, 0, fresh)},
+					[]orderbot.StockLevel{shop("S1", 130), shop("S2", 130)}, map[string]int64{})
+				s.StockDiffSince = map[string]time.Time{"S2": ago(20*time.Minute - time.Second)}
+				return s
 			},
-			want: []found{{orderbot.InventorySyncLag, "shopify", ""}},
+			eval: map[found]bool{{kind: orderbot.InventorySyncLag, subject: "shopify"}: true},
 			check: func(t *testing.T, res *detect.Result) {
-				a := anomaly(t, res, orderbot.InventorySyncLag, "shopify")
-				if !strings.Contains(factValue(a, "S1"), "ERP record 20m old") || factValue(a, "S2") != "" {
-					t.Errorf("facts %+v", a.Facts)
+				if len(res.StockDiffs) != 2 || !res.StockDiffs["S1"].Equal(now) || !res.StockDiffs["S2"].Equal(ago(20*time.Minute-time.Second)) {
+					t.Errorf("StockDiffs = %v, want S1 since now and S2 kept", res.StockDiffs)
+				}
+			},
+		},
+		{
+			// ERPNext changes a Bin only when its stock moves: old records whose
+			// quantity agrees are a healthy shop.
+			name: "sync: old ERP records that agree open nothing",
+			snap: func() *detect.Snapshot {
+				return stockSnap([]orderbot.StockLevel{erp("S1", 30, 0, ago(72*time.Hour)), erp("S2", 30, 0, ago(20*time.Minute)), erp("S9", 3, 0, ago(200*time.Hour))},
+					[]orderbot.StockLevel{shop("S1", 30), shop("S2", 28)}, map[string]int64{})
+			},
+			opts: withParams(orderbot.InventoryLowStock, func(p *orderbot.Params) { p.Units = 0 }),
+			eval: map[found]bool{{kind: orderbot.InventorySyncLag, subject: "shopify"}: true},
+		},
+		{
+			name: "sync: ERP stock source not polled successfully for max age",
+			snap: func() *detect.Snapshot {
+				s := stockSnap([]orderbot.StockLevel{erp("S1", 30, 0, ago(72*time.Hour))}, []orderbot.StockLevel{shop("S1", 30)}, map[string]int64{})
+				s.Sources = []detect.SourceHealth{
+					{Name: "erpnext", Kind: orderbot.DataOrders, Side: orderbot.SideERP, LastSuccess: ago(20 * time.Minute), ConsecutiveFailures: 2, LastError: "503"},
+					{Name: "erp2", Side: orderbot.SideERP, LastSuccess: ago(19 * time.Minute)},
+					{Name: "shopify", Side: orderbot.SideShop, LastSuccess: ago(3 * time.Hour)},
+				}
+				return s
+			},
+			want: []found{{orderbot.InventorySyncLag, "erpnext", ""}},
+			eval: map[found]bool{{kind: orderbot.InventorySyncLag, subject: "erp2"}: true, {kind: orderbot.InventorySyncLag, subject: "shopify"}: true},
+			check: func(t *testing.T, res *detect.Result) {
+				a := anomaly(t, res, orderbot.InventorySyncLag, "erpnext")
+				if !strings.Contains(a.Summary, "has not been polled successfully for 20m") || factValue(a, "Last error") != "503" {
+					t.Errorf("anomaly %+v", a)
 				}
 			},
 		},
@@ -167,6 +208,7 @@ func TestInventoryRules(t *testing.T) {
 				s := stockSnap([]orderbot.StockLevel{erp("S1", 1, 0, fresh), erp("S2", 1, 0, fresh)},
 					[]orderbot.StockLevel{shop("S1", 1), shop("S2", 20)}, map[string]int64{"S1": 3, "S2": 3})
 				s.StockSKUs = []string{"S1"}
+				s.StockDiffSince = map[string]time.Time{"S2": ago(time.Hour)}
 				return s
 			},
 			want: []found{{orderbot.InventoryOversold, "S1", ""}, {orderbot.InventoryLowStock, "S1", ""}, {orderbot.InventorySyncLag, "shopify", ""}},

@@ -19,13 +19,14 @@ var simNow = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
 // set complete up to the dataset's clock.
 func snapshotOf(ds *simulate.Dataset) *detect.Snapshot {
 	snap := &detect.Snapshot{
-		Now:       ds.Now,
-		Orders:    ds.Orders,
-		Payments:  ds.PaymentsByOrder(),
-		Shipments: ds.ShipmentsByTracking(),
-		ShopStock: ds.ShopStockBySKU(),
-		ERPStock:  ds.ERPStockBySKU(),
-		Demand:    ds.Demand,
+		Now:            ds.Now,
+		Orders:         ds.Orders,
+		Payments:       ds.PaymentsByOrder(),
+		Shipments:      ds.ShipmentsByTracking(),
+		ShopStock:      ds.ShopStockBySKU(),
+		ERPStock:       ds.ERPStockBySKU(),
+		Demand:         ds.Demand,
+		StockDiffSince: ds.StockDiffSince,
 		Coverage: map[orderbot.DataSet]time.Time{
 			orderbot.DataOrders: ds.Now, orderbot.DataPayments: ds.Now, orderbot.DataInventory: ds.Now,
 			orderbot.DataTracking: ds.Now, orderbot.DataPolls: ds.Now,

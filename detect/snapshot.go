@@ -42,6 +42,11 @@ type Snapshot struct {
 	// StockSKUs are the SKUs whose inventory kinds are evaluated this cycle; nil
 	// means every SKU present in ShopStock, ERPStock or Demand.
 	StockSKUs []string
+	// StockDiffSince says, per SKU, since when the shop's and the ERP's stock
+	// have differed beyond inventory.sync_lag's tolerance, as earlier cycles
+	// found (Result.StockDiffs, kept by the store). A SKU missing here that
+	// differs now starts to differ now.
+	StockDiffSince map[string]time.Time
 
 	// Sources is the poll health of every configured source.
 	Sources []SourceHealth
@@ -75,7 +80,8 @@ type OrderRecords struct {
 // SourceHealth is the poll record of one source.
 type SourceHealth struct {
 	Name                string
-	Kind                orderbot.DataSet // what the source provides
+	Kind                orderbot.DataSet   // what the source provides
+	Side                orderbot.StockSide // whose stock an inventory source reports
 	ConsecutiveFailures int
 	LastError           string // already free of secrets
 	LastSuccess         time.Time
@@ -102,6 +108,12 @@ type Result struct {
 	// payment whose order the store does not know is watched under its order
 	// id).
 	nextUnknown map[string]time.Time
+	// StockDiffs are the SKUs whose shop and ERP stock differ beyond
+	// inventory.sync_lag's tolerance this cycle, each with the time it started
+	// to differ (from Snapshot.StockDiffSince, or now): what the store keeps
+	// for the next cycle's StockDiffSince. Nil when the cycle did not compare
+	// stock (then the kept times stay as they are).
+	StockDiffs map[string]time.Time
 	// evaluated records which (kind, subject) pairs were examined with complete
 	// data, compactly: per grouping, not per pair, because a 100,000-order cycle
 	// must not build millions of map entries.

@@ -23,7 +23,17 @@ type stuckKey struct {
 type stuckItem struct {
 	o     *orderbot.Order
 	since time.Time
+	void  time.Time // authorisations: when the provider voids it
 }
+
+// uncaptured is the status part of the group subject of authorisations not
+// captured in time ("shopify/uncaptured"): not an order status, since an
+// authorised order is usually "processing".
+const uncaptured orderbot.OrderStatus = "uncaptured"
+
+// voidAfter is how long a card authorisation holds before the provider voids
+// it: Stripe (and Shopify Payments) void an uncaptured one after 7 days.
+const voidAfter = 7 * 24 * time.Hour
 
 type stuckGroup struct {
 	key   stuckKey
@@ -36,8 +46,15 @@ type stuckGroup struct {
 // was entered). Statuses without a limit are never stuck. A stuck order is
 // grouped under "<source>/<status>" and asks to be re-checked every cycle, so
 // that while it stays stuck every snapshot holds it and its group is evaluated.
-func (r *run) stuckRule(o *orderbot.Order, nc *nextCheck) {
+//
+// An order that has shipped is never stuck in processing: its parcel is in the
+// courier's hands, and the shipping kinds watch it.
+func (r *run) stuckRule(o *orderbot.Order, pays []orderbot.Payment, nc *nextCheck) {
 	if !r.active.has(kStuck) || o.Status.Terminal() || !o.CancelledAt.IsZero() {
+		return
+	}
+	r.authorizationRule(o, pays, nc)
+	if o.Status == orderbot.OrderProcessing && o.Shipped() {
 		return
 	}
 	limit, ok := r.params(kStuck).Statuses[o.Status]
@@ -57,11 +74,16 @@ func (r *run) stuckRule(o *orderbot.Order, nc *nextCheck) {
 		return
 	}
 	nc.asap(r.now)
+	r.addStuck(o, o.Status, limit, stuckItem{o: o, since: since})
+}
+
+// addStuck puts a stuck order into its source/status group.
+func (r *run) addStuck(o *orderbot.Order, status orderbot.OrderStatus, limit time.Duration, it stuckItem) {
 	source := o.Source
 	if source == "" {
 		source = unknownSource
 	}
-	key := stuckKey{source: source, status: o.Status}
+	key := stuckKey{source: source, status: status}
 	if r.stuck == nil {
 		r.stuck = make(map[stuckKey]*stuckGroup)
 	}
@@ -70,7 +92,49 @@ func (r *run) stuckRule(o *orderbot.Order, nc *nextCheck) {
 		g = &stuckGroup{key: key, limit: limit}
 		r.stuck[key] = g
 	}
-	g.items = append(g.items, stuckItem{o: o, since: since})
+	g.items = append(g.items, it)
+}
+
+// authorizationRule: a card payment authorised but not captured within
+// Params.CaptureWithin (product.md §3 puts it under system.stuck). An
+// authorisation is not a payment: the provider voids it (Stripe after 7 days)
+// and the sale is lost. The signals are the order's financial status
+// "authorized" (Shopify) and an authorised payment at the provider (Stripe
+// requires_capture) while no payment has succeeded; payments count only while
+// the payments data set is covered, so a stale cache cannot keep one alive.
+// The authorisation is dated by the provider's payment, else by the order's
+// creation: a card is authorised at checkout.
+func (r *run) authorizationRule(o *orderbot.Order, pays []orderbot.Payment, nc *nextCheck) {
+	within := r.params(kStuck).CaptureWithin
+	if within <= 0 {
+		return
+	}
+	var at time.Time
+	if o.Financial == orderbot.FinancialAuthorized {
+		at = o.CreatedAt
+	}
+	if !r.covPayments.IsZero() {
+		for i := range pays {
+			switch pays[i].Status {
+			case orderbot.PaymentSucceeded:
+				return // captured (or paid another way): not an open authorisation
+			case orderbot.PaymentAuthorized:
+				if t := pays[i].CreatedAt; at.IsZero() || (!t.IsZero() && t.Before(at)) {
+					at = t
+				}
+			}
+		}
+	}
+	if at.IsZero() {
+		return
+	}
+	due := at.Add(within)
+	if due.After(r.now) {
+		nc.at(due, r.now)
+		return
+	}
+	nc.asap(r.now)
+	r.addStuck(o, uncaptured, within, stuckItem{o: o, since: at, void: at.Add(voidAfter)})
 }
 
 // stuckSubject is the grouping subject of a stuck group.
@@ -90,6 +154,14 @@ func (r *run) flushStuck() {
 		})
 		oldest := g.items[0]
 		n := len(g.items)
+		names := make([]string, 0, min(n, memberNames))
+		for _, it := range g.items[:min(n, memberNames)] {
+			names = append(names, orderName(it.o))
+		}
+		if g.key.status == uncaptured {
+			r.emitUncaptured(g, names)
+			continue
+		}
 		facts := []orderbot.Fact{
 			fact("Status", string(g.key.status)),
 			fact("Allowed", age(g.limit)),
@@ -108,10 +180,47 @@ func (r *run) flushStuck() {
 		}
 		summary := what + " been " + string(g.key.status) + " at " + g.key.source + " longer than " + age(g.limit) +
 			" (oldest for " + age(r.now.Sub(oldest.since)) + ")"
+		if n > 1 {
+			summary += ": " + memberList(names, n)
+		}
 		r.emit(kStuck, orderbot.Anomaly{
 			Subject: stuckSubject(g.key.source, g.key.status), Source: g.key.source, Summary: summary, Facts: facts,
 		})
 	}
+}
+
+// emitUncaptured emits the group of authorisations not captured in time at
+// one source, oldest first, with each one's capture deadline (when the
+// provider voids it).
+func (r *run) emitUncaptured(g *stuckGroup, names []string) {
+	n := len(g.items)
+	first := g.items[0]
+	facts := []orderbot.Fact{
+		fact("Capture deadline", stamp(first.void, r.now)+" (the provider voids an authorisation after "+age(voidAfter)+")"),
+		fact("Allowed uncaptured", age(g.limit)),
+		fact("Authorisations not captured", strconv.Itoa(n)),
+	}
+	for i, it := range g.items {
+		if i == r.d.maxListed {
+			facts = append(facts, more(n-i))
+			break
+		}
+		facts = append(facts, fact("Order", orderLabel(it.o)+": "+it.o.Total.String()+" authorised "+stamp(it.since, r.now)+
+			", capture by "+stamp(it.void, r.now)))
+	}
+	what := "The payment of order " + orderName(first.o) + " was"
+	if n > 1 {
+		what = strconv.Itoa(n) + " payments were"
+	}
+	summary := what + " authorised at " + g.key.source + " but not captured within " + age(g.limit) +
+		"; capture by " + stamp(first.void, r.now) + " or the provider voids it"
+	if n > 1 {
+		summary += " (the first one): " + memberList(names, n)
+	}
+	r.emit(kStuck, orderbot.Anomaly{
+		Subject: stuckSubject(g.key.source, g.key.status), Source: g.key.source, Summary: summary, Facts: facts,
+		Deadline: first.void,
+	})
 }
 
 // violationRule reports order states that cannot happen in a correct flow. The

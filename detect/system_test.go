@@ -217,3 +217,87 @@ func TestSourceDown(t *testing.T) {
 		checkFound(t, res, []found{{orderbot.SystemSourceDown, "stripe", ""}, {orderbot.SystemSourceDown, "aftership", ""}})
 	})
 }
+
+// Grouped stuck tickets name their orders in the summary, so `poll --once`,
+// the card and `/ob ticket` show which ones.
+func TestStuckNamesItsOrders(t *testing.T) {
+	var orders []orderbot.Order
+	for i, id := range []string{"A", "B", "C", "D", "E", "F", "G"} {
+		orders = append(orders, onHold(id, "shopify", ago(time.Duration(10-i)*time.Hour)))
+	}
+	a := anomaly(t, run(snapshot(orders, nil, nil)), orderbot.SystemStuck, "shopify/on_hold")
+	if !strings.HasSuffix(a.Summary, ": #A, #B, #C, #D, #E and 2 more") {
+		t.Errorf("summary does not name the orders: %q", a.Summary)
+	}
+}
+
+// authorised is a card order the shop shows authorised (not captured) since at.
+func authorised(id string, at time.Time) orderbot.Order {
+	o := order(id)
+	o.Financial, o.PaidAt = orderbot.FinancialAuthorized, time.Time{}
+	o.CreatedAt, o.UpdatedAt, o.StatusSince = at, at, at
+	return o
+}
+
+func authorisation(id, orderID string, at time.Time) orderbot.Payment {
+	p := payment(id, orderID, usd(100), at)
+	p.Status = orderbot.PaymentAuthorized
+	return p
+}
+
+// An authorisation not captured within capture_within (5 days) opens a
+// system.stuck ticket per source with the capture deadline; it is never a
+// payment (no payment.unrecorded), and one captured in time opens nothing.
+func TestUncapturedAuthorization(t *testing.T) {
+	const day = 24 * time.Hour
+	// Stripe: the shop's order is pending payment-wise, the intent requires
+	// capture; the shop does not say when it was authorised.
+	stripeSide := order("S")
+	stripeSide.Financial, stripeSide.PaidAt = orderbot.FinancialPending, time.Time{}
+	stripeSide.CreatedAt, stripeSide.StatusSince = ago(6*day), ago(6*day)
+	captured := authorised("K", ago(6*day)) // the shop lags; the provider captured it
+	orders := []orderbot.Order{
+		authorised("A", ago(5*day)),             // exactly at the limit
+		authorised("B", ago(5*day-time.Second)), // not yet
+		stripeSide,
+		captured,
+	}
+	pays := []orderbot.Payment{
+		authorisation("pi_S", "S", ago(6*day)),
+		payment("pi_K", "K", usd(100), ago(5*time.Minute)),
+	}
+	res := run(snapshot(orders, pays, nil))
+	checkFound(t, res, []found{{orderbot.SystemStuck, "shopify/uncaptured", ""}},
+		orderbot.SystemStuck, orderbot.PaymentUnrecorded, orderbot.PaymentMissing, orderbot.PaymentAmountMismatch)
+	a := anomaly(t, res, orderbot.SystemStuck, "shopify/uncaptured")
+	if !a.Deadline.Equal(ago(6*day).Add(7*day)) || !strings.HasPrefix(factValue(a, "Capture deadline"), "2026-03-15 12:00 UTC (in 1d)") {
+		t.Errorf("deadline %v, fact %q", a.Deadline, factValue(a, "Capture deadline"))
+	}
+	if !strings.Contains(a.Summary, "2 payments were authorised at shopify but not captured within 5d") ||
+		!strings.HasSuffix(a.Summary, ": #S and #A") {
+		t.Errorf("summary %q", a.Summary)
+	}
+	if got := nextChecks(res)["B"]; !got.Equal(now.Add(time.Second)) {
+		t.Errorf("NextCheck[B] = %v, want when it becomes due", got)
+	}
+	if got := nextChecks(res)["A"]; !got.Equal(now) {
+		t.Errorf("NextCheck[A] = %v, want now (stuck orders are looked at every cycle)", got)
+	}
+}
+
+// A shipped order whose parcel is in transit is not stuck in processing, even
+// with a processing limit configured.
+func TestShippedOrderInTransitIsNotStuck(t *testing.T) {
+	o := shipped(order("T"), ago(4*24*time.Hour), "1Z1")
+	o.StatusSince = ago(5 * 24 * time.Hour)
+	ships := []orderbot.Shipment{parcel("1Z1", orderbot.ShipInTransit, ago(2*time.Hour))}
+	set := settings(withParams(orderbot.SystemStuck, func(p *orderbot.Params) {
+		p.Statuses = map[orderbot.OrderStatus]time.Duration{orderbot.OrderProcessing: 3 * 24 * time.Hour}
+	}))
+	res := detect.New(set, detect.Options{}).Run(snapshot([]orderbot.Order{o, onHold("H", "shopify", ago(time.Hour))}, nil, ships))
+	checkFound(t, res, nil, orderbot.SystemStuck)
+	unshipped := order("U")
+	unshipped.StatusSince = ago(4 * 24 * time.Hour)
+	res = detect.New(set, detect.Options{}).Run(snapshot([]orderbot.Order{unshipped}, nil, nil))
+	checkFound(t, res, []found{{orderbot.SystemStuck, "shopify/processing", ""}}, orderbot.SystemStuck)
+}

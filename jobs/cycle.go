@@ -24,6 +24,9 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 	if err := st.SavePayments(ctx, f.payments); err != nil {
 		return fmt.Errorf("saving payments: %w", err)
 	}
+	if err := st.TrackAuthorizations(ctx, src.Name, f.payments); err != nil {
+		return fmt.Errorf("tracking authorisations: %w", err)
+	}
 	if src.Inventory != nil {
 		if err := st.ReplaceStock(ctx, f.stockSide, src.Name, f.stock); err != nil {
 			return fmt.Errorf("saving stock: %w", err)
@@ -52,6 +55,11 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 	}
 	if err != nil {
 		return fmt.Errorf("writing tickets: %w", err)
+	}
+	if res.StockDiffs != nil {
+		if err := st.TrackStockDiffs(ctx, snap.StockDiffSince, res.StockDiffs); err != nil {
+			return fmt.Errorf("recording stock differences: %w", err)
+		}
 	}
 
 	// The watch list: when each order must be looked at again. The snapshot's
@@ -218,6 +226,9 @@ func (p *Poller) snapshot(ctx context.Context, src Source, f *fetched, w orderbo
 		if snap.Demand, err = st.Demand(ctx, skus); err != nil {
 			return nil, fmt.Errorf("loading demand: %w", err)
 		}
+		if snap.StockDiffSince, err = st.StockDiffSince(ctx); err != nil {
+			return nil, fmt.Errorf("loading stock differences: %w", err)
+		}
 	}
 	snap.StockSKUs = skus
 
@@ -254,6 +265,9 @@ func (p *Poller) health(ctx context.Context, snap *detect.Snapshot, current stri
 		}
 		h := hs[s.Name]
 		sh := detect.SourceHealth{Name: s.Name, ConsecutiveFailures: h.Failures, LastError: h.LastError, LastSuccess: h.LastSuccess, CursorAt: cur}
+		if s.Inventory != nil {
+			sh.Side = s.Inventory.Side()
+		}
 		if s.Name == current {
 			cur = now
 			sh.ConsecutiveFailures, sh.LastError, sh.LastSuccess, sh.CursorAt = 0, "", now, now

@@ -263,6 +263,9 @@ func (p *Poller) fetch(ctx context.Context, src Source, w orderbot.Window) (*fet
 		if err != nil {
 			return nil, fmt.Errorf("listing payments: %w", err)
 		}
+		if err := p.followAuthorizations(ctx, src, f, byID); err != nil {
+			return nil, err
+		}
 	}
 	if src.Inventory != nil {
 		f.stockSide = src.Inventory.Side()
@@ -337,6 +340,42 @@ func (p *Poller) trackParcels(ctx context.Context, src Source, f *fetched) error
 		}
 		f.shipments = append(f.shipments, s)
 		f.queried = append(f.queried, pr.Ref)
+	}
+	return nil
+}
+
+// followAuthorizations fetches again every payment of the source that was last
+// seen authorised and not captured, unless the listing brought it already: a
+// provider listing by creation time (Stripe) does not list an authorisation
+// again when it is captured or voided days later, and without this the store
+// would hold it as authorised for ever (and the shop's capture would look like
+// a paid order without a payment). Sources that cannot fetch one payment are
+// left as they are.
+func (p *Poller) followAuthorizations(ctx context.Context, src Source, f *fetched, byID map[string]int) error {
+	getter, ok := src.Payments.(orderbot.PaymentGetter)
+	if !ok {
+		return nil
+	}
+	ids, err := p.Store.Authorizations(ctx, src.Name)
+	if err != nil {
+		return &stageError{fmt.Errorf("reading authorisations: %w", err)}
+	}
+	for _, id := range ids {
+		if _, listed := byID[id]; listed {
+			continue
+		}
+		pm, err := getter.GetPayment(ctx, id)
+		if orderbot.IsKind(err, orderbot.KindNotFound) {
+			if err := p.Store.ForgetAuthorization(ctx, src.Name, id); err != nil {
+				return &stageError{err}
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("fetching authorisation %s: %w", id, err)
+		}
+		byID[id] = len(f.payments)
+		f.payments = append(f.payments, pm)
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func (b *batch) stock() {
 	// deterministically.
 	order := w.rng.Perm(len(w.catalog))
 	fresh := func() time.Time { return b.now.Add(-w.between(10*time.Second, minDur(10*minute, lag.MaxAge/2))) }
-	staleSeeded := false
+	oldSeeded := false
 	for _, i := range order {
 		sku := w.catalog[i].sku
 		d := b.demand[sku]
@@ -79,19 +79,24 @@ func (b *batch) stock() {
 		default:
 			erp.Available = d + maxI64(s, 0) + 1 + w.rng.Int64N(300)
 			shop.Available = maxI64(erp.Available-d+noise, 0)
-			if wantLag > 0 {
-				if !staleSeeded && lag.MaxAge > 0 {
-					// The ERP stopped updating this record.
-					erp.UpdatedAt = b.now.Add(-lag.MaxAge - w.between(minute, 2*time.Hour))
-					staleSeeded = true
-				} else {
-					// The shop still shows stock the ERP no longer has.
-					shop.Available = erp.Available - d + units + 1 + w.rng.Int64N(30)
+			switch {
+			case wantLag > 0:
+				// The shop still shows stock the ERP no longer has, and has
+				// for longer than a sync takes.
+				shop.Available = erp.Available - d + units + 1 + w.rng.Int64N(30)
+				if b.diffSince == nil {
+					b.diffSince = map[string]time.Time{}
 				}
+				b.diffSince[sku] = b.now.Add(-lag.MaxAge - w.between(minute, 2*time.Hour))
 				wantLag--
 				if wantLag == 0 {
-					b.expect(orderbot.InventorySyncLag, w.opts.ShopStockSource, "", "difference and stale ERP record")
+					b.expect(orderbot.InventorySyncLag, w.opts.ShopStockSource, "", "two SKUs differ for longer than max_age")
 				}
+			case !oldSeeded:
+				// A trap: an ERPNext Bin changes only when its stock moves, so
+				// one untouched for days whose quantity agrees is normal.
+				erp.UpdatedAt = b.now.Add(-72*time.Hour - w.between(minute, 2*time.Hour))
+				oldSeeded = true
 			}
 		}
 		erp.OnHand = erp.Available

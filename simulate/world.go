@@ -77,8 +77,12 @@ type Dataset struct {
 	ERPStock  []orderbot.StockLevel
 	// Demand is the open quantity per SKU over the batch's open orders (not
 	// cancelled, not completed): what the line items still have to ship.
-	Demand  map[string]int64
-	Sources []SourceStatus
+	Demand map[string]int64
+	// StockDiffSince says since when each SKU seeded as out of sync has
+	// differed between shop and ERP (what a poller that watched it would have
+	// recorded; detect.Snapshot.StockDiffSince).
+	StockDiffSince map[string]time.Time
+	Sources        []SourceStatus
 	// Expected lists the seeded (kind, subject) pairs, sorted by kind and
 	// subject, one entry per pair.
 	Expected []Expected
@@ -277,6 +281,7 @@ type batch struct {
 	shop      []orderbot.StockLevel
 	erp       []orderbot.StockLevel
 	demand    map[string]int64
+	diffSince map[string]time.Time
 	srcs      []SourceStatus
 	expected  []Expected
 }
@@ -301,7 +306,7 @@ func (b *batch) dataset() Dataset {
 	}
 	return Dataset{
 		Now: b.now, Orders: b.orders, Payments: b.payments, Shipments: b.shipments,
-		ShopStock: b.shop, ERPStock: b.erp, Demand: b.demand, Sources: b.srcs, Expected: exp,
+		ShopStock: b.shop, ERPStock: b.erp, Demand: b.demand, StockDiffSince: b.diffSince, Sources: b.srcs, Expected: exp,
 	}
 }
 

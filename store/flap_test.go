@@ -51,3 +51,49 @@ func TestNumbersOnlyRecurrenceWritesNoHistory(t *testing.T) {
 		t.Fatalf("history = %+v, want the open and one \"details changed\"", hist)
 	}
 }
+
+// The time a SKU started to differ survives later cycles (and a concurrent
+// one cannot move it later); a SKU that agrees again is forgotten.
+func TestTrackStockDiffs(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	t0 := e.clock.Now()
+	if err := e.st.TrackStockDiffs(ctx, nil, map[string]time.Time{"S1": t0, "S2": t0}); err != nil {
+		t.Fatal(err)
+	}
+	// A concurrent cycle that read nothing yet claims a later start.
+	if err := e.st.TrackStockDiffs(ctx, nil, map[string]time.Time{"S1": t0.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.st.StockDiffSince(ctx)
+	if err != nil || len(got) != 2 || !got["S1"].Equal(t0) {
+		t.Fatalf("since = %v, %v", got, err)
+	}
+	if err := e.st.TrackStockDiffs(ctx, got, map[string]time.Time{"S1": t0}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.st.StockDiffSince(ctx); len(got) != 1 || !got["S1"].Equal(t0) {
+		t.Fatalf("after S2 agreed: %v", got)
+	}
+}
+
+// Authorised payments are followed until they are captured or voided.
+func TestTrackAuthorizations(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	auth := orderbot.Payment{ID: "pi_1", OrderID: "1", Status: orderbot.PaymentAuthorized}
+	other := orderbot.Payment{ID: "pi_2", OrderID: "2", Status: orderbot.PaymentSucceeded}
+	if err := e.st.TrackAuthorizations(ctx, "stripe", []orderbot.Payment{auth, other}); err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := e.st.Authorizations(ctx, "stripe"); err != nil || len(ids) != 1 || ids[0] != "pi_1" {
+		t.Fatalf("authorizations = %v, %v", ids, err)
+	}
+	auth.Status = orderbot.PaymentSucceeded
+	if err := e.st.TrackAuthorizations(ctx, "stripe", []orderbot.Payment{auth}); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := e.st.Authorizations(ctx, "stripe"); len(ids) != 0 {
+		t.Fatalf("captured payment still followed: %v", ids)
+	}
+}

@@ -122,6 +122,10 @@ func (s *Store) stockTmpKey(side, source, nonce string) string {
 }
 func (s *Store) stockSourcesKey(side string) string { return s.key(tagStock, "stocksrc", side) }
 
+// stockDiffKey holds, per SKU, since when shop and ERP stock have differed
+// beyond inventory.sync_lag's tolerance (unix ms); see stockdiff.go.
+func (s *Store) stockDiffKey() string { return s.key(tagStock, "diffsince") }
+
 // Watch list ({w}).
 func (s *Store) watchKey() string { return s.key(tagWatch, "watch") }
 
@@ -138,8 +142,12 @@ func (s *Store) paymentsKey(orderID string) string {
 }
 func (s *Store) shipmentKey(tracking string) string { return s.key("shp", tracking) }
 func (s *Store) cursorKey(source string) string     { return s.key("cursor", source) }
-func (s *Store) pollKey(source string) string       { return s.key("poll", source) }
-func (s *Store) leaseKey(name string) string        { return s.key("lease", name) }
+
+// authKey holds the ids of one payment source's payments that are authorised
+// and not yet captured or voided; see authorizations.go.
+func (s *Store) authKey(source string) string { return s.key("payauth", source) }
+func (s *Store) pollKey(source string) string { return s.key("poll", source) }
+func (s *Store) leaseKey(name string) string  { return s.key("lease", name) }
 func (s *Store) tickKey(job string, tickMs int64) string {
 	return s.key("tick", job, strconv.FormatInt(tickMs, 10))
 }

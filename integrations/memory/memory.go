@@ -159,8 +159,21 @@ func (s *Source) GetOrder(ctx context.Context, id string) (orderbot.Order, error
 	return o, nil
 }
 
+// GetPayment implements orderbot.PaymentGetter.
+func (s *Source) GetPayment(ctx context.Context, id string) (orderbot.Payment, error) {
+	if err := s.fail(); err != nil {
+		return orderbot.Payment{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.payments[id]; ok {
+		return p, nil
+	}
+	return orderbot.Payment{}, orderbot.Errorf(orderbot.KindNotFound, "memory.get_payment", "payment not found")
+}
+
 // ListPayments implements orderbot.PaymentSource: payments created in w, or
-// refunded in w.
+// refunded in w (by creation time, as Stripe lists them).
 func (s *Source) ListPayments(ctx context.Context, w orderbot.Window, fn func([]orderbot.Payment) error) error {
 	if err := s.fail(); err != nil {
 		return err

@@ -408,13 +408,16 @@ func paymentStatus(pi *paymentIntent) orderbot.PaymentStatus {
 		return orderbot.PaymentSucceeded
 	case "canceled":
 		return orderbot.PaymentCanceled
+	case "requires_capture":
+		// Authorised, not captured: no money has moved yet.
+		return orderbot.PaymentAuthorized
 	case "requires_payment_method":
 		if pi.LastPaymentError != nil {
 			return orderbot.PaymentFailed
 		}
 	}
-	// processing, requires_action, requires_confirmation, requires_capture, and
-	// statuses newer than this code: money may still come.
+	// processing, requires_action, requires_confirmation, and statuses newer
+	// than this code: money may still come.
 	return orderbot.PaymentPending
 }
 

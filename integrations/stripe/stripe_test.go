@@ -236,6 +236,7 @@ func TestRoundTrip(t *testing.T) {
 	want := []orderbot.Payment{
 		refunded, yen, unlinked,
 		payment(4, t0.Add(4*time.Minute), orderbot.PaymentPending, 1200),
+		payment(7, t0.Add(7*time.Minute), orderbot.PaymentAuthorized, 1500), // requires_capture
 		payment(5, t0.Add(5*time.Minute), orderbot.PaymentFailed, 1300),
 		payment(6, t0.Add(6*time.Minute), orderbot.PaymentCanceled, 1400),
 	}

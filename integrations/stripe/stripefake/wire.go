@@ -112,6 +112,12 @@ func renderIntent(p *orderbot.Payment, orderKey string, expand bool) wirePayment
 		w.LastPaymentError = &wireError{Code: "card_declined", DeclineCode: "generic_decline",
 			Message: "Your card was declined.", Type: "card_error"}
 		ch = renderCharge(p, "failed")
+	case orderbot.PaymentAuthorized:
+		// Manual capture: the charge succeeded as an authorisation and holds
+		// the amount until it is captured or voided.
+		w.Status, w.CaptureMethod, w.AmountCapturable = "requires_capture", "manual", p.Amount.Minor
+		ch = renderCharge(p, "succeeded")
+		ch.Captured, ch.AmountCaptured = false, 0
 	case orderbot.PaymentCanceled:
 		w.Status = "canceled"
 		w.CanceledAt = ptr(p.CreatedAt.Unix())
