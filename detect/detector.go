@@ -307,7 +307,14 @@ func (r *run) orders() {
 		bit(kInvalidPhone) | bit(kInvalidAddr) | bit(kStuck) | bit(kViolation)
 	if r.active&orderKinds == 0 {
 		// Nothing to evaluate per order; WasEvaluated says false for every order
-		// subject because no order kind is active.
+		// subject because no order kind is active. When that is because a data
+		// set has never been polled (every source's first cycles run side by
+		// side in serve, and each sees the others' cursors still at zero), the
+		// in-flight orders must stay on the watch list, or the next cycles,
+		// whose windows hold only recent changes, would never look at them.
+		if r.blind&orderKinds != 0 {
+			r.watchBlind()
+		}
 		return
 	}
 	stuck := r.active.has(kStuck)
@@ -334,6 +341,35 @@ func (r *run) orders() {
 		r.order(i, o)
 	}
 	r.rec = nil
+}
+
+// terminalKinds are the kinds whose rules also judge orders that are over
+// (completed or cancelled): payments go on arriving for those.
+const terminalKinds = kindMask(1<<kUnrecorded | 1<<kMissing | 1<<kDuplicate | 1<<kMismatch | 1<<kAfterClose)
+
+// blindFor reports whether a kind that could judge the order could not run
+// this cycle for lack of a data set: in-flight orders for any blind kind,
+// finished ones only for the payment kinds, which still apply to them.
+func (r *run) blindFor(o *orderbot.Order) bool {
+	if o.InFlight() {
+		return r.blind != 0
+	}
+	return r.blind&terminalKinds != 0
+}
+
+// watchBlind asks for every in-flight order to be looked at again on the next
+// cycle, when no order kind could run on this one.
+func (r *run) watchBlind() {
+	for i := range r.snap.Orders {
+		o := &r.snap.Orders[i]
+		if o.ID == "" || o.Test || !r.blindFor(o) {
+			continue
+		}
+		if r.next == nil {
+			r.next = make([]time.Time, len(r.snap.Orders))
+		}
+		r.next[i] = r.now
+	}
 }
 
 // seenSource records an order source for system.stuck groups. A snapshot holds
@@ -383,7 +419,7 @@ func (r *run) order(i int, o *orderbot.Order) {
 	r.customerRules(o)
 	r.stuckRule(o, &nc)
 	r.violationRule(o)
-	if r.blind != 0 && o.InFlight() {
+	if r.blindFor(o) {
 		// A source has not been polled yet (the first cycles after start):
 		// look again on the next cycle instead of waiting for the order to
 		// change, or a condition that needs that source would go unnoticed.
