@@ -26,6 +26,7 @@ type Anomaly struct {
 	// Deadline is a time that bounds the ticket, such as the ship-by deadline of a
 	// customer-data ticket; zero when none.
 	Deadline time.Time `json:"deadline,omitzero"`
+	AtRisk   Money     `json:"at_risk,omitzero"` // amount at stake (order total, duplicate charge, oversold units × price)
 }
 
 // Fingerprint identifies the problem an anomaly belongs to: kind plus grouping

@@ -58,8 +58,8 @@ func TestMasking(t *testing.T) {
 }
 
 func TestRegistryCoversProductKinds(t *testing.T) {
-	if n := len(Kinds()); n != 19 {
-		t.Fatalf("registry has %d kinds, product.md §3 lists 19", n)
+	if n := len(Kinds()); n != 22 {
+		t.Fatalf("registry has %d kinds, product.md §3 lists 22", n)
 	}
 	for _, k := range Kinds() {
 		s, ok := Spec(k)
@@ -86,5 +86,35 @@ func TestErrorKinds(t *testing.T) {
 	}
 	if UserMessage(errors.New("boom: db password=x")) == "boom: db password=x" {
 		t.Fatal("UserMessage leaked an internal error")
+	}
+}
+
+func TestComparisonFactRoundTrip(t *testing.T) {
+	c := Comparison{Field: "Fulfilment", Values: [NumSystems]string{"unfulfilled", "shipped", "", "in_transit"},
+		Differs: [NumSystems]bool{true, false, false, false}}
+	f := c.Fact()
+	if f.Value != "shop: !unfulfilled · ERP: shipped · payment:  · courier: in_transit" {
+		t.Fatalf("fact value %q", f.Value)
+	}
+	got, ok := ParseComparison(f)
+	if !ok || got != c {
+		t.Fatalf("round trip: %+v %v, want %+v", got, ok, c)
+	}
+	if _, ok := ParseComparison(Fact{Label: "Order", Value: "#1001"}); ok {
+		t.Fatal("a plain fact parsed as a comparison")
+	}
+}
+
+func TestRefsOf(t *testing.T) {
+	o := Order{ID: "5300000001", Name: "#1001", Source: "shop-us"}
+	links := []OrderLink{{Shop: "shop-us", Field: "po_no", Holds: LinkName}, {Shop: "shop-us", Field: "custom_shopify_order_id", Holds: LinkID},
+		{Shop: "shop-eu", Field: "po_no", Holds: LinkName}}
+	got := RefsOf(&o, links)
+	want := []OrderRef{{Shop: "shop-us", Holds: LinkName, Value: "#1001"}, {Shop: "shop-us", Holds: LinkID, Value: "5300000001"}}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("RefsOf = %+v, want %+v", got, want)
+	}
+	if _, ok := links[0].Ref("  "); ok {
+		t.Fatal("an empty link value named a shop order")
 	}
 }

@@ -31,6 +31,9 @@ const (
 	SystemStuck           Kind = "system.stuck"
 	SystemStateViolation  Kind = "system.state_violation"
 	SystemSourceDown      Kind = "system.source_down"
+	SyncOrderMissing      Kind = "sync.order_missing"
+	SyncStatusMismatch    Kind = "sync.status_mismatch"
+	SyncAmountMismatch    Kind = "sync.amount_mismatch"
 )
 
 // Severity orders how urgent a ticket is.
@@ -86,6 +89,10 @@ const (
 	DataInventory DataSet = "inventory"
 	DataTracking  DataSet = "tracking"
 	DataPolls     DataSet = "polls"
+	// DataERPOrders are an ERP's records of shop orders (ErpOrder), linked to
+	// the shop's orders; an ERP source without a shop beside it provides
+	// DataOrders instead.
+	DataERPOrders DataSet = "erp_orders"
 )
 
 // Notices says on which ticket events a customer notice goes out by default.
@@ -249,6 +256,20 @@ var specs = []KindSpec{
 		// before the source counts as down even though its polls do not fail.
 		Needs: []DataSet{DataPolls}, Params: Params{Failures: 3, MaxAge: 2 * hour}, ParamNames: []string{"failures", "max_age"},
 		Resolutions: []string{"provider_outage", "credentials_fixed", "config_fixed", "other"}},
+	{Kind: SyncOrderMissing, Title: "Order missing in a system", Rule: "paid in the shop but absent from the ERP after a grace period, or an ERP order whose shop order does not exist or was cancelled",
+		Department: "tech", Severity: SeverityHigh, AckSLA: 30 * minute, ResolveSLA: 4 * hour, GroupBy: ByOrder,
+		Needs: []DataSet{DataOrders, DataERPOrders}, Params: Params{After: 2 * hour}, ParamNames: []string{"after"},
+		Resolutions: []string{"order_created_in_erp", "erp_order_cancelled", "integration_fixed", "false_positive", "other"}},
+	{Kind: SyncStatusMismatch, Title: "Systems disagree on status", Rule: "ERP shipped while the shop is unfulfilled; cancelled in one, open in another; ERP delivered while the courier shows it moving",
+		Department: "warehouse", Severity: SeverityHigh, AckSLA: hour, ResolveSLA: 4 * hour, GroupBy: ByOrder,
+		Needs: []DataSet{DataOrders, DataERPOrders}, Params: Params{After: 2 * hour}, ParamNames: []string{"after"},
+		Resolutions: []string{"shop_updated", "erp_updated", "order_cancelled", "integration_fixed", "false_positive", "other"}},
+	{Kind: SyncAmountMismatch, Title: "Shop and ERP amounts differ", Rule: "order totals or line quantities differ between shop and ERP",
+		Department: "finance", Severity: SeverityMedium, AckSLA: 2 * hour, ResolveSLA: day, GroupBy: ByOrder,
+		// After is how long the ERP may take to mirror an edit of the shop
+		// order before a difference counts.
+		Needs: []DataSet{DataOrders, DataERPOrders}, Params: Params{Tolerance: 0.01, After: 2 * hour}, ParamNames: []string{"tolerance", "after"},
+		Resolutions: []string{"erp_corrected", "shop_corrected", "refunded_difference", "false_positive", "other"}},
 }
 
 var specByKind = func() map[Kind]*KindSpec {
@@ -293,7 +314,7 @@ func Spec(k Kind) (KindSpec, bool) {
 // Known reports whether k is a registered kind.
 func (k Kind) Known() bool { _, ok := specByKind[k]; return ok }
 
-// Category is the part before the dot: payment, inventory, shipping, customer, system.
+// Category is the part before the dot: payment, inventory, shipping, customer, system, sync.
 func (k Kind) Category() string {
 	for i := 0; i < len(k); i++ {
 		if k[i] == '.' {

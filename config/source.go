@@ -74,6 +74,9 @@ type Source struct {
 	APIURL string `yaml:"api_url"`
 	// Provides lists the data sets this source is polled for.
 	Provides []orderbot.DataSet `yaml:"provides,flow"`
+	// OrderLinks say, for an ERP source that provides orders next to a shop,
+	// which ERP field holds the shop's order id or name (see erplinks.go).
+	OrderLinks []OrderLink `yaml:"order_links,omitempty"`
 	// Overlap is the look-back: each poll asks for records updated since the
 	// last cursor minus Overlap, to catch updates committed late.
 	Overlap Duration `yaml:"overlap"`

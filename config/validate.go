@@ -243,6 +243,7 @@ func (v validator) source(name string, s Source) {
 			}
 		}
 	}
+	v.orderLinks(name, s)
 	v.nonNegative(p+".overlap", s.Overlap)
 	v.positive(p+".initial_lookback", s.InitialLookback)
 	v.positive(p+".recheck_every", s.RecheckEvery)
@@ -449,7 +450,7 @@ func (v validator) kinds() {
 	settings := v.c.KindSettings()
 	for _, k := range orderbot.Kinds() {
 		s := settings[k]
-		if !s.Enabled {
+		if !s.Enabled || !v.c.syncKindRuns(k) {
 			continue
 		}
 		if _, ok := v.c.Departments[s.Department]; ok {

@@ -58,6 +58,9 @@ const (
 	kStuck
 	kViolation
 	kSourceDown
+	kOrderMissing
+	kStatusMismatch
+	kAmountMismatch
 	numKinds
 )
 
@@ -82,6 +85,10 @@ var kindIDs = [numKinds]orderbot.Kind{
 	kStuck:        orderbot.SystemStuck,
 	kViolation:    orderbot.SystemStateViolation,
 	kSourceDown:   orderbot.SystemSourceDown,
+
+	kOrderMissing:   orderbot.SyncOrderMissing,
+	kStatusMismatch: orderbot.SyncStatusMismatch,
+	kAmountMismatch: orderbot.SyncAmountMismatch,
 }
 
 // kindMask is a set of kind indexes.
@@ -201,6 +208,7 @@ func (d *Detector) Run(snap *Snapshot) *Result {
 	r := newRun(d, snap)
 	r.orders()
 	r.unknownOrderPayments()
+	r.erpOrphans()
 	r.inventory()
 	r.sources()
 	r.flushStuck()
@@ -214,9 +222,9 @@ type run struct {
 	now  time.Time
 
 	// Coverage of the data sets whose rules compare it with record times.
-	covOrders, covPayments, covTracking time.Time
+	covOrders, covPayments, covTracking, covERP time.Time
 	// Since of the data sets whose absence rules read it (see Snapshot.Since).
-	sinceOrders, sincePayments time.Time
+	sinceOrders, sincePayments, sinceERP time.Time
 	// active holds the kinds that are enabled and whose data sets all have
 	// coverage: only these fire or count as evaluated.
 	active kindMask
@@ -261,9 +269,16 @@ func newRun(d *Detector, snap *Snapshot) *run {
 	r.covTracking = snap.Coverage[orderbot.DataTracking]
 	r.sinceOrders = snap.Since[orderbot.DataOrders]
 	r.sincePayments = snap.Since[orderbot.DataPayments]
+	r.covERP = snap.Coverage[orderbot.DataERPOrders]
+	r.sinceERP = snap.Since[orderbot.DataERPOrders]
 	for i := range d.conf {
 		c := &d.conf[i]
 		if !c.enabled {
+			continue
+		}
+		if syncKinds.has(kindIdx(i)) && len(snap.ERPShops) == 0 {
+			// No ERP mirrors a shop: the sync kinds have nothing to compare,
+			// which is not the same as waiting for a first poll.
 			continue
 		}
 		ok := true
@@ -307,10 +322,17 @@ func (r *run) due(t time.Time, d time.Duration) bool { return !t.Add(d).After(r.
 func (r *run) orders() {
 	orderKinds := bit(kUnrecorded) | bit(kMissing) | bit(kDuplicate) | bit(kMismatch) | bit(kAfterClose) |
 		bit(kLateDispatch) | bit(kNoPickup) | bit(kStalled) | bit(kOverdue) | bit(kException) |
-		bit(kInvalidPhone) | bit(kInvalidAddr) | bit(kStuck) | bit(kViolation)
+		bit(kInvalidPhone) | bit(kInvalidAddr) | bit(kStuck) | bit(kViolation) | syncKinds
 	if r.active&orderKinds == 0 {
 		// Nothing to evaluate per order; WasEvaluated says false for every order
-		// subject because no order kind is active.
+		// subject because no order kind is active. When that is because a data
+		// set has never been polled (every source's first cycles run side by
+		// side in serve, and each sees the others' cursors still at zero), the
+		// in-flight orders must stay on the watch list, or the next cycles,
+		// whose windows hold only recent changes, would never look at them.
+		if r.blind&orderKinds != 0 {
+			r.watchBlind()
+		}
 		return
 	}
 	stuck := r.active.has(kStuck)
@@ -337,6 +359,35 @@ func (r *run) orders() {
 		r.order(i, o)
 	}
 	r.rec = nil
+}
+
+// terminalKinds are the kinds whose rules also judge orders that are over
+// (completed or cancelled): payments go on arriving for those.
+const terminalKinds = kindMask(1<<kUnrecorded | 1<<kMissing | 1<<kDuplicate | 1<<kMismatch | 1<<kAfterClose)
+
+// blindFor reports whether a kind that could judge the order could not run
+// this cycle for lack of a data set: in-flight orders for any blind kind,
+// finished ones only for the payment kinds, which still apply to them.
+func (r *run) blindFor(o *orderbot.Order) bool {
+	if o.InFlight() {
+		return r.blind != 0
+	}
+	return r.blind&terminalKinds != 0
+}
+
+// watchBlind asks for every in-flight order to be looked at again on the next
+// cycle, when no order kind could run on this one.
+func (r *run) watchBlind() {
+	for i := range r.snap.Orders {
+		o := &r.snap.Orders[i]
+		if o.ID == "" || o.Test || !r.blindFor(o) {
+			continue
+		}
+		if r.next == nil {
+			r.next = make([]time.Time, len(r.snap.Orders))
+		}
+		r.next[i] = r.now
+	}
 }
 
 // seenSource records an order source for system.stuck groups. A snapshot holds
@@ -386,7 +437,10 @@ func (r *run) order(i int, o *orderbot.Order) {
 	r.customerRules(o)
 	r.stuckRule(o, pays, &nc)
 	r.violationRule(o)
-	if r.blind != 0 && o.InFlight() {
+	if r.active&syncKinds != 0 {
+		r.syncRules(o, &nc)
+	}
+	if r.blindFor(o) {
 		// A source has not been polled yet (the first cycles after start):
 		// look again on the next cycle instead of waiting for the order to
 		// change, or a condition that needs that source would go unnoticed.

@@ -414,6 +414,19 @@ func (r *run) afterClose(o *orderbot.Order, pv *payView, nc *nextCheck) {
 // left to the provider's own reconciliation.
 func (r *run) unknownOrderPayments() {
 	if !r.active.has(kUnrecorded) && !r.active.has(kDuplicate) {
+		if r.blind&(bit(kUnrecorded)|bit(kDuplicate)) != 0 {
+			// The orders have never been polled: these payments' order ids
+			// come back on the next cycle, or a payment older than the next
+			// windows would never be judged.
+			for id, pays := range r.snap.Payments {
+				if _, ok := r.eval.orders.find(id); id != "" && len(pays) > 0 && !ok {
+					if r.nextUnknown == nil {
+						r.nextUnknown = make(map[string]time.Time)
+					}
+					r.nextUnknown[id] = r.now
+				}
+			}
+		}
 		return
 	}
 	if !r.paymentAny {
@@ -447,8 +460,11 @@ func (r *run) unknownOrderPayments() {
 		// Only the payment-side kinds can say anything about an order the store
 		// does not have; every other kind keeps its ticket as it is.
 		mask := ^(bit(kUnrecorded) | bit(kDuplicate))
-		if r.active.has(kUnrecorded) && pv.live > 0 {
+		switch {
+		case r.active.has(kUnrecorded) && pv.live > 0:
 			r.unrecorded(id, nil, &pv, &nc)
+		case r.blind.has(kUnrecorded) && pv.live > 0:
+			nc.asap(r.now) // the orders have never been polled: look again
 		}
 		if r.active.has(kDuplicate) && pv.live >= 2 {
 			r.duplicate(id, nil, &pv)

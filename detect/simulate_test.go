@@ -77,7 +77,10 @@ func TestSimulatedDataset(t *testing.T) {
 					seeded[e.Kind] = true
 				}
 				for _, k := range detect.Detectable() {
-					if !seeded[k] {
+					// The generator has no ERP mirror of its shop: the
+					// reconciliation kinds are seeded in sync_test.go and in
+					// cmd/orderbot's serve and poll tests against ERPNext.
+					if !seeded[k] && k.Category() != "sync" {
 						t.Errorf("the generator seeded no %s", k)
 					}
 				}

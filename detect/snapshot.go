@@ -48,6 +48,14 @@ type Snapshot struct {
 	// differs now starts to differ now.
 	StockDiffSince map[string]time.Time
 
+	// ERPOrders are ERP records of shop orders that the store does not have
+	// (see OrderRecords.ERP for the others): sync.order_missing judges them.
+	ERPOrders []orderbot.ErpOrder
+	// ERPShops are the shop sources whose orders an ERP mirrors (an ERP
+	// source links its records to them). Only their orders are compared with
+	// the ERP, and only their orders can be missing from it.
+	ERPShops map[string]bool
+
 	// Sources is the poll health of every configured source.
 	Sources []SourceHealth
 
@@ -75,6 +83,10 @@ type OrderRecords struct {
 	// the same order; nil (or a short slice) where the tracking service has no
 	// record of the parcel.
 	Parcels []*orderbot.Shipment
+	// ERP are the ERP's records of the order (usually one Sales Order; an
+	// amended or split order has several). The sync kinds compare them with
+	// the order only when the snapshot has Records.
+	ERP []orderbot.ErpOrder
 }
 
 // SourceHealth is the poll record of one source.

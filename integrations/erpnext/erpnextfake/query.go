@@ -276,6 +276,8 @@ func toFloat(v any) (float64, bool) {
 		return f, err == nil
 	case float64:
 		return x, true
+	case frappeFloat:
+		return float64(x), true
 	case int:
 		return float64(x), true
 	case string:
@@ -303,7 +305,7 @@ func toString(v any) string {
 // for the column's type. ok is false when the value cannot be compared.
 func compare(field string, have, want any, loc *time.Location) (int, bool) {
 	switch have.(type) {
-	case int, float64:
+	case int, float64, frappeFloat:
 		a, _ := toFloat(have)
 		b, ok := toFloat(want)
 		return cmp.Compare(a, b), ok
@@ -558,9 +560,9 @@ func appendJSON(b []byte, v any) []byte {
 		return append(b, "null"...)
 	case int:
 		return strconv.AppendInt(b, int64(x), 10)
-	case float64:
-		if !math.IsInf(x, 0) && !math.IsNaN(x) && math.Abs(x) < 1e21 {
-			return strconv.AppendFloat(b, x, 'f', -1, 64)
+	case frappeFloat:
+		if !math.IsInf(float64(x), 0) && !math.IsNaN(float64(x)) && math.Abs(float64(x)) < 1e21 {
+			return appendFloat(b, float64(x))
 		}
 	case string:
 		if plainString(x) {

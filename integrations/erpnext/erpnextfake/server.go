@@ -32,6 +32,10 @@ type Options struct {
 	// LogLimit bounds the request log (oldest entries are dropped); default
 	// providerfake.DefaultLogLimit.
 	LogLimit int
+	// CustomFields are the custom fields the site added to Sales Order
+	// (Frappe names them "custom_…", e.g. "custom_shopify_order_id"): columns
+	// of lists and filters, and keys of every document, null where empty.
+	CustomFields []string
 }
 
 // Server is a fake ERPNext site. Create it with New and Close it when done.
@@ -68,7 +72,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{
 		opts:    opts,
-		orders:  newTable(salesOrderColumns),
+		orders:  newTable(append(slices.Clone(salesOrderColumns), opts.CustomFields...)),
 		bins:    newTable(binColumns),
 		domain:  make(map[string]orderbot.Order),
 		binName: make(map[string]string),
@@ -96,20 +100,57 @@ func (s *Server) APISecret() string { return s.opts.APISecret }
 // mapping. An order without an ID is a KindInvalid error and nothing is
 // stored.
 func (s *Server) AddOrders(orders ...orderbot.Order) error {
-	for _, o := range orders {
-		if o.ID == "" {
+	docs := make([]SalesOrder, len(orders))
+	for i, o := range orders {
+		docs[i].Order = o
+	}
+	return s.AddSalesOrders(docs...)
+}
+
+// SalesOrder is a Sales Order to store: the order as the ERP holds it (ID is
+// the document name, e.g. "SAL-ORD-2026-00001") and the fields a shop
+// integration fills to link it to the shop's order.
+type SalesOrder struct {
+	Order orderbot.Order
+	// PoNo is "Customer's Purchase Order" (po_no), which integrations often
+	// fill with the shop's order name ("#1001").
+	PoNo string
+	// Custom are values of custom fields declared in Options.CustomFields,
+	// such as custom_shopify_order_id holding the shop's order id.
+	Custom map[string]string
+}
+
+// AddSalesOrders stores Sales Orders with their link fields (replacing those
+// with the same name). A document without a name or with a custom field the
+// site does not declare is a KindInvalid error and nothing is stored.
+func (s *Server) AddSalesOrders(docs ...SalesOrder) error {
+	for _, d := range docs {
+		if d.Order.ID == "" {
 			return orderbot.Errorf(orderbot.KindInvalid, "erpnextfake.add_orders", "an order needs an ID")
+		}
+		for f := range d.Custom {
+			if !slices.Contains(s.opts.CustomFields, f) {
+				return orderbot.Errorf(orderbot.KindInvalid, "erpnextfake.add_orders", "Sales Order has no custom field %q", f)
+			}
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, o := range orders {
+	for _, d := range docs {
+		o := d.Order
 		if o.UpdatedAt.IsZero() {
 			o.UpdatedAt = s.opts.Now()
 		}
 		o.Lines = slices.Clone(o.Lines)
 		o.Shipments = slices.Clone(o.Shipments)
 		so := renderOrder(&o, s.opts.Location, s.opts.Company)
+		so.PoNo = strPtr(d.PoNo)
+		if len(s.opts.CustomFields) > 0 {
+			so.Custom = make(map[string]*string, len(s.opts.CustomFields))
+			for _, f := range s.opts.CustomFields {
+				so.Custom[f] = strPtr(d.Custom[f])
+			}
+		}
 		s.domain[o.ID] = o
 		s.orders.put(&entry{name: o.ID, modified: truncMicro(o.UpdatedAt), doc: &so, full: &so})
 	}

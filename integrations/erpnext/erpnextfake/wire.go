@@ -1,8 +1,11 @@
 package erpnextfake
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/orderbot/orderbot"
@@ -27,47 +30,85 @@ type salesOrder struct {
 	DeliveryDate    *string     `json:"delivery_date"`
 	Company         string      `json:"company"`
 	Currency        string      `json:"currency"`
-	ConversionRate  float64     `json:"conversion_rate"`
+	ConversionRate  frappeFloat `json:"conversion_rate"`
 	ContactPerson   *string     `json:"contact_person"`
 	ContactMobile   *string     `json:"contact_mobile"`
 	ContactPhone    *string     `json:"contact_phone"`
 	ContactEmail    *string     `json:"contact_email"`
-	Total           float64     `json:"total"`
-	GrandTotal      float64     `json:"grand_total"`
-	RoundedTotal    float64     `json:"rounded_total"`
-	BaseGrandTotal  float64     `json:"base_grand_total"`
+	Total           frappeFloat `json:"total"`
+	GrandTotal      frappeFloat `json:"grand_total"`
+	RoundedTotal    frappeFloat `json:"rounded_total"`
+	BaseGrandTotal  frappeFloat `json:"base_grand_total"`
 	Status          string      `json:"status"`
 	DeliveryStatus  string      `json:"delivery_status"`
 	BillingStatus   string      `json:"billing_status"`
-	PerDelivered    float64     `json:"per_delivered"`
-	PerBilled       float64     `json:"per_billed"`
-	PerPicked       float64     `json:"per_picked"`
+	PerDelivered    frappeFloat `json:"per_delivered"`
+	PerBilled       frappeFloat `json:"per_billed"`
+	PerPicked       frappeFloat `json:"per_picked"`
 	PoNo            *string     `json:"po_no"`
 	Doctype         string      `json:"doctype"`
 	Items           []orderItem `json:"items"`
+	// Custom holds the site's custom fields (Frappe names them "custom_…"),
+	// every one the doctype declares, null when empty; they sit at the top
+	// level of the document like the standard fields.
+	Custom map[string]*string `json:"-"`
+}
+
+// MarshalJSON writes the document with its custom fields at the top level,
+// as Frappe does.
+func (so *salesOrder) MarshalJSON() ([]byte, error) {
+	type plain salesOrder
+	b, err := json.Marshal((*plain)(so))
+	if err != nil || len(so.Custom) == 0 {
+		return b, err
+	}
+	extra, err := json.Marshal(so.Custom)
+	if err != nil {
+		return nil, err
+	}
+	// {"name":...} + {"custom_x":...} → {"name":...,"custom_x":...}
+	return append(append(b[:len(b)-1], ','), extra[1:]...), nil
+}
+
+// frappeFloat is a Frappe Float/Currency/Percent value: Python's json writes
+// every float with a decimal point (199.0, never 199).
+type frappeFloat float64
+
+// MarshalJSON writes the float as Python's json module does.
+func (f frappeFloat) MarshalJSON() ([]byte, error) { return appendFloat(nil, float64(f)), nil }
+
+// appendFloat appends v as Python's repr of a float: shortest form, with ".0"
+// when it would otherwise read as an integer.
+func appendFloat(b []byte, v float64) []byte {
+	start := len(b)
+	b = strconv.AppendFloat(b, v, 'f', -1, 64)
+	if !bytes.ContainsAny(b[start:], ".eE") {
+		b = append(b, ".0"...)
+	}
+	return b
 }
 
 // orderItem is one "Sales Order Item" child row.
 type orderItem struct {
-	Name         string  `json:"name"`
-	Owner        string  `json:"owner"`
-	Creation     string  `json:"creation"`
-	Modified     string  `json:"modified"`
-	DocStatus    int     `json:"docstatus"`
-	Idx          int     `json:"idx"`
-	Parent       string  `json:"parent"`
-	ParentField  string  `json:"parentfield"`
-	ParentType   string  `json:"parenttype"`
-	ItemCode     string  `json:"item_code"`
-	ItemName     string  `json:"item_name"`
-	Qty          float64 `json:"qty"`
-	StockUOM     string  `json:"stock_uom"`
-	Rate         float64 `json:"rate"`
-	Amount       float64 `json:"amount"`
-	DeliveredQty float64 `json:"delivered_qty"`
-	BilledAmt    float64 `json:"billed_amt"`
-	Warehouse    string  `json:"warehouse"`
-	Doctype      string  `json:"doctype"`
+	Name         string      `json:"name"`
+	Owner        string      `json:"owner"`
+	Creation     string      `json:"creation"`
+	Modified     string      `json:"modified"`
+	DocStatus    int         `json:"docstatus"`
+	Idx          int         `json:"idx"`
+	Parent       string      `json:"parent"`
+	ParentField  string      `json:"parentfield"`
+	ParentType   string      `json:"parenttype"`
+	ItemCode     string      `json:"item_code"`
+	ItemName     string      `json:"item_name"`
+	Qty          frappeFloat `json:"qty"`
+	StockUOM     string      `json:"stock_uom"`
+	Rate         frappeFloat `json:"rate"`
+	Amount       frappeFloat `json:"amount"`
+	DeliveredQty frappeFloat `json:"delivered_qty"`
+	BilledAmt    frappeFloat `json:"billed_amt"`
+	Warehouse    string      `json:"warehouse"`
+	Doctype      string      `json:"doctype"`
 }
 
 // field returns a list column of the Sales Order (not the child table).
@@ -138,6 +179,9 @@ func (so *salesOrder) field(name string) (any, bool) {
 	case "po_no":
 		return nullable(so.PoNo), true
 	}
+	if v, ok := so.Custom[name]; ok {
+		return nullable(v), true
+	}
 	return nil, false
 }
 
@@ -149,27 +193,27 @@ var salesOrderColumns = []string{"name", "owner", "creation", "modified", "modif
 
 // binDoc is a Bin as Frappe serialises it.
 type binDoc struct {
-	Name                      string  `json:"name"`
-	Owner                     string  `json:"owner"`
-	Creation                  string  `json:"creation"`
-	Modified                  string  `json:"modified"`
-	ModifiedBy                string  `json:"modified_by"`
-	DocStatus                 int     `json:"docstatus"`
-	Idx                       int     `json:"idx"`
-	ItemCode                  string  `json:"item_code"`
-	Warehouse                 string  `json:"warehouse"`
-	ActualQty                 float64 `json:"actual_qty"`
-	ReservedQty               float64 `json:"reserved_qty"`
-	OrderedQty                float64 `json:"ordered_qty"`
-	IndentedQty               float64 `json:"indented_qty"`
-	PlannedQty                float64 `json:"planned_qty"`
-	ProjectedQty              float64 `json:"projected_qty"`
-	ReservedQtyForProduction  float64 `json:"reserved_qty_for_production"`
-	ReservedQtyForSubContract float64 `json:"reserved_qty_for_sub_contract"`
-	ValuationRate             float64 `json:"valuation_rate"`
-	StockValue                float64 `json:"stock_value"`
-	StockUOM                  string  `json:"stock_uom"`
-	Doctype                   string  `json:"doctype"`
+	Name                      string      `json:"name"`
+	Owner                     string      `json:"owner"`
+	Creation                  string      `json:"creation"`
+	Modified                  string      `json:"modified"`
+	ModifiedBy                string      `json:"modified_by"`
+	DocStatus                 int         `json:"docstatus"`
+	Idx                       int         `json:"idx"`
+	ItemCode                  string      `json:"item_code"`
+	Warehouse                 string      `json:"warehouse"`
+	ActualQty                 frappeFloat `json:"actual_qty"`
+	ReservedQty               frappeFloat `json:"reserved_qty"`
+	OrderedQty                frappeFloat `json:"ordered_qty"`
+	IndentedQty               frappeFloat `json:"indented_qty"`
+	PlannedQty                frappeFloat `json:"planned_qty"`
+	ProjectedQty              frappeFloat `json:"projected_qty"`
+	ReservedQtyForProduction  frappeFloat `json:"reserved_qty_for_production"`
+	ReservedQtyForSubContract frappeFloat `json:"reserved_qty_for_sub_contract"`
+	ValuationRate             frappeFloat `json:"valuation_rate"`
+	StockValue                frappeFloat `json:"stock_value"`
+	StockUOM                  string      `json:"stock_uom"`
+	Doctype                   string      `json:"doctype"`
 }
 
 func (b *binDoc) field(name string) (any, bool) {
@@ -354,15 +398,15 @@ func renderOrder(o *orderbot.Order, loc *time.Location, company string) salesOrd
 		ConversionRate:  1,
 		ContactMobile:   strPtr(o.Customer.Phone),
 		ContactEmail:    strPtr(o.Customer.Email),
-		Total:           grand,
-		GrandTotal:      grand,
-		RoundedTotal:    grand,
-		BaseGrandTotal:  grand,
+		Total:           frappeFloat(grand),
+		GrandTotal:      frappeFloat(grand),
+		RoundedTotal:    frappeFloat(grand),
+		BaseGrandTotal:  frappeFloat(grand),
 		Status:          status,
 		DeliveryStatus:  deliveryStatus,
 		BillingStatus:   billingStatus,
-		PerDelivered:    perDelivered,
-		PerBilled:       perBilled,
+		PerDelivered:    frappeFloat(perDelivered),
+		PerBilled:       frappeFloat(perBilled),
 		Doctype:         "Sales Order",
 		Items:           make([]orderItem, 0, len(o.Lines)),
 	}
@@ -397,12 +441,12 @@ func renderOrder(o *orderbot.Order, loc *time.Location, company string) salesOrd
 			ParentType:   "Sales Order",
 			ItemCode:     l.SKU,
 			ItemName:     title,
-			Qty:          float64(l.Quantity),
+			Qty:          frappeFloat(l.Quantity),
 			StockUOM:     "Nos",
-			Rate:         rate,
-			Amount:       rate * float64(l.Quantity),
-			DeliveredQty: float64(l.Fulfilled),
-			BilledAmt:    rate * float64(l.Quantity) * perBilled / 100,
+			Rate:         frappeFloat(rate),
+			Amount:       frappeFloat(rate * float64(l.Quantity)),
+			DeliveredQty: frappeFloat(l.Fulfilled),
+			BilledAmt:    frappeFloat(rate * float64(l.Quantity) * perBilled / 100),
 			Warehouse:    "Stores - " + company,
 			Doctype:      "Sales Order Item",
 		})
@@ -426,10 +470,10 @@ func renderBin(name string, l *orderbot.StockLevel, created time.Time, loc *time
 		ModifiedBy:   "Administrator",
 		ItemCode:     l.SKU,
 		Warehouse:    l.Location,
-		ActualQty:    float64(l.Available),
-		ReservedQty:  float64(l.Reserved),
-		OrderedQty:   float64(ordered),
-		ProjectedQty: float64(l.Projected),
+		ActualQty:    frappeFloat(l.Available),
+		ReservedQty:  frappeFloat(l.Reserved),
+		OrderedQty:   frappeFloat(ordered),
+		ProjectedQty: frappeFloat(l.Projected),
 		StockUOM:     "Nos",
 		Doctype:      "Bin",
 	}
