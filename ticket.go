@@ -60,8 +60,9 @@ type Ticket struct {
 	Stage        string      `json:"stage,omitempty"`
 	Summary      string      `json:"summary"`
 	Facts        []Fact      `json:"facts,omitempty"`
-	Owner        string      `json:"owner,omitempty"` // Slack user id
-	Count        int64       `json:"count"`           // times the condition was seen
+	AtRisk       Money       `json:"at_risk,omitzero"` // amount at stake (order total, duplicate charge, oversold units × price)
+	Owner        string      `json:"owner,omitempty"`  // Slack user id
+	Count        int64       `json:"count"`            // times the condition was seen
 	OpenedAt     time.Time   `json:"opened_at"`
 	LastSeenAt   time.Time   `json:"last_seen_at"`
 	UpdatedAt    time.Time   `json:"updated_at"`

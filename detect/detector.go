@@ -292,6 +292,9 @@ func (r *run) emit(k kindIdx, a orderbot.Anomaly) {
 	a.Severity = c.s.Severity
 	a.Department = c.s.Department
 	a.DetectedAt = r.now
+	if c.group == orderbot.BySKU && a.Dims.SKU == "" {
+		a.Dims.SKU = a.Subject
+	}
 	r.out = append(r.out, a)
 }
 
@@ -377,12 +380,21 @@ func (r *run) order(i int, o *orderbot.Order) {
 		return
 	}
 	var nc nextCheck
+	first := len(r.out)
 	pv := viewPayments(pays, o.Total.Currency)
 	r.paymentRules(o, &pv, &nc)
 	r.shippingRules(o, &nc)
 	r.customerRules(o)
 	r.stuckRule(o, &nc)
 	r.violationRule(o)
+	if len(r.out) > first {
+		dims := orderDims(o, pays)
+		for j := first; j < len(r.out); j++ {
+			if r.out[j].OrderID == o.ID {
+				r.out[j].Dims = dims
+			}
+		}
+	}
 	if r.blind != 0 && o.InFlight() {
 		// A source has not been polled yet (the first cycles after start):
 		// look again on the next cycle instead of waiting for the order to

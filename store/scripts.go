@@ -9,12 +9,14 @@ import (
 )
 
 // The Lua sources live in lua/ so they can be read and linted as Lua. Ticket
-// scripts are the shared prelude (trim.lua, common.lua) plus a body.
+// scripts are the shared prelude (trim.lua, common.lua, rollup.lua) plus a body.
 var (
 	//go:embed lua/trim.lua
 	luaTrim string
 	//go:embed lua/common.lua
 	luaCommon string
+	//go:embed lua/rollup.lua
+	luaRollup string
 	//go:embed lua/upsert.lua
 	luaUpsert string
 	//go:embed lua/transition.lua
@@ -40,7 +42,7 @@ var (
 )
 
 func ticketScript(body string) *redis.Script {
-	return redis.NewScript(luaTrim + "\n" + luaCommon + "\n" + body)
+	return redis.NewScript(luaTrim + "\n" + luaCommon + "\n" + luaRollup + "\n" + body)
 }
 
 var (

@@ -41,6 +41,9 @@ type Options struct {
 	// 2,000): large enough to amortise round trips and shared-key writes, small
 	// enough that one call blocks Redis for only a few milliseconds.
 	UpsertBatch int
+	// Location is the business time zone: the analytics rollups count local
+	// days and months in it (see rollups.go). Default UTC.
+	Location *time.Location
 }
 
 // Store is orderbot's Redis-backed state. It is safe for concurrent use.
@@ -101,6 +104,9 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store, 
 	// Lua's unpack takes at most 8,000 values; the upsert script unpacks one
 	// fingerprint per upsert of a batch.
 	opts.UpsertBatch = min(opts.UpsertBatch, 2000)
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
 	if opts.WarnBefore < 0 {
 		opts.WarnBefore = 0
 	}

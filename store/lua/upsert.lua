@@ -167,7 +167,7 @@ for i = 1, count do
     out[nout + 1], out[nout + 2], out[nout + 3], out[nout + 4] = 'recurred', id, v, counters
     nout = nout + 4
   else
-    local newTicket, class = ARGV[b + 4], classes[ARGV[b + 5]]
+    local newTicket, class = ARGV[b + 4], rollClass(classes, ARGV[b + 5])
     local tk = nil
     if v then tk = parse(id, v) end
     if tk and tk.f.s ~= 'resolved' then
@@ -243,6 +243,7 @@ for i = 1, count do
       addTo(kinds, class.kind, nid)
       if class.dept ~= '' then addTo(depts, class.dept, nid) end
       redis.call('XADD', K_OUT, '*', 't', nid, 'c', 'opened', 'v', '1')
+      rollOpen(class)
       seenIn[fp] = nid
       out[nout + 1], out[nout + 2] = 'opened', nid
       nout = nout + 2
@@ -252,5 +253,6 @@ end
 
 -- Phase 3: the shared keys, once each.
 flushPending()
+rollFlush()
 trimStream(K_OUT, OUTMAX)
 return out
