@@ -32,6 +32,8 @@ import (
 //	an:z:<dim>:<yyyymmdd> opened tickets per member of a dimension and day
 //	an:z:<dim>:m<yyyymm>  the same per month (union of its days)
 //	an:trim               the oldest hour the retention job has not deleted
+//	an:ev                 opened tickets not yet folded into the above
+//	an:evc                the id of the last folded an:ev entry (FoldRollups)
 //
 // Day and month hashes carry "W<n>": tickets opened in local hour-of-week n
 // (0 = Monday 00:00), and "_" marking the sum complete.
@@ -126,10 +128,15 @@ func (s *Store) dimKey(tag, dim, period string) string {
 	return s.rollupPrefix(tag) + "z:" + dim + ":" + period
 }
 func (s *Store) rollupTrimKey(tag string) string { return s.rollupPrefix(tag) + "trim" }
+func (s *Store) rollupEventsKey(tag string) string { return s.rollupPrefix(tag) + "ev" }
+func (s *Store) rollupFoldKey(tag string) string   { return s.rollupPrefix(tag) + "evc" }
 
 // appendRollupArgs appends ARGV 12-14 of a ticket script (lua/rollup.lua): the
 // rollup key prefix of the tag, the hour and the local date of now.
 func (s *Store) appendRollupArgs(args []any, tag string, now time.Time) []any {
+	if s.rollupsOff {
+		return append(args, "", "", "")
+	}
 	return append(args, s.rollupPrefix(tag), strconv.FormatInt(unixHour(now), 10), localDay(now.In(s.opts.Location)))
 }
 
@@ -147,7 +154,10 @@ func hourOfWeek(t time.Time) int { return (int(t.Weekday())+6)%7*24 + t.Hour() }
 // currency US courier US channel US region; "" when there is nothing to count
 // beyond kind and department. A part holding a separator is left out rather
 // than failing the upsert over an analytics label.
-func rollArg(a *orderbot.Anomaly) string {
+func (s *Store) rollArg(a *orderbot.Anomaly) string {
+	if s.rollupsOff {
+		return ""
+	}
 	d := &a.Dims
 	if a.Source == "" && a.AtRisk.Minor == 0 && d.SKU == "" && d.Courier == "" && d.Channel == "" && d.Region == "" {
 		return ""
@@ -246,6 +256,9 @@ func (s *Store) ReadRollup(ctx context.Context, since, until time.Time) (Rollup,
 	r := Rollup{Counters: map[RollupKey]int64{}}
 	if !since.Before(until) {
 		return r, nil
+	}
+	if err := s.FoldRollups(ctx); err != nil {
+		return r, err
 	}
 	sp := s.spans(since, until, s.closedBefore())
 	for _, tag := range s.rollupTags() {
@@ -386,6 +399,9 @@ func (s *Store) TopDims(ctx context.Context, dim string, since, until time.Time,
 	if !since.Before(until) {
 		return nil, nil
 	}
+	if err := s.FoldRollups(ctx); err != nil {
+		return nil, err
+	}
 	loc := s.opts.Location
 	closed := s.closedBefore()
 	ls := since.In(loc)
@@ -441,6 +457,9 @@ func (s *Store) TopDims(ctx context.Context, dim string, since, until time.Time,
 // HourlyCounts returns the opened tickets of each hour in [since, until) per
 // kind, read from the hour hashes (for spike detection); hours are unix hours.
 func (s *Store) HourlyCounts(ctx context.Context, since, until time.Time) (map[int64]map[orderbot.Kind]int64, error) {
+	if err := s.FoldRollups(ctx); err != nil {
+		return nil, err
+	}
 	out := map[int64]map[orderbot.Kind]int64{}
 	h0, h1 := unixHour(since), unixHour(until.Add(time.Hour-time.Nanosecond))
 	for _, tag := range s.rollupTags() {
@@ -477,6 +496,9 @@ func (s *Store) HourlyCounts(ctx context.Context, since, until time.Time) (map[i
 // after downtime catches up.
 func (s *Store) TrimRollups(ctx context.Context, hoursBefore time.Time) (int, error) {
 	const op = "store.trim_rollups"
+	if err := s.FoldRollups(ctx); err != nil {
+		return 0, err
+	}
 	cut := unixHour(hoursBefore)
 	deleted := 0
 	for _, tag := range s.rollupTags() {

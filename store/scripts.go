@@ -17,6 +17,8 @@ var (
 	luaCommon string
 	//go:embed lua/rollup.lua
 	luaRollup string
+	//go:embed lua/fold.lua
+	luaFold string
 	//go:embed lua/upsert.lua
 	luaUpsert string
 	//go:embed lua/transition.lua
@@ -57,6 +59,7 @@ var (
 	scriptCursor     = redis.NewScript(luaCursor)
 	scriptPoll       = redis.NewScript(luaPoll)
 	scriptLease      = redis.NewScript(luaLease)
+	scriptFold       = redis.NewScript(luaFold)
 )
 
 // scripts lists every Lua script of the package; loadScripts loads them all at
@@ -64,7 +67,7 @@ var (
 // pipeline, and the store pipelines EVALSHA.
 var scripts = []*redis.Script{
 	scriptUpsert, scriptTransition, scriptSweep, scriptPurge, scriptMsgRef, scriptGet,
-	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease,
+	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease, scriptFold,
 	scriptSlackPostBegin, scriptSlackPostFinish, scriptSlackPostAbort, scriptSlackAdmit, scriptSlackStormBreach, scriptSlackPace,
 }
 

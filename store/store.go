@@ -53,6 +53,9 @@ type Store struct {
 	// prefix and now are copies of opts fields used on every call.
 	prefix string
 	now    func() time.Time
+	// rollupsOff turns the analytics rollups off; only the benchmark that
+	// measures their cost sets it.
+	rollupsOff bool
 	// layout and tkeys are the fixed ARGV head and KEYS of ticket scripts.
 	layout []any
 	tkeys  []string

@@ -245,7 +245,7 @@ func (s *Store) upsertBatchArgs(now time.Time, ups []Upsert, fps []string, idx [
 		buf = appendNewTicket(buf, look, seen, content, nowMs, ad, rd, a.AtRisk)
 		newTicket := since(start)
 		classArg := ref
-		if r := rollArg(a); r != "" {
+		if r := s.rollArg(a); r != "" {
 			classArg = ref.(string) + r
 		}
 		perUpsert = append(perUpsert, fps[i], look, seen, newTicket, classArg)

@@ -18,12 +18,17 @@
 -- hr time-to-resolve histograms (first claim, first resolution, measured from
 -- the open), mo money at risk opened, mv money at risk of resolved tickets.
 -- The SKUs, couriers, payment channels and regions of opened tickets count in
--- one sorted set per dimension and local day, an:z:<dim>:<yyyymmdd>.
+-- one sorted set per dimension and local day, an:z:<dim>:<yyyymmdd>. Opens
+-- reach the o and mo fields and those sets through the stream an:ev (see
+-- rollOpens below and fold.lua).
 -- Markers on the ticket string keep once-per-ticket figures once: xc (claim
 -- time counted), xr (resolve time counted), xb (breach counted); ar holds the
 -- ticket's money at risk as minor US currency.
 
 local R_PRE, R_HOUR, R_DAY = ARGV[12], ARGV[13], ARGV[14]
+-- An empty prefix turns the rollups off (only the benchmark that measures
+-- their cost does that).
+local R_ON = R_PRE ~= ''
 local R_HKEY = R_PRE .. 'h:' .. R_HOUR
 local R_LOG2 = math.log(2)
 
@@ -53,6 +58,7 @@ end
 
 -- rollupChange counts one committed change of tk (common.lua's commit).
 rollupChange = function(tk, change)
+  if not R_ON then return end
   local f = tk.f
   if change == 'claimed' or change == 'reassigned' then
     local dim = rollDim(tk)
@@ -85,80 +91,66 @@ rollupChange = function(tk, change)
   end
 end
 
--- Opens of one upsert batch, added up in Lua and written once per distinct
--- field by rollFlush: a batch of 200 opens of one kind costs a handful of
--- writes, not 200.
-local rollOpens = {}  -- class position -> rest -> {count, minor}
-local rollSKUs = {}   -- sku -> count
-local rollPend = nil  -- the upsert being looked at: {class position, minor, sku, rest}
+-- Opens of one upsert batch are not counted here: the batch's opens go, added
+-- up by class and class argument, into one entry of the stream an:ev, in the
+-- same script as the tickets they count, and Store.FoldRollups adds them to
+-- the hour hashes and day lists later, summed over many batches. Counting
+-- them here would cost a parse and a write per SKU, courier, channel and
+-- region of nearly every open (measured at 3-5 µs of Redis CPU per open);
+-- the stream entry costs a table increment per open.
+local rollOpens = {}  -- class -> class argument -> count
+local rollAny = false
 
 -- rollClass returns the class of an upsert's class argument, which is either
--- the class position or "position US minor US sku US rest" with rest = source
--- US currency US courier US channel US region (ticketcodec.go, appendRollArg).
--- Only upserts that are not plain recurrences get here, so the parse costs the
--- hot path nothing.
+-- the class position or "position US minor US sku US source US currency US
+-- courier US channel US region" (rollups.go, rollArg). Only upserts that are
+-- not plain recurrences get here, so the hot path never pays for it.
 local function rollClass(classes, arg)
   local c = classes[arg]
-  if c then
-    rollPend = nil
-    return c
-  end
-  local pos, minor, sku, rest = string.match(arg, '^(%d+)\31(%-?%d*)\31([^\31]*)\31(.*)$')
-  rollPend = {pos, minor, sku, rest}
-  return classes[pos]
+  if c then return c end
+  return classes[string.match(arg, '^%d+')]
 end
 
--- rollOpen counts an open of the upsert rollClass looked at last.
-local function rollOpen(class)
-  local p = rollPend
-  if p == nil then
-    p = {'', '', '', ''}
-  end
-  local key = class.kind .. '\31' .. class.dept
-  local byRest = rollOpens[key]
-  if byRest == nil then byRest = {}; rollOpens[key] = byRest end
-  local acc = byRest[p[4]]
-  if acc == nil then acc = {0, 0}; byRest[p[4]] = acc end
-  acc[1] = acc[1] + 1
-  if p[2] ~= '' then acc[2] = acc[2] + tonumber(p[2]) end
-  if p[3] ~= '' then rollSKUs[p[3]] = (rollSKUs[p[3]] or 0) + 1 end
-  rollPend = nil
+-- rollOpen counts an open of the upsert with class argument arg.
+local function rollOpen(class, arg)
+  if not R_ON then return end
+  local byArg = rollOpens[class]
+  if byArg == nil then byArg = {}; rollOpens[class] = byArg end
+  byArg[arg] = (byArg[arg] or 0) + 1
+  rollAny = true
 end
 
-local function rollZ(dim, member, n)
-  if member ~= nil and member ~= '' then
-    redis.call('ZINCRBY', R_PRE .. 'z:' .. dim .. ':' .. R_DAY, n, member)
-  end
-end
-
--- rollFlush writes what rollOpen added up.
+-- rollFlush writes the batch's opens as stream entries: h <hour> d <day>,
+-- then per class c <kind US department> followed by <count> <class argument>
+-- pairs (field names repeat, which streams allow).
 local function rollFlush()
-  local dims = {courier = {}, channel = {}, region = {}}
-  for key, byRest in pairs(rollOpens) do
-    -- Opens per kind, department and source; money per currency.
-    local perSource = {}
-    for rest, acc in pairs(byRest) do
-      local src, cur, courier, channel, region = string.match(rest, '^([^\31]*)\31([^\31]*)\31([^\31]*)\31([^\31]*)\31(.*)$')
-      if src == nil then src, cur = '', '' end
-      local ps = perSource[src]
-      if ps == nil then ps = {0, {}}; perSource[src] = ps end
-      ps[1] = ps[1] + acc[1]
-      if acc[2] ~= 0 and cur ~= '' then ps[2][cur] = (ps[2][cur] or 0) + acc[2] end
-      if courier and courier ~= '' then dims.courier[courier] = (dims.courier[courier] or 0) + acc[1] end
-      if channel and channel ~= '' then dims.channel[channel] = (dims.channel[channel] or 0) + acc[1] end
-      if region and region ~= '' then dims.region[region] = (dims.region[region] or 0) + acc[1] end
-    end
-    for src, ps in pairs(perSource) do
-      local dim = key .. '\31' .. src
-      redis.call('HINCRBY', R_HKEY, 'o\31' .. dim, ps[1])
-      for cur, minor in pairs(ps[2]) do
-        redis.call('HINCRBY', R_HKEY, 'mo\31' .. dim .. '\31' .. cur, num(minor))
+  if not R_ON or not rollAny then return end
+  local key = R_PRE .. 'ev'
+  local args, n = nil, 0
+  local function start()
+    args = {'h', R_HOUR, 'd', R_DAY}
+    n = 4
+  end
+  local function send()
+    if n > 4 then redis.call('XADD', key, '*', unpack(args, 1, n)) end
+  end
+  start()
+  for class, byArg in pairs(rollOpens) do
+    local head = class.kind .. '\31' .. class.dept
+    args[n + 1], args[n + 2] = 'c', head
+    n = n + 2
+    for arg, count in pairs(byArg) do
+      if n >= 7000 then
+        -- Lua's unpack takes about 8,000 values: start another entry.
+        send()
+        start()
+        args[n + 1], args[n + 2] = 'c', head
+        n = n + 2
       end
+      args[n + 1], args[n + 2] = num(count), arg
+      n = n + 2
     end
   end
-  for sku, n in pairs(rollSKUs) do rollZ('sku', sku, n) end
-  for dim, m in pairs(dims) do
-    for member, n in pairs(m) do rollZ(dim, member, n) end
-  end
-  rollOpens, rollSKUs = {}, {}
+  send()
+  rollOpens, rollAny = {}, false
 end

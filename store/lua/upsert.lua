@@ -243,7 +243,7 @@ for i = 1, count do
       addTo(kinds, class.kind, nid)
       if class.dept ~= '' then addTo(depts, class.dept, nid) end
       redis.call('XADD', K_OUT, '*', 't', nid, 'c', 'opened', 'v', '1')
-      rollOpen(class)
+      rollOpen(class, ARGV[b + 5])
       seenIn[fp] = nid
       out[nout + 1], out[nout + 2] = 'opened', nid
       nout = nout + 2
