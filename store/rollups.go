@@ -127,7 +127,7 @@ func (s *Store) monthRollupKey(tag, mon string) string { return s.rollupPrefix(t
 func (s *Store) dimKey(tag, dim, period string) string {
 	return s.rollupPrefix(tag) + "z:" + dim + ":" + period
 }
-func (s *Store) rollupTrimKey(tag string) string { return s.rollupPrefix(tag) + "trim" }
+func (s *Store) rollupTrimKey(tag string) string   { return s.rollupPrefix(tag) + "trim" }
 func (s *Store) rollupEventsKey(tag string) string { return s.rollupPrefix(tag) + "ev" }
 func (s *Store) rollupFoldKey(tag string) string   { return s.rollupPrefix(tag) + "evc" }
 
