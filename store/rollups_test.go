@@ -103,3 +103,33 @@ func TestTrimRollupsKeepsFigures(t *testing.T) {
 		t.Errorf("figures changed by the trim:\nbefore\n%s\nafter\n%s", before, after)
 	}
 }
+
+// TestRollupCountsNotices counts a sent and a failed notice per kind.
+func TestRollupCountsNotices(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	for i, state := range []NoticeState{NoticeSent, NoticeFailed} {
+		n := testNotice("T1", "o"+string(rune('1'+i)))
+		if _, _, err := e.st.CreateNotice(ctx, n, "orderbot"); err != nil {
+			t.Fatal(err)
+		}
+		out, got, err := e.st.BeginNotice(ctx, n.ID, e.clock.Now(), time.Minute, "", 0, time.Time{})
+		if err != nil || out != BeginOK {
+			t.Fatalf("begin: %v %v", out, err)
+		}
+		if _, err := e.st.FinishNotice(ctx, n.ID, got.Attempts, NoticeResult{State: state}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := e.clock.Now().Truncate(24 * time.Hour)
+	r, err := e.st.ReadRollup(ctx, day, day.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind := testNotice("T1", "o1").Kind
+	sent := r.Counters[RollupKey{Metric: MetricNoticeSent, Kind: kind}]
+	failed := r.Counters[RollupKey{Metric: MetricNoticeFailed, Kind: kind}]
+	if sent != 1 || failed != 1 {
+		t.Errorf("sent %d failed %d, want 1 and 1\n%s", sent, failed, r)
+	}
+}

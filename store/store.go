@@ -44,6 +44,11 @@ type Options struct {
 	// Location is the business time zone: the analytics rollups count local
 	// days and months in it (see rollups.go). Default UTC.
 	Location *time.Location
+	// Observe, when set, is told of every change Transition and SweepSLA
+	// make, with the ticket after it, once on the replica that made it (for
+	// process metrics; it must not block). step is an SLA event's escalation
+	// step (0 is the breach itself), 0 otherwise.
+	Observe func(t orderbot.Ticket, c Change, step int)
 }
 
 // Store is orderbot's Redis-backed state. It is safe for concurrent use.

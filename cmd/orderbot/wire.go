@@ -90,7 +90,11 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 	if o.redisURL != "" {
 		url = o.redisURL
 	}
-	sopts := store.Options{Prefix: cfg.Redis.Prefix, Now: o.now, WarnBefore: cfg.SLA.WarnBefore.D()}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := jobs.NewMetrics(reg)
+	sopts := store.Options{Prefix: cfg.Redis.Prefix, Now: o.now, WarnBefore: cfg.SLA.WarnBefore.D(),
+		Location: cfg.Location(), Observe: m.ObserveTicket}
 	// Consumer groups are created at start so outbox trimming never drops
 	// what the poster or the notifier has not read yet.
 	var groups []string
@@ -107,9 +111,6 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 	if err != nil {
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m := jobs.NewMetrics(reg)
 	reg.MustRegister(jobs.NewTicketStateCollector(st))
 
 	settings := cfg.KindSettings()
