@@ -19,20 +19,21 @@ type Period struct {
 // PeriodNames lists the periods ParsePeriod accepts.
 var PeriodNames = []string{"today", "7d", "30d", "week", "month"}
 
-// ParsePeriod returns the named period ending at now: today (since local
-// midnight), 7d and 30d (rolling), week (since Monday 00:00 local) and month
-// (since the 1st, 00:00 local).
+// ParsePeriod returns the named period ending at now (what happened at now
+// included): today (since local midnight), 7d and 30d (rolling), week (since
+// Monday 00:00 local) and month (since the 1st, 00:00 local).
 func ParsePeriod(name string, now time.Time, loc *time.Location) (Period, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
+	end := now.Add(time.Nanosecond)
 	l := now.In(loc)
 	midnight := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
-	p := Period{Name: strings.ToLower(name), Until: now}
+	p := Period{Name: strings.ToLower(name), Until: end}
 	switch p.Name {
 	case "today":
 		p.Since = midnight
-		p.PrevSince, p.PrevUntil = midnight.AddDate(0, 0, -1), now.AddDate(0, 0, -1)
+		p.PrevSince, p.PrevUntil = midnight.AddDate(0, 0, -1), end.AddDate(0, 0, -1)
 	case "7d", "30d":
 		days := 7
 		if p.Name == "30d" {
@@ -42,13 +43,13 @@ func ParsePeriod(name string, now time.Time, loc *time.Location) (Period, error)
 		p.PrevSince, p.PrevUntil = p.Since.Add(-time.Duration(days)*24*time.Hour), p.Since
 	case "week":
 		p.Since = midnight.AddDate(0, 0, -((int(l.Weekday()) + 6) % 7))
-		p.PrevSince, p.PrevUntil = p.Since.AddDate(0, 0, -7), now.AddDate(0, 0, -7)
+		p.PrevSince, p.PrevUntil = p.Since.AddDate(0, 0, -7), end.AddDate(0, 0, -7)
 	case "month":
 		p.Since = time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, loc)
 		p.PrevSince = p.Since.AddDate(0, -1, 0)
 		// The same elapsed share of last month, clamped to its end (31 March
 		// compares with all of February).
-		p.PrevUntil = p.PrevSince.Add(now.Sub(p.Since))
+		p.PrevUntil = p.PrevSince.Add(end.Sub(p.Since))
 		if p.PrevUntil.After(p.Since) {
 			p.PrevUntil = p.Since
 		}
