@@ -27,6 +27,9 @@ type Anomaly struct {
 	// customer-data ticket; zero when none.
 	Deadline time.Time `json:"deadline,omitzero"`
 	AtRisk   Money     `json:"at_risk,omitzero"` // amount at stake (order total, duplicate charge, oversold units × price)
+	// Dims are what analytics counts the finding under (top SKUs, couriers,
+	// payment channels, regions); empty parts are not counted.
+	Dims Dims `json:"dims,omitzero"`
 }
 
 // Fingerprint identifies the problem an anomaly belongs to: kind plus grouping

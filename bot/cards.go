@@ -12,7 +12,6 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/notify"
-	"github.com/orderbot/orderbot/tickets"
 )
 
 // Every piece of Block Kit the bot sends is built in this file. Builders escape
@@ -920,7 +919,7 @@ func (c *cards) usage(prefix string) message {
 		"• `%s ticket &lt;id&gt;` — show a ticket with its buttons\n"+
 		"• `%s tickets [mine|open|breached|dept:&lt;name&gt;|kind:&lt;kind&gt;]` — list tickets\n"+
 		"• `%s open &lt;order&gt; &lt;kind&gt; [note]` — open a ticket by hand, e.g. %s\n"+
-		"• `%s stats [today|7d|30d]` — tickets by kind and department, time to claim and resolve, breaches\n"+
+		"• `%s stats [today|7d|30d|week|month] [by sku|courier|channel|region|dept|kind|stage|source]` — tickets opened and resolved against the period before, time to claim and resolve, breaches, money at risk\n"+
 		"• `%s kb &lt;kind&gt;` — how tickets of a kind were resolved before\n"+
 		"• `%s help` — this text", cmd, cmd, cmd, cmd, cmd, strings.Join(kinds, ", "), cmd, cmd, cmd)
 	if prefix != "" {
@@ -1271,48 +1270,4 @@ func (c *cards) kbView(kind orderbot.Kind, past []orderbot.Resolution) message {
 		blocks = append(blocks, slack.NewSectionBlock(md("*Latest notes*\n"+strings.Join(nl, "\n"), maxSectionText), nil, nil))
 	}
 	return message{Text: clip(spec.Title+": "+pastLine(past), maxFallbackText), Blocks: fitBlocks(blocks, maxBlocks)}
-}
-
-// statsView is the answer to `/ob stats`: tickets opened in the window by kind
-// and by department, each department's claim and resolve times (median and
-// 90th percentile) and how many of its tickets missed a target.
-func (c *cards) statsView(window string, s tickets.Summary) message {
-	label := map[string]string{"today": "today", "7d": "in the last 7 days", "30d": "in the last 30 days"}[window]
-	head := fmt.Sprintf(":bar_chart: *%d tickets opened %s* · %d active now", s.Opened, label, s.Active)
-	blocks := []slack.Block{slack.NewSectionBlock(md(head, maxSectionText), nil, nil)}
-	if s.Opened == 0 {
-		blocks = append(blocks, slack.NewContextBlock("", md("Since "+slackDate(s.Since, c.loc)+".", maxSectionText)))
-		return message{Text: fmt.Sprintf("%d tickets opened %s", s.Opened, label), Blocks: blocks}
-	}
-	var kinds []string
-	for i, k := range s.Kinds {
-		if i == 10 {
-			kinds = append(kinds, fmt.Sprintf("• and %d more kinds", len(s.Kinds)-i))
-			break
-		}
-		kinds = append(kinds, fmt.Sprintf("• %s ×%d", esc(kindTitle(k.Kind)), k.Count))
-	}
-	blocks = append(blocks, slack.NewSectionBlock(md("*By kind*\n"+strings.Join(kinds, "\n"), maxSectionText), nil, nil))
-	dur := func(p50, p90 time.Duration) string {
-		if p50 == 0 && p90 == 0 {
-			return "–"
-		}
-		return human(p50) + " / " + human(p90)
-	}
-	var depts []string
-	for _, d := range s.Departments {
-		rate := 0
-		if d.Opened > 0 {
-			rate = (100*d.Breached + d.Opened/2) / d.Opened
-		}
-		depts = append(depts, fmt.Sprintf("• *%s*: %d opened, %d active, %d resolved by staff, %d cleared by themselves · claim %s · resolve %s · missed a target %d (%d%%)",
-			esc(d.Department), d.Opened, d.Active, d.Resolved, d.AutoResolved, dur(d.ClaimP50, d.ClaimP90), dur(d.ResolveP50, d.ResolveP90), d.Breached, rate))
-	}
-	blocks = append(blocks, slack.NewSectionBlock(md("*By department* (times: median / 90th percentile; resolve times count staff resolutions only)\n"+strings.Join(depts, "\n"), maxSectionText), nil, nil))
-	foot := "Since " + slackDate(s.Since, c.loc) + "."
-	if s.Truncated {
-		foot += " Only the newest resolved tickets were read; older ones of the window are left out."
-	}
-	blocks = append(blocks, slack.NewContextBlock("", md(foot, maxSectionText)))
-	return message{Text: fmt.Sprintf("%d tickets opened %s", s.Opened, label), Blocks: fitBlocks(blocks, maxBlocks)}
 }

@@ -136,14 +136,11 @@ func (b *Bot) dispatchCommand(c slack.SlashCommand) any {
 		orderRef, noteText := args[0], strings.Join(args[2:], " ")
 		work = func(ctx context.Context) message { return b.commandOpen(ctx, c.UserID, orderRef, kind, noteText) }
 	case "stats":
-		window := "today"
-		if len(args) > 0 {
-			window = strings.ToLower(args[0])
+		q, err := parseStatsQuery(args)
+		if err != nil {
+			return usage(":warning: " + err.Error())
 		}
-		if len(args) > 1 || (window != "today" && window != "7d" && window != "30d") {
-			return usage(":warning: `stats` takes today, 7d or 30d.")
-		}
-		work = func(ctx context.Context) message { return b.commandStats(ctx, window) }
+		work = func(ctx context.Context) message { return b.commandStats(ctx, q) }
 	case "kb":
 		if len(args) != 1 {
 			return usage(":warning: `kb` needs one kind such as payment.duplicate.")
@@ -250,29 +247,6 @@ func (b *Bot) commandOpen(ctx context.Context, user, orderRef string, kind order
 		where = channelLink(ch)
 	}
 	return note(fmt.Sprintf(":white_check_mark: %s %s for %s is open; its card is in %s.", esc(t.ID), esc(kindTitle(t.Kind)), esc(t.Subject), where))
-}
-
-// commandStats answers `/ob stats [today|7d|30d]` for tickets opened in the
-// window; "today" starts at midnight in the configured time zone.
-func (b *Bot) commandStats(ctx context.Context, window string) message {
-	if b.opts.Stats == nil {
-		return note("Ticket statistics are not available in this deployment.")
-	}
-	now := b.opts.Clock()
-	l := now.In(b.opts.Location)
-	since := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, b.opts.Location)
-	switch window {
-	case "7d":
-		since = now.Add(-7 * 24 * time.Hour)
-	case "30d":
-		since = now.Add(-30 * 24 * time.Hour)
-	}
-	sum, err := b.opts.Stats.Summarize(ctx, since, now.Add(time.Nanosecond))
-	if err != nil {
-		b.log.Warn("ticket statistics failed", slog.String("error", err.Error()))
-		return note(userText(orderbot.UserMessage(err)))
-	}
-	return b.cards.statsView(window, sum)
 }
 
 // commandKB answers `/ob kb <kind>`: what the kind means, who owns it, and how

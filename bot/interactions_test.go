@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/analytics"
 	"github.com/orderbot/orderbot/bot/slackfake"
 	"github.com/orderbot/orderbot/store"
 	"github.com/orderbot/orderbot/tickets"
@@ -373,7 +374,7 @@ func TestSlashCommands(t *testing.T) {
 	}}}}
 	h.bot.opener = stubOpener{h: h}
 	h.bot.opts.Knowledge = &tickets.Knowledge{Store: h.st}
-	h.bot.opts.Stats = &tickets.Stats{Store: h.st}
+	h.bot.opts.Stats = &analytics.Model{Rollups: h.st, Location: h.bot.opts.Location}
 	h.runPoster()
 	tk := h.open(anomaly(orderbot.PaymentUnrecorded, "1001"))[0]
 	ctx := context.Background()
@@ -393,8 +394,9 @@ func TestSlashCommands(t *testing.T) {
 		{"open 1001", "needs an order and a kind"},
 		{"open 1001 shipping.lost_in_space", "no kind `shipping.lost_in_space`"},
 		{"kb", "`kb` needs one kind"},
-		{"stats forever", "`stats` takes today, 7d or 30d"},
-		{"stats 7d 30d", "`stats` takes today, 7d or 30d"},
+		{"stats forever", "`stats` takes a period (today, 7d, 30d, week, month)"},
+		{"stats 7d 30d", "`stats` takes a period"},
+		{"stats by colour", "`stats` takes a period"},
 		{"kb payment.teleported", "no kind `payment.teleported`"},
 		{"\x00\x01 ☃ " + strings.Repeat("x", 3000), "I don't know"},
 	}
@@ -462,12 +464,20 @@ func TestSlashCommands(t *testing.T) {
 		t.Fatalf("open of a missing order: %s", e.AllText())
 	}
 	// Statistics: what opened today, by kind and department.
-	if txt := run("stats").AllText(); !strings.Contains(txt, "2 tickets opened today") || !strings.Contains(txt, "Payment not recorded ×1") ||
-		!strings.Contains(txt, "*finance*: 1 opened, 1 active, 0 resolved") {
+	if txt := run("stats").AllText(); !strings.Contains(txt, "2 tickets opened today* (new)") ||
+		!strings.Contains(txt, "Payment not recorded: 1 opened · 0 resolved by staff, 0 automatically") ||
+		!strings.Contains(txt, "*finance*: 1 opened") {
 		t.Fatalf("stats: %s", txt)
 	}
 	if txt := run("stats 30d").AllText(); !strings.Contains(txt, "in the last 30 days") {
 		t.Fatalf("stats 30d: %s", txt)
+	}
+	if txt := run("stats month by source").AllText(); !strings.Contains(txt, "this month") || !strings.Contains(txt, "*By source*") ||
+		!strings.Contains(txt, "shopify ×") {
+		t.Fatalf("stats month by source: %s", txt)
+	}
+	if txt := run("stats week by sku").AllText(); !strings.Contains(txt, "*Top SKUs*") {
+		t.Fatalf("stats week by sku: %s", txt)
 	}
 	// The knowledge base: how tickets of a kind were resolved, with notes.
 	if e := run("kb payment.unrecorded"); !strings.Contains(e.AllText(), "No ticket of this kind has been resolved by staff yet") {

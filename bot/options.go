@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/analytics"
 	"github.com/orderbot/orderbot/notify"
-	"github.com/orderbot/orderbot/tickets"
 )
 
 // Options configure the bot. cmd/orderbot fills them from the config file; the
@@ -162,9 +162,10 @@ type LinkTemplate struct {
 	Sources []string
 }
 
-// StatsReader computes the ticket figures of a window (tickets.Stats).
+// StatsReader reads the figures of a period and the one before it from the
+// analytics model (*analytics.Model).
 type StatsReader interface {
-	Summarize(ctx context.Context, since, until time.Time) (tickets.Summary, error)
+	Report(ctx context.Context, p analytics.Period, f analytics.Filter) (analytics.Report, error)
 }
 
 // Knowledge supplies how tickets of a kind were resolved before. It is optional;

@@ -86,6 +86,10 @@ type Tickets struct {
 	// StormWindow, the channel gets one summary card instead of one card each.
 	StormThreshold int      `yaml:"storm_threshold"`
 	StormWindow    Duration `yaml:"storm_window"`
+	// Retention is how long a resolved ticket (with its history) is kept
+	// before the retention job deletes it; its figures stay in the analytics
+	// rollups.
+	Retention Duration `yaml:"retention"`
 }
 
 // SLA configures the sweeper that watches ack and resolve targets.
@@ -179,7 +183,7 @@ func rawDefaults() *Config {
 		Timezone: "UTC",
 		Redis:    Redis{URL: NewSecret("redis://127.0.0.1:6379/0"), Prefix: "ob"},
 		Tickets: Tickets{ReopenWindow: Duration(24 * time.Hour), StormThreshold: 20,
-			StormWindow: Duration(10 * time.Minute)},
+			StormWindow: Duration(10 * time.Minute), Retention: Duration(180 * 24 * time.Hour)},
 		SLA: SLA{SweepEvery: Duration(10 * time.Second), WarnBefore: Duration(15 * time.Minute),
 			Escalation: []EscalationStep{
 				{After: 0, Action: EscalateMentionLeads},

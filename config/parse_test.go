@@ -39,6 +39,7 @@ func TestDefaults(t *testing.T) {
 		{"redis.prefix", d.Redis.Prefix, "ob"},
 		{"tickets.reopen_window", d.Tickets.ReopenWindow.D(), 24 * time.Hour},
 		{"tickets.storm_threshold", d.Tickets.StormThreshold, 20},
+		{"tickets.retention", d.Tickets.Retention.D(), 180 * 24 * time.Hour},
 		{"tickets.storm_window", d.Tickets.StormWindow.D(), 10 * time.Minute},
 		{"sla.sweep_every", d.SLA.SweepEvery.D(), 10 * time.Second},
 		{"sla.warn_before", d.SLA.WarnBefore.D(), 15 * time.Minute},

@@ -176,6 +176,13 @@ func (v validator) tickets() {
 		v.add("tickets.storm_threshold", "must be positive, got %d", t.StormThreshold)
 	}
 	v.positive("tickets.storm_window", t.StormWindow)
+	switch {
+	case t.Retention <= 0:
+		v.add("tickets.retention", "must be positive, got %s", t.Retention)
+	case t.Retention < t.ReopenWindow:
+		// A recurrence within the reopen window must find its ticket.
+		v.add("tickets.retention", "must be at least tickets.reopen_window (%s), got %s", t.ReopenWindow, t.Retention)
+	}
 }
 
 func (v validator) sla() {

@@ -310,6 +310,9 @@ func (r *run) emit(k kindIdx, a orderbot.Anomaly) {
 	a.Severity = c.s.Severity
 	a.Department = c.s.Department
 	a.DetectedAt = r.now
+	if c.group == orderbot.BySKU && a.Dims.SKU == "" {
+		a.Dims.SKU = a.Subject
+	}
 	r.out = append(r.out, a)
 }
 
@@ -431,6 +434,7 @@ func (r *run) order(i int, o *orderbot.Order) {
 		return
 	}
 	var nc nextCheck
+	first := len(r.out)
 	pv := viewPayments(pays, o.Total.Currency)
 	r.paymentRules(o, &pv, &nc)
 	r.shippingRules(o, &nc)
@@ -439,6 +443,14 @@ func (r *run) order(i int, o *orderbot.Order) {
 	r.violationRule(o)
 	if r.active&syncKinds != 0 {
 		r.syncRules(o, &nc)
+	}
+	if len(r.out) > first {
+		dims := orderDims(o, pays)
+		for j := first; j < len(r.out); j++ {
+			if r.out[j].OrderID == o.ID {
+				r.out[j].Dims = dims
+			}
+		}
 	}
 	if r.blindFor(o) {
 		// A source has not been polled yet (the first cycles after start):

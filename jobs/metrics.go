@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/store"
 )
 
 // Metrics are the Prometheus series of polls, detection and jobs. Labels are
@@ -19,7 +20,16 @@ type Metrics struct {
 	TicketChanges *prometheus.CounterVec   // kind, change
 	JobRuns       *prometheus.CounterVec   // job, outcome
 	SourceFailing *prometheus.GaugeVec     // source: consecutive failed polls
+	// ClaimTime and ResolveTime are the time from open to a claim and to a
+	// resolution; Breaches counts first escalation steps (a target missed).
+	ClaimTime   *prometheus.HistogramVec // department
+	ResolveTime *prometheus.HistogramVec // department, by (staff, auto)
+	Breaches    *prometheus.CounterVec   // department, clock (ack, resolve)
 }
+
+// ticketTimeBuckets span a minute to a week: ack targets are minutes to
+// hours, resolve targets hours to days.
+var ticketTimeBuckets = []float64{60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800}
 
 // NewMetrics creates the series and registers them on reg (nil: not registered).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
@@ -46,11 +56,52 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		SourceFailing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "orderbot_source_consecutive_failures", Help: "Consecutive failed polls per source (0 when healthy).",
 		}, []string{"source"}),
+		ClaimTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "orderbot_ticket_claim_seconds", Help: "Time from a ticket's open to its claim, by department.",
+			Buckets: ticketTimeBuckets,
+		}, []string{"department"}),
+		ResolveTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "orderbot_ticket_resolve_seconds", Help: "Time from a ticket's open to its resolution, by department and by (staff, auto).",
+			Buckets: ticketTimeBuckets,
+		}, []string{"department", "by"}),
+		Breaches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orderbot_ticket_breaches_total", Help: "SLA targets missed (first escalation step of a chain), by department and clock.",
+		}, []string{"department", "clock"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Polls, m.PollDuration, m.Records, m.Anomalies, m.TicketChanges, m.JobRuns, m.SourceFailing)
+		reg.MustRegister(m.Polls, m.PollDuration, m.Records, m.Anomalies, m.TicketChanges, m.JobRuns, m.SourceFailing,
+			m.ClaimTime, m.ResolveTime, m.Breaches)
 	}
 	return m
+}
+
+// ObserveTicket records a ticket change in the ticket-time histograms and the
+// breach counter (store.Options.Observe). Each change is observed once, on the
+// replica that made it, so the series sum correctly across replicas.
+func (m *Metrics) ObserveTicket(t orderbot.Ticket, c store.Change, step int) {
+	switch c {
+	case store.ChangeClaimed:
+		if !t.ClaimedAt.IsZero() && !t.ClaimedAt.Before(t.OpenedAt) {
+			m.ClaimTime.WithLabelValues(t.Department).Observe(t.ClaimedAt.Sub(t.OpenedAt).Seconds())
+		}
+	case store.ChangeResolved, store.ChangeAutoResolved:
+		if r := t.Resolution; r != nil && !r.At.Before(t.OpenedAt) {
+			by := "staff"
+			if r.Auto || c == store.ChangeAutoResolved {
+				by = "auto"
+			}
+			m.ResolveTime.WithLabelValues(t.Department, by).Observe(r.At.Sub(t.OpenedAt).Seconds())
+		}
+	case store.ChangeAckBreach, store.ChangeResolveBreach:
+		// A chain's first step is the breach itself; later steps escalate it.
+		if step == 0 {
+			clock := "ack"
+			if c == store.ChangeResolveBreach {
+				clock = "resolve"
+			}
+			m.Breaches.WithLabelValues(t.Department, clock).Inc()
+		}
+	}
 }
 
 // TicketCounter reports the number of tickets per state.

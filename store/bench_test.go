@@ -204,3 +204,76 @@ func TestMemoryPerOpenTicket(t *testing.T) {
 		t.Errorf("a claimed ticket costs %.0f bytes of Redis memory, more than 2 KB", perClaimed)
 	}
 }
+
+// rollupUpserts are benchUpserts with what detection gives a real finding for
+// the rollups to count: a SKU from a catalogue of 500, one of 6 couriers, 3
+// payment channels, 31 regions and the order total at risk.
+func rollupUpserts(n, offset int, now time.Time) []Upsert {
+	ups := benchUpserts(n, offset, now)
+	couriers := []string{"sf", "yuantong", "zto", "ups", "dhl", "fedex"}
+	channels := []string{"stripe", "alipay", "cod"}
+	for i := range ups {
+		k := offset + i
+		a := &ups[i].Anomaly
+		a.Dims = orderbot.Dims{SKU: fmt.Sprintf("SKU-%03d", k*7919%500), Courier: couriers[k%6], Channel: channels[k%3],
+			Region: fmt.Sprintf("CN-%02d", k%31)}
+		a.AtRisk = orderbot.Money{Minor: int64(1000 + k%50000), Currency: "CNY"}
+	}
+	return ups
+}
+
+// BenchmarkRollupOverhead measures the Redis CPU the analytics rollups add to a
+// ticket upsert: the same upserts (with SKU, courier, channel, region and money
+// at risk) against a store with the rollups on and one with them off, for new
+// tickets and for recurrences, folding the rollup stream after every call. The
+// figure that matters is the difference of redis-cpu-µs/upsert between "on"
+// and "off" (Redis INFO cpu, user + sys, read around each call).
+//
+//	go test ./store -run '^$' -bench BenchmarkRollupOverhead -benchtime 5x -count 3
+func BenchmarkRollupOverhead(b *testing.B) {
+	const perOp = 10_000
+	for _, mode := range []string{"open", "recur"} {
+		for _, on := range []bool{true, false} {
+			name := mode + "/off"
+			if on {
+				name = mode + "/on"
+			}
+			b.Run(name, func(b *testing.B) {
+				srv := redistest.Start(b)
+				clock := newClock()
+				st := newStoreOn(b, srv, Options{Now: clock.Now})
+				st.rollupsOff = !on
+				ctx := context.Background()
+				fixed := rollupUpserts(perOp, 0, clock.Now())
+				if mode == "recur" {
+					if _, err := st.UpsertTickets(ctx, fixed); err != nil {
+						b.Fatal(err)
+					}
+				}
+				var cpu time.Duration
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					ups := fixed
+					if mode == "open" {
+						b.StopTimer()
+						ups = rollupUpserts(perOp, (i+1)*perOp, clock.Now())
+						b.StartTimer()
+					}
+					cpu0 := redisCPU(b, srv)
+					if _, err := st.UpsertTickets(ctx, ups); err != nil {
+						b.Fatal(err)
+					}
+					// Folding the opens into the hour hashes and day lists is
+					// part of the rollups' cost: counted here after every
+					// 10,000 upserts (production folds less often, so each fold
+					// sums more batches).
+					if err := st.FoldRollups(ctx); err != nil {
+						b.Fatal(err)
+					}
+					cpu += redisCPU(b, srv) - cpu0
+				}
+				b.ReportMetric(cpu.Seconds()*1e6/float64(b.N*perOp), "redis-cpu-µs/upsert")
+			})
+		}
+	}
+}

@@ -201,17 +201,23 @@ redis.call('ZADD', KEYS[3], ARGV[2], f[3])
 return {'ok', redis.call('HGETALL', KEYS[1])}
 `)
 
-// KEYS: notice, due, sending, outbox. ARGV: bound, actor, attempt, state,
-// now ms, due ms (for queued), ttl s (for terminal states), then field/value
-// pairs. Returns {status, fields}: ok | conflict.
+// KEYS: notice, due, sending, outbox, the analytics hour hash (rollups.go).
+// ARGV: bound, actor, attempt, state, now ms, due ms (for queued), ttl s (for
+// terminal states), then field/value pairs. Returns {status, fields}: ok |
+// conflict. A sent or failed notice counts in the hour hash (ns, nf per kind).
 var scriptNoticeFinish = noticeScript(`
-local f = redis.call('HMGET', KEYS[1], 'state', 'attempts', 'id')
+local f = redis.call('HMGET', KEYS[1], 'state', 'attempts', 'id', 'kind')
 if f[1] ~= 'sending' or f[2] ~= ARGV[3] then
   if f[1] == false then return {'conflict', {}} end
   return {'conflict', redis.call('HGETALL', KEYS[1])}
 end
 redis.call('ZREM', KEYS[3], f[3])
 redis.call('HSET', KEYS[1], 'state', ARGV[4], 'updated', ARGV[5])
+if ARGV[4] == 'sent' then
+  redis.call('HINCRBY', KEYS[5], 'ns\31' .. (f[4] or '') .. '\31\31', 1)
+elseif ARGV[4] == 'failed' then
+  redis.call('HINCRBY', KEYS[5], 'nf\31' .. (f[4] or '') .. '\31\31', 1)
+end
 if #ARGV > 7 then redis.call('HSET', KEYS[1], unpack(ARGV, 8)) end
 if ARGV[4] == 'queued' then
   redis.call('HSET', KEYS[1], 'due', ARGV[6])
@@ -455,7 +461,8 @@ func (s *Store) FinishNotice(ctx context.Context, id string, attempt int, r Noti
 		return Notice{}, orderbot.Errorf(orderbot.KindInvalid, op, "a send ends sent, failed, unknown or queued, not %q", r.State)
 	}
 	now := s.now()
-	keys := []string{s.noticeKey(id), s.noticeDueKey(), s.noticeSendingKey(), s.outboxKey(OutboxSlack)}
+	keys := []string{s.noticeKey(id), s.noticeDueKey(), s.noticeSendingKey(), s.outboxKey(OutboxSlack),
+		s.hourRollupKey(tagTickets, unixHour(now))}
 	args := []any{s.opts.OutboxMaxLen, "orderbot", strconv.Itoa(attempt), string(r.State), now.UnixMilli(),
 		r.Retry.UnixMilli(), int64(noticeRetention.Seconds()),
 		"pid", r.ProviderID, "pstat", r.ProviderStatus, "detail", clip(r.Detail, maxDetail)}

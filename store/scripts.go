@@ -9,12 +9,16 @@ import (
 )
 
 // The Lua sources live in lua/ so they can be read and linted as Lua. Ticket
-// scripts are the shared prelude (trim.lua, common.lua) plus a body.
+// scripts are the shared prelude (trim.lua, common.lua, rollup.lua) plus a body.
 var (
 	//go:embed lua/trim.lua
 	luaTrim string
 	//go:embed lua/common.lua
 	luaCommon string
+	//go:embed lua/rollup.lua
+	luaRollup string
+	//go:embed lua/fold.lua
+	luaFold string
 	//go:embed lua/upsert.lua
 	luaUpsert string
 	//go:embed lua/pending.lua
@@ -46,7 +50,7 @@ var (
 )
 
 func ticketScript(body string) *redis.Script {
-	return redis.NewScript(luaTrim + "\n" + luaCommon + "\n" + body)
+	return redis.NewScript(luaTrim + "\n" + luaCommon + "\n" + luaRollup + "\n" + body)
 }
 
 var (
@@ -63,6 +67,7 @@ var (
 	scriptCursor     = redis.NewScript(luaCursor)
 	scriptPoll       = redis.NewScript(luaPoll)
 	scriptLease      = redis.NewScript(luaLease)
+	scriptFold       = redis.NewScript(luaFold)
 )
 
 // scripts lists every Lua script of the package; loadScripts loads them all at
@@ -70,7 +75,7 @@ var (
 // pipeline, and the store pipelines EVALSHA.
 var scripts = []*redis.Script{
 	scriptUpsert, scriptTransition, scriptSweep, scriptPurge, scriptMsgRef, scriptGet,
-	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease, scriptClearing, scriptFlapping,
+	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease, scriptClearing, scriptFlapping, scriptFold,
 	scriptSlackPostBegin, scriptSlackPostFinish, scriptSlackPostAbort, scriptSlackAdmit, scriptSlackStormBreach, scriptSlackPace,
 }
 

@@ -71,6 +71,9 @@ func (s *Store) SweepSLA(ctx context.Context, now time.Time, steps []time.Durati
 			return out, orderbot.Wrap(orderbot.KindPermanent, op, err, "unexpected reply from the SLA sweep")
 		}
 		out = append(out, ev)
+		if s.opts.Observe != nil {
+			s.opts.Observe(ev.Ticket, Change(ev.Kind), ev.Step)
+		}
 	}
 	return out, nil
 }

@@ -41,6 +41,14 @@ type Options struct {
 	// 2,000): large enough to amortise round trips and shared-key writes, small
 	// enough that one call blocks Redis for only a few milliseconds.
 	UpsertBatch int
+	// Location is the business time zone: the analytics rollups count local
+	// days and months in it (see rollups.go). Default UTC.
+	Location *time.Location
+	// Observe, when set, is told of every change Transition and SweepSLA
+	// make, with the ticket after it, once on the replica that made it (for
+	// process metrics; it must not block). step is an SLA event's escalation
+	// step (0 is the breach itself), 0 otherwise.
+	Observe func(t orderbot.Ticket, c Change, step int)
 }
 
 // Store is orderbot's Redis-backed state. It is safe for concurrent use.
@@ -50,6 +58,9 @@ type Store struct {
 	// prefix and now are copies of opts fields used on every call.
 	prefix string
 	now    func() time.Time
+	// rollupsOff turns the analytics rollups off; only the benchmark that
+	// measures their cost sets it.
+	rollupsOff bool
 	// layout and tkeys are the fixed ARGV head and KEYS of ticket scripts.
 	layout []any
 	tkeys  []string
@@ -101,6 +112,9 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store, 
 	// Lua's unpack takes at most 8,000 values; the upsert script unpacks one
 	// fingerprint per upsert of a batch.
 	opts.UpsertBatch = min(opts.UpsertBatch, 2000)
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
 	if opts.WarnBefore < 0 {
 		opts.WarnBefore = 0
 	}

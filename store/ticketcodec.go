@@ -174,7 +174,7 @@ func shapeDigest(content []byte) uint64 {
 // the state's name), state open, then the fields after the state in the order
 // serialise writes them. look and seen are as appendLook and appendFixedTime
 // wrote them; content is the content JSON.
-func appendNewTicket(dst []byte, look, seen, content []byte, nowMs, ad, rd int64) []byte {
+func appendNewTicket(dst []byte, look, seen, content []byte, nowMs, ad, rd int64, atRisk orderbot.Money) []byte {
 	dst = append(dst, "n\x000000000001\x00ls\x00"...)
 	dst = append(dst, seen...)
 	dst = append(dst, 0)
@@ -206,7 +206,10 @@ func appendNewTicket(dst []byte, look, seen, content []byte, nowMs, ad, rd int64
 	dst = append(dst, ':')
 	dst = strconv.AppendInt(dst, dr, 10)
 	dst = append(dst, "\x00c\x00"...)
-	return append(dst, content...)
+	dst = append(dst, content...)
+	// ar, money at risk, is not one of serialise's known fields, so serialise
+	// writes it after c too (lua/common.lua).
+	return appendAtRisk(dst, atRisk)
 }
 
 // timeWidth and timeMax are fmtTime's fixed width and bound (lua/common.lua):
@@ -345,6 +348,8 @@ func decodeTicket(id string, raw any, resolutionJSON string, withContent bool) (
 			t.Version = atoi64(val)
 		case "c":
 			contentJSON = val
+		case "ar":
+			t.AtRisk = parseAtRisk(val)
 		}
 	}
 	t.Kind, t.Subject = orderbot.Kind(part(m, 0)), part(m, 1)

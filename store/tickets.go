@@ -256,8 +256,13 @@ func (s *Store) upsertBatchArgs(now time.Time, ups []Upsert, fps []string, idx [
 		buf = appendFixedTime(buf, seenMs)
 		seen := since(start)
 		start = len(buf)
-		buf = appendNewTicket(buf, look, seen, content, nowMs, ad, rd)
-		perUpsert = append(perUpsert, fps[i], look, seen, since(start), ref)
+		buf = appendNewTicket(buf, look, seen, content, nowMs, ad, rd, a.AtRisk)
+		newTicket := since(start)
+		classArg := ref
+		if r := s.rollArg(a); r != "" {
+			classArg = ref.(string) + r
+		}
+		perUpsert = append(perUpsert, fps[i], look, seen, newTicket, classArg)
 	}
 	args := s.ticketArgs(now, 1+len(classArgs)+len(perUpsert))
 	args = append(args, len(classOf))
@@ -304,7 +309,7 @@ func upsertResult(row []any, u *Upsert, fp string, now time.Time) (UpsertResult,
 		return UpsertResult{Change: ChangeOpened, Ticket: orderbot.Ticket{
 			ID: id, Fingerprint: fp, Kind: a.Kind, Subject: a.Subject,
 			OrderID: a.OrderID, Source: a.Source, Department: a.Department, Severity: a.Severity,
-			State: orderbot.StateOpen, Stage: a.Stage, Summary: a.Summary, Facts: a.Facts,
+			State: orderbot.StateOpen, Stage: a.Stage, Summary: a.Summary, Facts: a.Facts, AtRisk: a.AtRisk,
 			Count: 1, OpenedAt: at, LastSeenAt: fromMs(ms(seen)), UpdatedAt: at,
 			AckDue: fromMs(ms(u.AckDue)), ResolveDue: fromMs(ms(u.ResolveDue)), Version: 1,
 		}}, nil
@@ -340,9 +345,10 @@ func fnv64[T string | []byte](s T) uint64 {
 
 // ticketArgs starts the ARGV of a ticket script (see lua/common.lua).
 func (s *Store) ticketArgs(now time.Time, extra int) []any {
-	args := make([]any, 0, len(s.layout)+4+extra)
+	args := make([]any, 0, len(s.layout)+7+extra)
 	args = append(args, s.layout...)
-	return append(args, ms(now), s.opts.WarnBefore.Milliseconds(), s.opts.AuditMax, s.opts.OutboxMaxLen)
+	args = append(args, ms(now), s.opts.WarnBefore.Milliseconds(), s.opts.AuditMax, s.opts.OutboxMaxLen)
+	return s.appendRollupArgs(args, tagTickets, now)
 }
 
 // Get returns one ticket; a missing ticket is a KindNotFound error. Ids are

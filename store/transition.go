@@ -104,6 +104,9 @@ func (s *Store) Transition(ctx context.Context, id string, tr Transition) (order
 	why, _ := reply[1].(string)
 	switch status {
 	case "ok":
+		if why != "" && s.opts.Observe != nil {
+			s.opts.Observe(t, Change(why), 0)
+		}
 		return t, Change(why), nil
 	case "conflict":
 		return t, "", orderbot.Errorf(orderbot.KindConflict, op, "%s", conflictMessage(&t, why, tr.IfVersion, now))

@@ -110,7 +110,8 @@ func (a *app) ready(ctx context.Context) error {
 	return a.slackReady(ctx)
 }
 
-// scheduler registers one poll job per enabled source and the SLA sweeper.
+// scheduler registers one poll job per enabled source, the SLA sweeper and
+// the hourly retention job.
 func (a *app) scheduler() (*jobs.Scheduler, error) {
 	host, _ := os.Hostname()
 	s := jobs.NewScheduler(jobs.SchedulerOptions{
@@ -129,6 +130,13 @@ func (a *app) scheduler() (*jobs.Scheduler, error) {
 	sweep := fmt.Sprintf("@every %s", a.cfg.SLA.SweepEvery.D())
 	if err := s.Add(jobs.Job{Name: "sla", Spec: sweep, Run: func(ctx context.Context) error {
 		_, err := a.sweeper.Sweep(ctx)
+		return err
+	}}); err != nil {
+		return nil, err
+	}
+	retention := &jobs.Retention{Store: a.store, Resolved: a.cfg.Tickets.Retention.D(), Now: a.now, Log: a.log}
+	if err := s.Add(jobs.Job{Name: "retention", Spec: "@every 1h", Run: func(ctx context.Context) error {
+		_, _, err := retention.Run(ctx)
 		return err
 	}}); err != nil {
 		return nil, err

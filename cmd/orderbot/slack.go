@@ -49,7 +49,7 @@ func (a *app) buildBot() (*bot.Bot, error) {
 		PostsPerSecond: c.Slack.PostsPerSecond, UpdatesPerMinute: c.Slack.UpdatesPerMinute, StormThreshold: c.Tickets.StormThreshold, StormWindow: c.Tickets.StormWindow.D(),
 		Escalation: steps, WarnBefore: c.SLA.WarnBefore.D(), Kinds: c.KindSettings(), Location: c.Location(),
 		Clock: a.now, Logger: a.log.With("component", "slack"), MaxBodyBytes: c.Server.MaxBodyBytes,
-		Knowledge: &tickets.Knowledge{Store: a.store}, Stats: &tickets.Stats{Store: a.store}, Notices: a.notifier,
+		Knowledge: &tickets.Knowledge{Store: a.store}, Stats: a.analytics, Notices: a.notifier,
 	}, a.store, opener, dir)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/analytics"
 	"github.com/orderbot/orderbot/bot"
 	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/detect"
@@ -71,7 +72,9 @@ type app struct {
 	sweeper  *jobs.Sweeper
 	bot      *bot.Bot         // nil when Slack is not configured
 	notifier *notify.Notifier // nil when customer notices are off
-	now      func() time.Time
+	// analytics reads the manager's figures from the store's rollups.
+	analytics *analytics.Model
+	now       func() time.Time
 	// schedules maps source name → cron spec, for enabled sources.
 	schedules map[string]string
 }
@@ -90,7 +93,11 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 	if o.redisURL != "" {
 		url = o.redisURL
 	}
-	sopts := store.Options{Prefix: cfg.Redis.Prefix, Now: o.now, WarnBefore: cfg.SLA.WarnBefore.D()}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := jobs.NewMetrics(reg)
+	sopts := store.Options{Prefix: cfg.Redis.Prefix, Now: o.now, WarnBefore: cfg.SLA.WarnBefore.D(),
+		Location: cfg.Location(), Observe: m.ObserveTicket}
 	// Consumer groups are created at start so outbox trimming never drops
 	// what the poster or the notifier has not read yet.
 	var groups []string
@@ -107,9 +114,6 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 	if err != nil {
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m := jobs.NewMetrics(reg)
 	reg.MustRegister(jobs.NewTicketStateCollector(st))
 
 	settings := cfg.KindSettings()
@@ -130,6 +134,7 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 		sweeper:   &jobs.Sweeper{Store: st, Steps: steps, Now: o.now, Log: log},
 		schedules: schedules,
 		now:       o.now,
+		analytics: &analytics.Model{Rollups: st, Location: cfg.Location()},
 	}
 	if a.notifier, err = buildNotifier(cfg, st, orderSources(srcs), log, reg, o.now); err != nil {
 		st.Close()

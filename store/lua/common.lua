@@ -9,7 +9,8 @@
 -- ARGV 1..7 (Store.ticketLayout): key prefixes tkt: rs: audit: idx:state:
 --   idx:dept: idx:kind: idx:owner:
 -- ARGV 8 now (unix ms)  9 warn-before (ms, 0 = off)  10 audit cap
--- ARGV 11 outbox bound; script arguments start at ARGV[12].
+-- ARGV 11 outbox bound  12..14 the analytics rollups' (rollup.lua); script
+-- arguments start at ARGV[15].
 --
 -- A ticket is one string key, tkt:ID, holding its fields as
 -- name NUL value NUL name NUL value ... (short names, all times unix ms). A
@@ -54,7 +55,10 @@ local NOW = tonumber(NOW_S)
 local WARN = tonumber(ARGV[9])
 local AUDITMAX = tonumber(ARGV[10])
 local OUTMAX = tonumber(ARGV[11])
-local ARG0 = 11
+local ARG0 = 14
+-- rollupChange counts a committed change in the analytics rollups; rollup.lua,
+-- which follows this file, defines it.
+local rollupChange
 local K_FP, K_SEQ, K_ACK, K_RES, K_WAKE, K_OUT, K_DONE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 
 -- num renders a number without an exponent (tostring(1.7e12) would not).
@@ -270,6 +274,7 @@ end
 -- the audit entry (the open itself is implicit, see Store.Audit; an empty
 -- action writes none) and the outbox entry, all inside the calling script.
 local function commit(tk, change, actor, action, from, detail, slaChanged, extra)
+  rollupChange(tk, change)
   set(tk, 'v', int(tk.f.v) + 1)
   set(tk, 'ua', NOW)
   flush(tk)

@@ -172,7 +172,7 @@ for i = 1, count do
     out[nout + 1], out[nout + 2], out[nout + 3], out[nout + 4] = 'recurred', id, v, counters
     nout = nout + 4
   else
-    local newTicket, class = ARGV[b + 4], classes[ARGV[b + 5]]
+    local newTicket, class = ARGV[b + 4], rollClass(classes, ARGV[b + 5])
     local tk = nil
     if v then tk = parse(id, v) end
     if class.gated and not (tk and tk.f.s ~= 'resolved') and not held(class, fp, tonumber(seen)) then
@@ -256,6 +256,7 @@ for i = 1, count do
       addTo(kinds, class.kind, nid)
       if class.dept ~= '' then addTo(depts, class.dept, nid) end
       redis.call('XADD', K_OUT, '*', 't', nid, 'c', 'opened', 'v', '1')
+      rollOpen(class, ARGV[b + 5])
       seenIn[fp] = nid
       out[nout + 1], out[nout + 2] = 'opened', nid
       nout = nout + 2
@@ -265,5 +266,6 @@ end
 
 -- Phase 3: the shared keys, once each.
 flushPending()
+rollFlush()
 trimStream(K_OUT, OUTMAX)
 return out
