@@ -79,7 +79,7 @@ if count > 0 then found = redis.call('HMGET', K_FP, unpack(fps)) end
 local fresh, nfresh = {}, 0
 for i = 1, count do
   local fp = fps[i]
-  if not found[i] and not fresh[fp] and not classes[ARGV[FIRST + (i - 1) * PER + 5]].gated then
+  if not found[i] and not fresh[fp] and not rollClass(classes, ARGV[FIRST + (i - 1) * PER + 5]).gated then
     fresh[fp] = true
     nfresh = nfresh + 1
   end
