@@ -26,13 +26,14 @@ func benchUpserts(n int, offset int, now time.Time) []Upsert {
 }
 
 // BenchmarkUpsertTickets measures ticket upserts per second against a fresh local
-// redis-server, for the two paths a poll cycle takes: opening new tickets and
-// recurrences of open ones.
+// redis-server, for the paths a poll cycle takes: opening new tickets,
+// recurrences of open ones, and (pending) first sightings that a kind's flap
+// guard holds back (OpenAfter 2).
 //
 //	go test ./store -run '^$' -bench BenchmarkUpsertTickets -benchtime 5x
 func BenchmarkUpsertTickets(b *testing.B) {
 	const perOp = 10_000
-	for _, mode := range []string{"open", "recur"} {
+	for _, mode := range []string{"open", "recur", "pending"} {
 		b.Run(mode, func(b *testing.B) {
 			srv := redistest.Start(b)
 			clock := newClock()
@@ -48,9 +49,14 @@ func BenchmarkUpsertTickets(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				ups := fixed
-				if mode == "open" {
+				if mode != "recur" {
 					b.StopTimer()
 					ups = benchUpserts(perOp, (i+1)*perOp, clock.Now())
+					if mode == "pending" {
+						for j := range ups {
+							ups[j].OpenAfter = 2
+						}
+					}
 					b.StartTimer()
 				}
 				res, err := st.UpsertTickets(ctx, ups)
@@ -58,8 +64,11 @@ func BenchmarkUpsertTickets(b *testing.B) {
 					b.Fatal(err)
 				}
 				want := ChangeOpened
-				if mode == "recur" {
+				switch mode {
+				case "recur":
 					want = ChangeRecurred
+				case "pending":
+					want = ChangePending
 				}
 				if res[len(res)-1].Change != want {
 					b.Fatalf("change %s, want %s", res[len(res)-1].Change, want)

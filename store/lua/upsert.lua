@@ -76,14 +76,24 @@ if count > 0 then found = redis.call('HMGET', K_FP, unpack(fps)) end
 -- (its first upsert opens, later ones recur on it), so its id is known now: one
 -- INCRBY for all of them instead of an INCR per open. A gated one may not open
 -- yet and takes its id when it does.
-local fresh, nfresh = {}, 0
+local fresh, nfresh, gatedNew = {}, 0, nil
 for i = 1, count do
   local fp = fps[i]
-  if not found[i] and not fresh[fp] and not rollClass(classes, ARGV[FIRST + (i - 1) * PER + 5]).gated then
-    fresh[fp] = true
-    nfresh = nfresh + 1
+  if not found[i] then
+    local class = rollClass(classes, ARGV[FIRST + (i - 1) * PER + 5])
+    if class.gated then
+      -- A new condition of a gated kind: its pending count is read up front.
+      gatedNew = gatedNew or {}
+      local l = gatedNew[class.pend] or {}
+      gatedNew[class.pend] = l
+      l[#l + 1] = fp
+    elseif not fresh[fp] then
+      fresh[fp] = true
+      nfresh = nfresh + 1
+    end
   end
 end
+if gatedNew then prefetchPending(gatedNew) end
 local lastID = 0
 if nfresh > 0 then lastID = redis.call('INCRBY', K_SEQ, nfresh) - nfresh end
 
@@ -267,5 +277,6 @@ end
 -- Phase 3: the shared keys, once each.
 flushPending()
 rollFlush()
+flushPendingHash()
 trimStream(K_OUT, OUTMAX)
 return out
