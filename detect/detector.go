@@ -253,6 +253,9 @@ type run struct {
 
 	// rec is the current order's Records entry, nil when the snapshot has none.
 	rec *OrderRecords
+	// prices are unit prices by SKU from the snapshot's orders, built on the
+	// first oversold SKU (see unitsAtRisk).
+	prices map[string]orderbot.Money
 }
 
 func newRun(d *Detector, snap *Snapshot) *run {
@@ -500,6 +503,7 @@ func (n *nextCheck) at(t, now time.Time) {
 func (n *nextCheck) asap(now time.Time) { n.t, n.set = now, true }
 
 func (r *run) result() *Result {
+	r.defaultAtRisk()
 	sort.SliceStable(r.out, func(i, j int) bool {
 		if r.out[i].Kind != r.out[j].Kind {
 			return r.out[i].Kind < r.out[j].Kind

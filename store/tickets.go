@@ -284,7 +284,7 @@ func upsertResult(row []any, u *Upsert, fp string, now time.Time) (UpsertResult,
 		return UpsertResult{Change: ChangeOpened, Ticket: orderbot.Ticket{
 			ID: id, Fingerprint: fp, Kind: a.Kind, Subject: a.Subject,
 			OrderID: a.OrderID, Source: a.Source, Department: a.Department, Severity: a.Severity,
-			State: orderbot.StateOpen, Stage: a.Stage, Summary: a.Summary, Facts: a.Facts,
+			State: orderbot.StateOpen, Stage: a.Stage, Summary: a.Summary, Facts: a.Facts, AtRisk: a.AtRisk,
 			Count: 1, OpenedAt: at, LastSeenAt: fromMs(ms(seen)), UpdatedAt: at,
 			AckDue: fromMs(ms(u.AckDue)), ResolveDue: fromMs(ms(u.ResolveDue)), Version: 1,
 		}}, nil
@@ -303,7 +303,7 @@ func upsertResult(row []any, u *Upsert, fp string, now time.Time) (UpsertResult,
 	}
 	// After an upsert the stored content is exactly this anomaly's, and the
 	// ticket is active, so it has no resolution.
-	t.Summary, t.Facts = a.Summary, a.Facts
+	t.Summary, t.Facts, t.AtRisk = a.Summary, a.Facts, a.AtRisk
 	return UpsertResult{Ticket: t, Change: Change(change)}, nil
 }
 

@@ -48,6 +48,10 @@ type Summary struct {
 	Active       int         // every active ticket now, whenever it opened
 	Kinds        []KindCount // most first
 	Departments  []DeptStats // most opened first
+	// AtRisk is the money at stake on every active ticket now, per currency
+	// (largest first), and OpenedAtRisk that of the tickets opened in the
+	// window.
+	AtRisk, OpenedAtRisk []orderbot.Money
 	// Truncated says the resolved tickets were more than MaxTickets, so the
 	// oldest of the window may be missing from the figures.
 	Truncated bool
@@ -71,6 +75,10 @@ func (s *Stats) Summarize(ctx context.Context, since, until time.Time) (Summary,
 		return Summary{}, err
 	}
 	sum := Summary{Since: since, Until: until, Active: len(active), Truncated: len(resolved) == limit}
+	riskNow, riskOpened := map[string]int64{}, map[string]int64{}
+	for _, t := range active {
+		riskNow[t.AtRisk.Currency] += t.AtRisk.Minor
+	}
 	kinds := map[orderbot.Kind]int{}
 	type acc struct {
 		DeptStats
@@ -83,6 +91,7 @@ func (s *Stats) Summarize(ctx context.Context, since, until time.Time) (Summary,
 		}
 		sum.Opened++
 		kinds[t.Kind]++
+		riskOpened[t.AtRisk.Currency] += t.AtRisk.Minor
 		d := depts[t.Department]
 		if d == nil {
 			d = &acc{DeptStats: DeptStats{Department: t.Department}}
@@ -108,6 +117,7 @@ func (s *Stats) Summarize(ctx context.Context, since, until time.Time) (Summary,
 			d.Breached++
 		}
 	}
+	sum.AtRisk, sum.OpenedAtRisk = moneyList(riskNow), moneyList(riskOpened)
 	for k, n := range kinds {
 		sum.Kinds = append(sum.Kinds, KindCount{Kind: k, Count: n})
 	}
@@ -140,4 +150,22 @@ func percentile(ds []time.Duration, p int) time.Duration {
 	slices.Sort(ds)
 	rank := (p*len(ds) + 99) / 100 // ceil(p/100 · n)
 	return ds[max(rank, 1)-1]
+}
+
+// moneyList turns per-currency sums into amounts, largest first, dropping
+// zeros.
+func moneyList(m map[string]int64) []orderbot.Money {
+	var out []orderbot.Money
+	for cur, n := range m {
+		if n != 0 && cur != "" {
+			out = append(out, orderbot.Money{Minor: n, Currency: cur})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Minor != out[j].Minor {
+			return out[i].Minor > out[j].Minor
+		}
+		return out[i].Currency < out[j].Currency
+	})
+	return out
 }
