@@ -50,7 +50,7 @@ func BenchmarkListPayments100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	w := orderbot.Window{From: from.Truncate(time.Second), To: now.Add(time.Second)} // Stripe's created is in whole seconds
-	pages := (len(ps)+99)/100 + (refunds+99)/100 // intents, then the window's refunds
+	pages := (len(ps)+99)/100 + (refunds+99)/100                                     // intents, then the window's refunds
 	var got, requests int
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
