@@ -231,9 +231,13 @@ func (c *cards) ticketCard(v cardView) message {
 	if t.Stage != "" {
 		fields = append(fields, md("*Stage*\n"+esc(t.Stage), maxFieldText))
 	}
+	if f := atRiskField(t); f != nil {
+		fields = append(fields, f)
+	}
 	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil, slack.SectionBlockOptionBlockID(blockID("ob", t.ID, ver, "f"))))
 
 	blocks = append(blocks, c.factBlocks(t, ver)...)
+	blocks = append(blocks, c.comparisonBlocks(t, ver)...)
 
 	if sla := c.slaLine(t, v.Now); sla != "" {
 		blocks = append(blocks, slack.NewContextBlock(blockID("ob", t.ID, ver, "sla"), md(sla, maxSectionText)))
@@ -281,7 +285,7 @@ func (c *cards) ticketCard(v cardView) message {
 // factBlocks shows the facts detection chose for the kind (already masked), ten
 // fields per section, at most maxFactsShown in all.
 func (c *cards) factBlocks(t orderbot.Ticket, ver string) []slack.Block {
-	facts := t.Facts
+	facts, _ := splitComparisons(t.Facts) // comparisons: see comparisonBlocks
 	more := 0
 	if len(facts) > maxFactsShown {
 		more = len(facts) - maxFactsShown
@@ -649,6 +653,7 @@ type stormView struct {
 	Severity  orderbot.Severity
 	Dept      string
 	Threshold int
+	AtRisk    []orderbot.Money // summed over the folded tickets, per currency
 }
 
 type subjectCount struct {
@@ -671,6 +676,9 @@ func (c *cards) stormCard(v stormView) message {
 		md("*Department*\n"+esc(v.Dept), maxFieldText),
 		md("*Summarised*\n"+strconv.FormatInt(v.Total, 10), maxFieldText),
 		md("*SLA missed*\n"+strconv.FormatInt(v.Breached, 10), maxFieldText),
+	}
+	if risk := moneyTotals(v.AtRisk); risk != "" {
+		fields = append(fields, md("*At risk*\n"+esc(risk), maxFieldText))
 	}
 	var top strings.Builder
 	top.WriteString("*Top subjects*")
@@ -699,6 +707,9 @@ func (c *cards) stormCard(v stormView) message {
 func (c *cards) ticketLine(t orderbot.Ticket, now time.Time) string {
 	line := fmt.Sprintf("%s *%s* %s: %s · %s", sevEmoji(t.Severity), esc(t.ID), esc(kindTitle(t.Kind)),
 		clip(esc(oneLine(t.Subject)), 80), stateLabel(t.State))
+	if t.AtRisk.Minor != 0 {
+		line += " · " + esc(t.AtRisk.String()) + " at risk"
+	}
 	if t.Owner != "" {
 		line += " · " + mention(t.Owner)
 	}
@@ -917,7 +928,7 @@ func (c *cards) usage(prefix string) message {
 	text := fmt.Sprintf("*%s* — orderbot tickets and orders\n"+
 		"• `%s order &lt;id|tracking|phone|email&gt;` — one view of an order: payments, tracking, tickets\n"+
 		"• `%s ticket &lt;id&gt;` — show a ticket with its buttons\n"+
-		"• `%s tickets [mine|open|breached|dept:&lt;name&gt;|kind:&lt;kind&gt;]` — list tickets\n"+
+		"• `%s tickets [mine|open|breached|top|dept:&lt;name&gt;|kind:&lt;kind&gt;]` — list tickets\n"+
 		"• `%s open &lt;order&gt; &lt;kind&gt; [note]` — open a ticket by hand, e.g. %s\n"+
 		"• `%s stats [today|7d|30d|week|month] [by sku|courier|channel|region|dept|kind|stage|source]` — tickets opened and resolved against the period before, time to claim and resolve, breaches, money at risk\n"+
 		"• `%s kb &lt;kind&gt;` — how tickets of a kind were resolved before\n"+

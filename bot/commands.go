@@ -30,11 +30,13 @@ func ephemeralReply(m message) commandReply {
 type ticketQuery struct {
 	filter store.Filter
 	title  string
+	// top lists the tickets by money at risk, most first.
+	top bool
 }
 
 var deptPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
 
-// parseTicketQuery reads "[mine|open|breached|dept:X|kind:X]..." (any
+// parseTicketQuery reads "[mine|open|breached|top|dept:X|kind:X]..." (any
 // combination); the error is a sentence for the usage reply.
 func (b *Bot) parseTicketQuery(args []string, user string) (ticketQuery, error) {
 	q := ticketQuery{filter: store.Filter{Limit: maxListedTickets + 1}}
@@ -51,6 +53,9 @@ func (b *Bot) parseTicketQuery(args []string, user string) (ticketQuery, error) 
 		case a == "breached":
 			q.filter.Breached = true
 			title = append(title, "SLA missed")
+		case a == "top":
+			q.top = true
+			title = append(title, "most money at risk first")
 		case strings.HasPrefix(a, "dept:"):
 			d := strings.TrimPrefix(a, "dept:")
 			if !deptPattern.MatchString(d) || !b.knownDepartment(d) {
@@ -68,6 +73,9 @@ func (b *Bot) parseTicketQuery(args []string, user string) (ticketQuery, error) 
 		default:
 			return q, fmt.Errorf("`%s` is not a ticket filter", echo(a, 40))
 		}
+	}
+	if q.top {
+		q.filter.Limit = 0 // every match is ranked, then the list is cut
 	}
 	q.title = "Tickets"
 	if len(title) > 0 {
@@ -213,6 +221,9 @@ func (b *Bot) commandTickets(ctx context.Context, q ticketQuery) message {
 	ts, err := b.st.List(ctx, q.filter)
 	if err != nil {
 		return note(userText(orderbot.UserMessage(err)))
+	}
+	if q.top {
+		rankByAtRisk(ts)
 	}
 	more := len(ts) > maxListedTickets
 	if more {

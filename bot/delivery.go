@@ -317,7 +317,7 @@ func (j *stormJob) run(ctx context.Context, p *Poster) error {
 	m := p.b.cards.stormCard(stormView{
 		Kind: j.key.kind, Total: st.Total, Carded: int(st.Carded), Breached: st.Breached,
 		Started: st.Started, Last: st.Last, Top: subjects(st.Top), Severity: j.severity, Dept: j.dept,
-		Threshold: p.opts.StormThreshold,
+		Threshold: p.opts.StormThreshold, AtRisk: st.AtRisk,
 	})
 	key := stormPostKey(j.key)
 	_, ts, err := p.st.SlackPostDone(ctx, key)

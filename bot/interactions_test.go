@@ -479,6 +479,20 @@ func TestSlashCommands(t *testing.T) {
 	if txt := run("stats week by sku").AllText(); !strings.Contains(txt, "*Top SKUs*") {
 		t.Fatalf("stats week by sku: %s", txt)
 	}
+	// Money at risk: /ob tickets top ranks by it, /ob stats sums it.
+	small := anomaly(orderbot.PaymentDuplicate, "2001")
+	small.AtRisk = orderbot.Money{Minor: 1500, Currency: "USD"}
+	big := anomaly(orderbot.SyncAmountMismatch, "2002")
+	big.AtRisk = orderbot.Money{Minor: 990000, Currency: "USD"}
+	risky := h.open(small, big)
+	txt := run("tickets top").AllText()
+	iBig, iSmall := strings.Index(txt, risky[1].ID), strings.Index(txt, risky[0].ID)
+	if iBig < 0 || iSmall < 0 || iBig > iSmall || !strings.Contains(txt, "9900.00 USD at risk") {
+		t.Fatalf("tickets top: %s", txt)
+	}
+	if txt := run("stats").AllText(); !strings.Contains(txt, "Money at risk") || !strings.Contains(txt, "9915.00 USD") {
+		t.Fatalf("stats at risk: %s", txt)
+	}
 	// The knowledge base: how tickets of a kind were resolved, with notes.
 	if e := run("kb payment.unrecorded"); !strings.Contains(e.AllText(), "No ticket of this kind has been resolved by staff yet") {
 		t.Fatalf("kb before any resolution: %s", e.AllText())

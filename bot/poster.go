@@ -408,7 +408,7 @@ func (p *Poster) dispatch(ctx context.Context) {
 				if _, seen := admit[g]; !seen {
 					order = append(order, g)
 				}
-				admit[g] = append(admit[g], store.StormTicket{ID: pl.t.ID, Subject: pl.t.Subject, Count: pl.t.Count})
+				admit[g] = append(admit[g], store.StormTicket{ID: pl.t.ID, Subject: pl.t.Subject, Count: pl.t.Count, AtRisk: pl.t.AtRisk})
 			}
 		}
 	}

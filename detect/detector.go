@@ -256,6 +256,9 @@ type run struct {
 
 	// stockDiffs are the SKUs whose stock differs this cycle (Result.StockDiffs).
 	stockDiffs map[string]time.Time
+	// prices are unit prices by SKU from the snapshot's orders, built on the
+	// first oversold SKU (see unitsAtRisk).
+	prices map[string]orderbot.Money
 }
 
 func newRun(d *Detector, snap *Snapshot) *run {
@@ -515,6 +518,7 @@ func (n *nextCheck) at(t, now time.Time) {
 func (n *nextCheck) asap(now time.Time) { n.t, n.set = now, true }
 
 func (r *run) result() *Result {
+	r.defaultAtRisk()
 	sort.SliceStable(r.out, func(i, j int) bool {
 		if r.out[i].Kind != r.out[j].Kind {
 			return r.out[i].Kind < r.out[j].Kind

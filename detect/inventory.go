@@ -64,7 +64,7 @@ func (r *run) sku(sku string, oversold, low bool) {
 				facts = append(facts, fact("Shop available", itoa(shop.Available)))
 			}
 			r.emit(kOversold, orderbot.Anomaly{
-				Subject: sku, Source: erp.Source, Facts: facts,
+				Subject: sku, Source: erp.Source, Facts: facts, AtRisk: r.unitsAtRisk(sku, demand-erp.Available),
 				Summary: "SKU " + sku + " is oversold: open orders need " + itoa(demand) + " units, the ERP has " + itoa(erp.Available),
 			})
 		}

@@ -178,7 +178,8 @@ func (r *run) unrecorded(id string, o *orderbot.Order, pv *payView, nc *nextChec
 		summary = what + " succeeded " + age(r.now.Sub(first.CreatedAt)) + " ago but order " + id +
 			" was not found in the shop"
 	}
-	r.emit(kUnrecorded, orderbot.Anomaly{Subject: id, OrderID: id, Source: first.Provider, Summary: summary, Facts: facts})
+	r.emit(kUnrecorded, orderbot.Anomaly{Subject: id, OrderID: id, Source: first.Provider, Summary: summary, Facts: facts,
+		AtRisk: orderbot.Money{Minor: sum, Currency: first.Amount.Currency}})
 }
 
 // missing: the order is marked paid through the provider for at least After and
@@ -261,8 +262,15 @@ func (r *run) duplicate(id string, o *orderbot.Order, pv *payView) {
 		summary = "Order " + orderName(o) + " has " + strconv.Itoa(pv.live) + " succeeded payments totalling " +
 			total.String() + " for a " + o.Total.String() + " order"
 	}
+	// The duplicate charge: what was captured beyond the order total (beyond
+	// the first payment when the order is unknown).
+	extra := sum - first.Amount.Minor
+	if o != nil && o.Total.Currency == total.Currency {
+		extra = sum - o.Total.Minor
+	}
 	r.emit(kDuplicate, orderbot.Anomaly{
 		Subject: id, OrderID: id, Source: first.Provider, Summary: summary, Facts: append(head, facts...),
+		AtRisk: orderbot.Money{Minor: max(extra, 0), Currency: total.Currency},
 	})
 }
 
@@ -343,7 +351,11 @@ func (r *run) mismatch(o *orderbot.Order, pv *payView, nc *nextCheck) {
 			" is owed (" + orderbot.Money{Minor: pv.net, Currency: cur}.String() + " vs " +
 			orderbot.Money{Minor: expected, Currency: cur}.String() + ")"
 	}
-	r.emit(kMismatch, orderbot.Anomaly{Subject: o.ID, OrderID: o.ID, Source: provider, Summary: summary, Facts: facts})
+	risk := orderbot.Money{Minor: abs64(diff), Currency: cur}
+	if pv.foreign {
+		risk = o.Total
+	}
+	r.emit(kMismatch, orderbot.Anomaly{Subject: o.ID, OrderID: o.ID, Source: provider, Summary: summary, Facts: facts, AtRisk: risk})
 }
 
 // toleranceMinor converts a tolerance in major units to the currency's minor

@@ -186,7 +186,8 @@ func (r *run) amountMismatch(o *orderbot.Order, e *orderbot.ErpOrder, nc *nextCh
 // created before the shop's first poll window may name an order the store
 // never listed, so it proves nothing.
 func (r *run) erpOrphans() {
-	if !r.active.has(kOrderMissing) {
+	active, blind := r.active.has(kOrderMissing), r.blind.has(kOrderMissing)
+	if !active && !blind {
 		return
 	}
 	after := r.params(kOrderMissing).After
@@ -200,6 +201,12 @@ func (r *run) erpOrphans() {
 		if !e.Open() || !r.snap.ERPShops[e.Link.Shop] {
 			continue
 		}
+		if !active {
+			// The shop has not been polled yet: its order may simply not be
+			// in the store. Look again next cycle.
+			r.watchERP(e, r.now)
+			continue
+		}
 		r.eval.orders.add(subject)
 		if created.Before(r.sinceOrders) {
 			r.skip(subject, kOrderMissing)
@@ -208,14 +215,7 @@ func (r *run) erpOrphans() {
 		due := created.Add(after)
 		if due.After(r.now) || r.covOrders.Before(due) {
 			r.skip(subject, kOrderMissing)
-			t := due
-			if !due.After(r.now) {
-				t = r.now
-			}
-			if r.nextUnknown == nil {
-				r.nextUnknown = make(map[string]time.Time)
-			}
-			r.nextUnknown[ERPWatchID(e.Link)] = t
+			r.watchERP(e, later(due, r.now))
 			continue
 		}
 		row := orderbot.Comparison{Field: "Order", Values: [orderbot.NumSystems]string{"absent", string(e.Status), "", ""}}
@@ -228,6 +228,15 @@ func (r *run) erpOrphans() {
 			AtRisk:  e.Total,
 		})
 	}
+}
+
+// watchERP asks for an ERP record without a shop order to be looked at again
+// at t, under its link (see ERPWatchID).
+func (r *run) watchERP(e *orderbot.ErpOrder, t time.Time) {
+	if r.nextUnknown == nil {
+		r.nextUnknown = make(map[string]time.Time)
+	}
+	r.nextUnknown[ERPWatchID(e.Link)] = t
 }
 
 // ERPWatchPrefix starts the watch-list member of an ERP record whose shop

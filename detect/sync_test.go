@@ -219,3 +219,20 @@ func TestERPOrphans(t *testing.T) {
 		})
 	}
 }
+
+// Before the shop's first poll an ERP record without a shop order proves
+// nothing yet, and must come back.
+func TestERPOrphanWaitsForTheShop(t *testing.T) {
+	cov := covered()
+	cov[orderbot.DataERPOrders] = now
+	delete(cov, orderbot.DataOrders)
+	e := orderbot.ErpOrder{ID: "SAL-ORD-9", Source: "erpnext", Status: orderbot.OrderProcessing, CreatedAt: ago(5 * time.Hour), Modified: ago(5 * time.Hour),
+		Link: orderbot.OrderRef{Shop: "shopify", Holds: orderbot.LinkID, Value: "999"}}
+	res := run(&detect.Snapshot{Now: now, Coverage: cov, ERPOrders: []orderbot.ErpOrder{e}, ERPShops: map[string]bool{"shopify": true}})
+	if len(res.Anomalies) != 0 {
+		t.Fatalf("judged before the shop was polled: %+v", res.Anomalies)
+	}
+	if at, ok := nextChecks(res)[detect.ERPWatchID(e.Link)]; !ok || !at.Equal(now) {
+		t.Fatalf("not re-checked: %v %v", at, ok)
+	}
+}

@@ -35,6 +35,9 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 	if err := st.SaveShipments(ctx, f.shipments); err != nil {
 		return fmt.Errorf("saving shipments: %w", err)
 	}
+	if err := st.SaveERPOrders(ctx, f.erp); err != nil {
+		return fmt.Errorf("saving ERP orders: %w", err)
+	}
 
 	snap, err := p.snapshot(ctx, src, f, rep.Window)
 	if err != nil {
@@ -72,8 +75,16 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 			checks[i].At = res.Next[i]
 		}
 	}
+	again := map[string]bool{}
 	for id, t := range res.NextUnknown() {
 		checks = append(checks, store.Check{OrderID: id, At: t})
+		again[id] = true
+	}
+	for _, m := range f.erpWatched {
+		if !again[m] {
+			// The ERP record found its shop order or was judged: off the list.
+			checks = append(checks, store.Check{OrderID: m})
+		}
 	}
 	recheckWaiting(checks[:len(snap.Orders)], changes, now)
 	if err := st.WatchChecks(ctx, checks); err != nil {
@@ -135,14 +146,43 @@ func (p *Poller) snapshot(ctx context.Context, src Source, f *fetched, w orderbo
 	if err != nil {
 		return nil, fmt.Errorf("reading watch list: %w", err)
 	}
+	due, erpRefs, erpMembers := splitERPWatch(due)
+	f.erpWatched = erpMembers
 	for _, id := range due {
 		touch(id)
+	}
+	// ERP records of this cycle, and those waiting for their shop order,
+	// bring the shop orders they name.
+	var erpRecs []orderbot.ErpOrder
+	var erpIDs []string
+	if len(f.erp) > 0 || len(erpRefs) > 0 {
+		if erpRecs, erpIDs, err = erpCandidates(ctx, st, f.erp, erpRefs); err != nil {
+			return nil, err
+		}
+		for _, id := range erpIDs {
+			touch(id)
+		}
 	}
 
 	var cached []orderbot.Order
 	if len(rest) > 0 {
 		if cached, err = st.OrdersOf(ctx, rest); err != nil {
 			return nil, fmt.Errorf("loading orders: %w", err)
+		}
+	}
+	// ERP records whose shop order the store does not have.
+	var orphans []orderbot.ErpOrder
+	if len(erpRecs) > 0 {
+		known := make(map[string]bool, len(cached))
+		for i := range cached {
+			if cached[i].ID != "" {
+				known[cached[i].ID] = true
+			}
+		}
+		for i := range erpRecs {
+			if id := erpIDs[i]; id == "" || (!known[id] && !f.orders.has(id)) {
+				orphans = append(orphans, erpRecs[i])
+			}
 		}
 	}
 	known := 0
@@ -194,6 +234,10 @@ func (p *Poller) snapshot(ctx context.Context, src Source, f *fetched, w orderbo
 				snap.Payments[rest[i]] = recs[i].Payments
 			}
 		}
+	}
+
+	if err := p.joinERP(ctx, snap, orphans); err != nil {
+		return nil, err
 	}
 
 	// Inventory verdicts change when stock is polled (every SKU) or when orders

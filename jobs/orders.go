@@ -86,8 +86,10 @@ type orderStage struct {
 	ctx  context.Context
 	st   *store.Store
 	join bool
-	in   chan stagePage
-	done chan struct{}
+	// names: an ERP links this shop's orders by name; index them.
+	names bool
+	in    chan stagePage
+	done  chan struct{}
 	// closed is set when in is closed; used by the listing goroutine only.
 	closed bool
 	// Written by the stage goroutine only, read after done is closed.
@@ -105,8 +107,8 @@ type stagePage struct {
 	start, end int
 }
 
-func startStage(ctx context.Context, st *store.Store, join bool) *orderStage {
-	s := &orderStage{ctx: ctx, st: st, join: join, in: make(chan stagePage, stageBacklog), done: make(chan struct{})}
+func startStage(ctx context.Context, st *store.Store, join, names bool) *orderStage {
+	s := &orderStage{ctx: ctx, st: st, join: join, names: names, in: make(chan stagePage, stageBacklog), done: make(chan struct{})}
 	go s.run()
 	return s
 }
@@ -208,6 +210,12 @@ func (s *orderStage) cache(orders []orderbot.Order) ([]detect.OrderRecords, erro
 		defer wg.Done()
 		if err := s.st.IndexContacts(s.ctx, orders); err != nil {
 			errs[1] = fmt.Errorf("indexing contacts: %w", err)
+			return
+		}
+		if s.names {
+			if err := s.st.IndexOrderNames(s.ctx, orders); err != nil {
+				errs[1] = fmt.Errorf("indexing order names: %w", err)
+			}
 		}
 	}()
 	if s.join {
@@ -230,7 +238,7 @@ const listChunk = stageBatch
 // newest. A failure of the stage is a *stageError.
 func (p *Poller) listOrders(ctx context.Context, src Source, w orderbot.Window, join bool) (*listed, error) {
 	l := &listed{at: map[string]slot{}}
-	stage := startStage(ctx, p.Store, join)
+	stage := startStage(ctx, p.Store, join, p.linkedByName(src.Name))
 	defer func() { _ = stage.finish() }() // ends the stage's goroutine if the listing panics
 	var chunk []orderbot.Order
 	err := src.Orders.ListOrders(ctx, w, func(page []orderbot.Order) error {

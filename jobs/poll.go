@@ -23,6 +23,11 @@ type Source struct {
 	Payments  orderbot.PaymentSource
 	Inventory orderbot.InventorySource
 	Tracking  orderbot.TrackingSource
+	// ERPOrders is an ERP's view of shop orders (ERPNext Sales Orders beside
+	// a shop); Links say how its records name the shop orders. Its records
+	// are stored beside the shop's orders, never as orders.
+	ERPOrders orderbot.ERPOrderSource
+	Links     []orderbot.OrderLink
 	// Overlap is how far before the committed cursor each poll starts again, so
 	// records whose update time was set late (replication lag, clock skew at the
 	// provider) are still seen. Default 10m.
@@ -48,6 +53,9 @@ func (s Source) Provides() []orderbot.DataSet {
 	}
 	if s.Tracking != nil {
 		out = append(out, orderbot.DataTracking)
+	}
+	if s.ERPOrders != nil {
+		out = append(out, orderbot.DataERPOrders)
 	}
 	return out
 }
@@ -90,6 +98,10 @@ type fetched struct {
 	stock     []orderbot.StockLevel
 	stockSide orderbot.StockSide
 	shipments []orderbot.Shipment
+	erp       []orderbot.ErpOrder
+	// erpWatched are the watch-list members of ERP records this cycle
+	// looked at again (see splitERPWatch).
+	erpWatched []string
 	// queried are the parcels a per-parcel tracker was asked about.
 	queried []orderbot.ShipmentRef
 	// cov holds the sources' health and each data set's coverage, read
@@ -128,7 +140,7 @@ func (p *Poller) PollAll(ctx context.Context) ([]*Report, error) {
 	srcs := append([]Source(nil), p.Sources...)
 	rank := func(s Source) int {
 		switch {
-		case s.Orders != nil:
+		case s.Orders != nil, s.ERPOrders != nil:
 			return 0
 		case s.Payments != nil:
 			return 1
@@ -216,7 +228,7 @@ func (p *Poller) Poll(ctx context.Context, name string) (*Report, error) {
 		p.recordFailure(ctx, src, rep, err)
 		return rep, fmt.Errorf("poll %s: %w", name, err)
 	}
-	for typ, n := range map[string]int{"orders": f.orders.n, "payments": len(f.payments), "stock": len(f.stock), "shipments": len(f.shipments)} {
+	for typ, n := range map[string]int{"orders": f.orders.n, "payments": len(f.payments), "stock": len(f.stock), "shipments": len(f.shipments), "erp_orders": len(f.erp)} {
 		rep.Fetched[typ] = n
 		if p.Metrics != nil && n > 0 {
 			p.Metrics.Records.WithLabelValues(name, typ).Add(float64(n))
@@ -265,6 +277,25 @@ func (p *Poller) fetch(ctx context.Context, src Source, w orderbot.Window) (*fet
 		}
 		if err := p.followAuthorizations(ctx, src, f, byID); err != nil {
 			return nil, err
+		}
+	}
+	if src.ERPOrders != nil {
+		byID := map[string]int{}
+		err := src.ERPOrders.ListERPOrders(ctx, w, func(page []orderbot.ErpOrder) error {
+			for _, e := range page {
+				if i, seen := byID[e.ID]; seen {
+					if e.Modified.After(f.erp[i].Modified) {
+						f.erp[i] = e
+					}
+					continue
+				}
+				byID[e.ID] = len(f.erp)
+				f.erp = append(f.erp, e)
+			}
+			return ctx.Err()
+		})
+		if err != nil {
+			return nil, fmt.Errorf("listing ERP orders: %w", err)
 		}
 	}
 	if src.Inventory != nil {

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orderbot/orderbot"
@@ -92,8 +94,9 @@ return 1
 // kind get their own card in a channel and which fold into the channel's storm
 // summary. KEYS: 1 window zset, 2 storm hash, 3 subjects zset, 4 fold hash,
 // 5 breached set. ARGV: now ms, window ms, threshold, keep ms, channel, then
-// id, subject, count triples. A replay of an admitted ticket gets the same answer
-// without counting twice.
+// id, subject, count, at-risk minor units, at-risk currency per ticket. A
+// replay of an admitted ticket gets the same answer without counting twice.
+// The storm hash sums the money at risk per currency in fields "r:CUR".
 var scriptSlackAdmit = redis.NewScript(`
 local now, win, thr, keep, ch = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local function fmt(n) return string.format('%.0f', n) end
@@ -101,8 +104,8 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now - win))
 local active = tonumber(redis.call('HGET', KEYS[2], 'until') or '0') > now
 local sid = redis.call('HGET', KEYS[2], 'id') or '0'
 local carded, folded = {}, {}
-for i = 6, #ARGV, 3 do
-  local id, subj, n = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+for i = 6, #ARGV, 5 do
+  local id, subj, n, risk, cur = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local f = redis.call('HGET', KEYS[4], id)
   if f then
     folded[#folded + 1] = id
@@ -117,6 +120,10 @@ for i = 6, #ARGV, 3 do
         redis.call('ZREM', KEYS[1], id)
         sid = tostring(redis.call('HINCRBY', KEYS[2], 'id', 1))
         redis.call('HSET', KEYS[2], 'total', 0, 'started', fmt(now), 'carded', redis.call('ZCARD', KEYS[1]))
+        local old = redis.call('HKEYS', KEYS[2])
+        for _, f in ipairs(old) do
+          if string.sub(f, 1, 2) == 'r:' then redis.call('HDEL', KEYS[2], f) end
+        end
         redis.call('DEL', KEYS[3], KEYS[5])
         active = true
         fold = true
@@ -126,6 +133,7 @@ for i = 6, #ARGV, 3 do
     end
     if fold then
       redis.call('HINCRBY', KEYS[2], 'total', 1)
+      if risk ~= '0' and cur ~= '' then redis.call('HINCRBY', KEYS[2], 'r:' .. cur, risk) end
       redis.call('HSET', KEYS[2], 'last', fmt(now), 'until', fmt(now + win))
       redis.call('ZADD', KEYS[3], n, subj)
       redis.call('HSET', KEYS[4], id, sid)
@@ -275,7 +283,8 @@ func (s *Store) SlackPostDone(ctx context.Context, key string) (channel, ts stri
 type StormTicket struct {
 	ID      string
 	Subject string
-	Count   int64 // times seen, which ranks the storm's top subjects
+	Count   int64          // times seen, which ranks the storm's top subjects
+	AtRisk  orderbot.Money // summed per currency over the storm's tickets
 }
 
 // StormAdmission says which tickets get their own card and which fold into the
@@ -302,14 +311,14 @@ func (s *Store) AdmitSlackCards(ctx context.Context, channel string, kind orderb
 	}
 	k := string(kind)
 	keys := []string{s.slackWinKey(channel, k), s.slackStormKey(channel, k), s.slackSubjKey(channel, k), s.slackFoldKey(channel, k), s.slackBreachKey(channel, k)}
-	args := make([]any, 0, 5+3*len(ts))
+	args := make([]any, 0, 5+5*len(ts))
 	args = append(args, ms(s.now()), window.Milliseconds(), threshold, keep.Milliseconds(), channel)
 	for _, t := range ts {
 		n := t.Count
 		if n < 1 {
 			n = 1
 		}
-		args = append(args, t.ID, t.Subject, n)
+		args = append(args, t.ID, t.Subject, n, t.AtRisk.Minor, t.AtRisk.Currency)
 	}
 	r, err := s.evalSha(ctx, scriptSlackAdmit, keys, args...).Slice()
 	if err != nil {
@@ -430,6 +439,7 @@ type SlackStormState struct {
 	Last     time.Time
 	Until    time.Time // the episode ends when no new ticket arrives before this
 	Top      []SubjectCount
+	AtRisk   []orderbot.Money // money at risk over the folded tickets, per currency
 }
 
 // SlackStorm returns the current storm episode of (channel, kind) with its top
@@ -438,6 +448,7 @@ func (s *Store) SlackStorm(ctx context.Context, channel string, kind orderbot.Ki
 	const op = "store.slack_storm"
 	pipe := s.rdb.Pipeline()
 	h := pipe.HMGet(ctx, s.slackStormKey(channel, string(kind)), "id", "total", "carded", "breached", "started", "last", "until")
+	all := pipe.HGetAll(ctx, s.slackStormKey(channel, string(kind)))
 	z := pipe.ZRevRangeWithScores(ctx, s.slackSubjKey(channel, string(kind)), 0, int64(max(top, 1)-1))
 	if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
 		return SlackStormState{}, s.fail(op, err)
@@ -453,6 +464,13 @@ func (s *Store) SlackStorm(ctx context.Context, channel string, kind orderbot.Ki
 		subj, _ := m.Member.(string)
 		st.Top = append(st.Top, SubjectCount{Subject: subj, Count: int64(m.Score)})
 	}
+	for f, v := range all.Val() {
+		if cur, ok := strings.CutPrefix(f, "r:"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			st.AtRisk = append(st.AtRisk, orderbot.Money{Minor: n, Currency: cur})
+		}
+	}
+	sort.Slice(st.AtRisk, func(i, j int) bool { return st.AtRisk[i].Currency < st.AtRisk[j].Currency })
 	return st, nil
 }
 

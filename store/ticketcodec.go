@@ -18,6 +18,9 @@ import (
 type content struct {
 	Summary string          `json:"s"`
 	Facts   []orderbot.Fact `json:"f,omitempty"`
+	// AtRisk is the money at stake; absent when zero, so tickets without
+	// one encode exactly as before.
+	AtRisk *orderbot.Money `json:"r,omitempty"`
 }
 
 // appendContent appends the JSON of a's content, byte for byte what
@@ -38,6 +41,13 @@ func appendContent(dst []byte, a *orderbot.Anomaly) []byte {
 			dst = append(dst, '}')
 		}
 		dst = append(dst, ']')
+	}
+	if a.AtRisk.Minor != 0 {
+		dst = append(dst, `,"r":{"minor":`...)
+		dst = strconv.AppendInt(dst, a.AtRisk.Minor, 10)
+		dst = append(dst, `,"currency":`...)
+		dst = appendJSONString(dst, a.AtRisk.Currency)
+		dst = append(dst, '}')
 	}
 	return append(dst, '}')
 }
@@ -365,6 +375,9 @@ func decodeTicket(id string, raw any, resolutionJSON string, withContent bool) (
 			return t, true, fmt.Errorf("ticket %s content: %w", id, err)
 		}
 		t.Summary, t.Facts = c.Summary, c.Facts
+		if c.AtRisk != nil {
+			t.AtRisk = *c.AtRisk
+		}
 	}
 	if resolutionJSON != "" && t.State == orderbot.StateResolved {
 		var r orderbot.Resolution

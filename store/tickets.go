@@ -328,7 +328,7 @@ func upsertResult(row []any, u *Upsert, fp string, now time.Time) (UpsertResult,
 	}
 	// After an upsert the stored content is exactly this anomaly's, and the
 	// ticket is active, so it has no resolution.
-	t.Summary, t.Facts = a.Summary, a.Facts
+	t.Summary, t.Facts, t.AtRisk = a.Summary, a.Facts, a.AtRisk
 	return UpsertResult{Ticket: t, Change: Change(change)}, nil
 }
 

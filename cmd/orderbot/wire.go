@@ -198,13 +198,20 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 				js.Inventory = c
 			}
 		case config.SourceERPNext:
+			links := cfg.OrderLinksOf(name) // nil unless a shop provides orders too
 			c, err := erpnext.New(erpnext.Options{Name: name, APIURL: sc.APIURL, APIKey: sc.ERPNext.APIKey.Value(),
 				APISecret: sc.ERPNext.APISecret.Value(), Warehouses: sc.ERPNext.Warehouses, TimeZone: cfg.Timezone,
-				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: slog, HTTPOptions: httpOpts})
+				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: slog, HTTPOptions: httpOpts,
+				Links: links})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
 			}
-			if provides[orderbot.DataOrders] {
+			switch {
+			case provides[orderbot.DataOrders] && links != nil:
+				// Beside a shop the Sales Orders are the ERP's view of the
+				// shop's orders, never orders of their own.
+				js.ERPOrders, js.Links = c, links
+			case provides[orderbot.DataOrders]:
 				js.Orders = c
 			}
 			if provides[orderbot.DataInventory] {

@@ -64,6 +64,11 @@ type Options struct {
 	MaxRetries int
 	RateLimit  float64
 
+	// Links, when set, make the Sales Orders an ERP's view of shop orders
+	// (ListERPOrders): each names the field holding a shop's order id or
+	// name. A Sales Order links through the first link whose field is set.
+	Links []orderbot.OrderLink
+
 	// Logger receives adapter warnings (unknown statuses, skipped documents).
 	Logger *slog.Logger
 	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
@@ -82,6 +87,7 @@ type Client struct {
 	warehouses  []string
 	pageSize    int
 	concurrency int
+	links       []orderbot.OrderLink
 	log         *slog.Logger
 }
 
@@ -116,7 +122,13 @@ func New(opts Options) (*Client, error) {
 		warehouses:  slices.Clone(opts.Warehouses),
 		pageSize:    opts.PageSize,
 		concurrency: opts.Concurrency,
+		links:       slices.Clone(opts.Links),
 		log:         opts.Logger,
+	}
+	for _, l := range c.links {
+		if l.Field == "" || (l.Holds != orderbot.LinkID && l.Holds != orderbot.LinkName) || l.Shop == "" {
+			return nil, orderbot.Errorf(orderbot.KindInvalid, op, "order link %+v needs a shop, a field and holds id or name", l)
+		}
 	}
 	if c.name == "" {
 		c.name = DefaultName
@@ -259,6 +271,23 @@ func (c *Client) getSalesOrder(ctx context.Context, op, name string) (*salesOrde
 	var env docEnvelope[salesOrder]
 	if err := httpclient.DecodeJSON(op, resp.Body, &env); err != nil {
 		return nil, err
+	}
+	if c.customLinks() {
+		// Link fields other than po_no are the site's own (custom_…): read
+		// them from the document as sent.
+		var raw docEnvelope[map[string]any]
+		if err := httpclient.DecodeJSON(op, resp.Body, &raw); err != nil {
+			return nil, err
+		}
+		env.Data.Fields = make(map[string]string, len(c.links))
+		for _, l := range c.links {
+			switch v := raw.Data[l.Field].(type) {
+			case string:
+				env.Data.Fields[l.Field] = v
+			case float64: // an Int or Data field holding a number
+				env.Data.Fields[l.Field] = strconv.FormatFloat(v, 'f', -1, 64)
+			}
+		}
 	}
 	if env.Data.Name == "" {
 		return nil, orderbot.Errorf(orderbot.KindPermanent, op, "field %q: missing document", "data")

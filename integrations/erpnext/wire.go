@@ -51,6 +51,9 @@ type salesOrder struct {
 	Creation       string           `json:"creation"`
 	Modified       string           `json:"modified"`
 	Items          []salesOrderItem `json:"items"`
+	PoNo           string           `json:"po_no"`
+	// Fields are the values of custom link fields (see Options.Links).
+	Fields map[string]string `json:"-"`
 }
 
 // salesOrderItem is one row of the Sales Order "items" child table.

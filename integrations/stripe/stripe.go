@@ -183,7 +183,11 @@ func (c *Client) ListPayments(ctx context.Context, w orderbot.Window, page func(
 	delivered := map[string][]string{}
 
 	q := c.windowQuery(w.From.Add(-c.lookback), w.To)
-	q.Set("expand[]", "data.latest_charge")
+	// The charge and its refunds come with the intent (a nested expansion
+	// expands the charge too), so a refunded payment costs no request of its
+	// own; only a charge with more refunds than the embedded list holds is
+	// asked about.
+	q.Set("expand[]", "data.latest_charge.refunds")
 	err := paginate(ctx, c, "stripe.list_payment_intents", "/v1/payment_intents", q, func(data []paymentIntent) error {
 		out := make([]orderbot.Payment, 0, len(data))
 		for i := range data {
@@ -260,7 +264,7 @@ func (c *Client) GetPayment(ctx context.Context, id string) (orderbot.Payment, e
 	resp, err := c.http.Do(ctx, httpclient.Request{
 		Op:    op,
 		Path:  "/v1/payment_intents/" + url.PathEscape(id),
-		Query: url.Values{"expand[]": {"latest_charge"}},
+		Query: url.Values{"expand[]": {"latest_charge.refunds"}},
 	})
 	if err != nil {
 		return orderbot.Payment{}, err

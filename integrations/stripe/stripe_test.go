@@ -123,7 +123,7 @@ func TestAuthAndHeaders(t *testing.T) {
 	first := reqs[0]
 	if first.Path != "/v1/payment_intents" || first.Query.Get("limit") != "100" ||
 		first.Query.Get("created[gte]") != fmt.Sprint(t0.Unix()) || first.Query.Get("created[lt]") != fmt.Sprint(t0.Add(time.Hour).Unix()) ||
-		first.Query.Get("expand[]") != "data.latest_charge" {
+		first.Query.Get("expand[]") != "data.latest_charge.refunds" {
 		t.Errorf("first request = %s %v", first.Path, first.Query)
 	}
 }
@@ -478,4 +478,41 @@ func paymentsEqual(a, b orderbot.Payment) bool {
 func js(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// Refunds come with the intents (expand[]=data.latest_charge.refunds): 300
+// payments, a third of them refunded, cost the three list pages plus the
+// refunds list of the window, not a request per refunded payment. Only a
+// charge with more refunds than the embedded list holds is asked about.
+func TestRefundsComeWithTheList(t *testing.T) {
+	f := newFake(t)
+	var want []orderbot.Payment
+	for i := 0; i < 300; i++ {
+		created := t0.Add(time.Duration(i) * 10 * time.Second)
+		p := payment(i, created, orderbot.PaymentSucceeded, 1000)
+		if i%3 == 0 {
+			p.Refunds = []orderbot.Refund{{ID: fmt.Sprintf("re_%06d", i), Amount: orderbot.Money{Minor: 100, Currency: "USD"}, Status: "succeeded", CreatedAt: created.Add(time.Second)}}
+		}
+		want = append(want, p)
+	}
+	many := payment(999, t0.Add(50*time.Minute), orderbot.PaymentSucceeded, 5000)
+	for j := 0; j < 12; j++ {
+		many.Refunds = append(many.Refunds, orderbot.Refund{ID: fmt.Sprintf("re_m%02d", j), Amount: orderbot.Money{Minor: 10, Currency: "USD"},
+			Status: "succeeded", CreatedAt: many.CreatedAt.Add(time.Duration(j+1) * time.Second)})
+	}
+	want = append(want, many)
+	mustAdd(t, f, want...)
+	c, _ := newAdapter(t, f, nil)
+	got, _ := collect(t, c, window())
+	if !slices.EqualFunc(byID(got), byID(want), paymentsEqual) {
+		t.Fatalf("got %d payments, want %d (refunds included)", len(got), len(want))
+	}
+	// 301 intents: 4 pages; 101 refunds created in the window: 2 pages; one
+	// charge has 12 refunds, more than the 10 embedded: 1 more list.
+	if n := f.RequestCount(); n != 4+2+1 {
+		for _, r := range f.Requests() {
+			t.Log(r.Path, r.Query)
+		}
+		t.Fatalf("requests = %d, want 7 (pages only, plus the charge with more refunds than embedded)", n)
+	}
 }

@@ -45,7 +45,7 @@ type charge struct {
 	Status         string        `json:"status"`
 	Currency       string        `json:"currency"`
 	PaymentIntent  string        `json:"payment_intent"`
-	Refunds        *list[refund] `json:"refunds"` // embedded on older API versions
+	Refunds        *list[refund] `json:"refunds"` // embedded on older API versions, else when expanded
 }
 
 type refund struct {

@@ -389,7 +389,7 @@ func (s *Server) listIntents(q url.Values) providerfake.Response {
 	if refusal != nil {
 		return *refusal
 	}
-	expand := slices.Contains(p.expand, "data.latest_charge")
+	expand := expansionOf(p.expand, "data.")
 	s.mu.Lock()
 	s.index()
 	created := func(i int) int64 { return s.intents[i].CreatedAt.Unix() }
@@ -436,7 +436,7 @@ func (s *Server) getIntent(id string, q url.Values) providerfake.Response {
 	if !ok {
 		return *missing("payment_intent", id, "intent")
 	}
-	return okJSON(renderIntent(pay, s.opts.OrderIDKey, slices.Contains(expand, "latest_charge")), "amount_received")
+	return okJSON(renderIntent(pay, s.opts.OrderIDKey, expansionOf(expand, "")), "amount_received")
 }
 
 func (s *Server) listRefunds(q url.Values) providerfake.Response {

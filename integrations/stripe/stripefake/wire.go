@@ -1,6 +1,7 @@
 package stripefake
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/orderbot/orderbot"
@@ -66,6 +67,9 @@ type wireCharge struct {
 	PaymentIntent  string            `json:"payment_intent"`
 	Refunded       bool              `json:"refunded"`
 	Status         string            `json:"status"`
+	// Refunds is present only when expanded (latest_charge.refunds): recent
+	// API versions no longer embed it.
+	Refunds *wireList `json:"refunds,omitempty"`
 }
 
 type wireRefund struct {
@@ -87,7 +91,31 @@ func chargeID(piID string) string { return "ch_" + strings.TrimPrefix(piID, "pi_
 
 // renderIntent renders a stored payment as a PaymentIntent; expand embeds the
 // latest charge instead of its id.
-func renderIntent(p *orderbot.Payment, orderKey string, expand bool) wirePaymentIntent {
+// expansion is what a request expands of an intent: its latest charge, and
+// with it the charge's refunds.
+type expansion struct{ charge, refunds bool }
+
+// expansionOf reads expand[] paths relative to prefix ("data." on lists). As
+// on Stripe, expanding a nested path (latest_charge.refunds) expands the
+// objects on its way.
+func expansionOf(paths []string, prefix string) expansion {
+	var e expansion
+	for _, p := range paths {
+		switch strings.TrimPrefix(p, prefix) {
+		case "latest_charge":
+			e.charge = true
+		case "latest_charge.refunds":
+			e.charge, e.refunds = true, true
+		}
+	}
+	return e
+}
+
+// embeddedRefunds is how many refunds an expanded list carries; more are
+// flagged has_more and must be listed through /v1/refunds, as on Stripe.
+const embeddedRefunds = 10
+
+func renderIntent(p *orderbot.Payment, orderKey string, expand expansion) wirePaymentIntent {
 	w := wirePaymentIntent{
 		ID:            p.ID,
 		Object:        "payment_intent",
@@ -128,7 +156,10 @@ func renderIntent(p *orderbot.Payment, orderKey string, expand bool) wirePayment
 	}
 	switch {
 	case ch == nil:
-	case expand:
+	case expand.charge:
+		if expand.refunds {
+			ch.Refunds = renderRefundList(p, ch.ID)
+		}
 		w.LatestCharge = ch
 	default:
 		w.LatestCharge = ch.ID
@@ -178,4 +209,24 @@ func renderRefund(r *orderbot.Refund, piID string) wireRefund {
 		Reason:        ptr("requested_by_customer"),
 		Status:        r.Status,
 	}
+}
+
+// renderRefundList is a charge's expanded refunds: a list object of the
+// newest embeddedRefunds refunds, newest first, has_more when there are more.
+func renderRefundList(p *orderbot.Payment, chID string) *wireList {
+	rs := slices.Clone(p.Refunds)
+	slices.SortFunc(rs, func(a, b orderbot.Refund) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	l := &wireList{Object: "list", URL: "/v1/charges/" + chID + "/refunds", Data: []any{}}
+	if len(rs) > embeddedRefunds {
+		rs, l.HasMore = rs[:embeddedRefunds], true
+	}
+	for i := range rs {
+		l.Data = append(l.Data, renderRefund(&rs[i], p.ID))
+	}
+	return l
 }
