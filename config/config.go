@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"time"
 	// Time zone names must load the same on a scratch image as on a laptop, so
 	// validation does not depend on the host's zoneinfo.
@@ -150,6 +151,9 @@ type Slack struct {
 	APIURL            string `yaml:"api_url"`
 	EscalationChannel string `yaml:"escalation_channel"`
 	DigestChannel     string `yaml:"digest_channel"`
+	// DigestTime is the local time of day (HH:MM, in timezone) the daily
+	// digest is posted, about the day before.
+	DigestTime string `yaml:"digest_time"`
 	// Command is the slash command, "/ob" by default.
 	Command string `yaml:"command"`
 	// PostsPerSecond is the per-channel posting rate (Slack allows about 1).
@@ -161,6 +165,18 @@ type Slack struct {
 
 // Configured reports whether Slack is set up (a bot token is present).
 func (s Slack) Configured() bool { return s.BotToken.IsSet() }
+
+// DigestAt is DigestTime as a time of day; ok is false when it is not HH:MM.
+func (s Slack) DigestAt() (at time.Duration, ok bool) {
+	var h, m int
+	if len(s.DigestTime) != 5 || s.DigestTime[2] != ':' {
+		return 0, false
+	}
+	if _, err := fmt.Sscanf(s.DigestTime, "%02d:%02d", &h, &m); err != nil || h > 23 || m > 59 || h < 0 || m < 0 {
+		return 0, false
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, true
+}
 
 // SocketMode reports whether the bot connects over Socket Mode.
 func (s Slack) SocketMode() bool { return s.AppToken.IsSet() }
@@ -189,7 +205,7 @@ func rawDefaults() *Config {
 				{After: 0, Action: EscalateMentionLeads},
 				{After: Duration(30 * time.Minute), Action: EscalatePostEscalationChannel},
 			}},
-		Slack: Slack{APIURL: DefaultSlackAPIURL, Command: "/ob", PostsPerSecond: 1, UpdatesPerMinute: 50},
+		Slack: Slack{APIURL: DefaultSlackAPIURL, Command: "/ob", PostsPerSecond: 1, UpdatesPerMinute: 50, DigestTime: "08:30"},
 		Notices: Notices{
 			QuietHours: QuietHours{Start: Clock(21, 0), End: Clock(8, 0)},
 			DailyCap:   3,

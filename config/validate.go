@@ -558,6 +558,9 @@ func (v validator) slack() {
 			v.add(ch.path, "must be a Slack channel id such as C0123ABCD, got %q", truncate(ch.v, 40))
 		}
 	}
+	if _, ok := s.DigestAt(); !ok {
+		v.add("slack.digest_time", "must be a local time of day as HH:MM (24-hour), got %q", truncate(s.DigestTime, 20))
+	}
 	switch {
 	case s.AppToken.IsSet() && !s.BotToken.IsSet():
 		v.required("slack.bot_token", "when slack.app_token is set (Socket Mode still posts with the bot token)")
