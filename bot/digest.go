@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -88,4 +89,42 @@ func (c *cards) digestView(r analytics.Report) message {
 	blocks = append(blocks, slack.NewContextBlock("", md("Compared with "+esc(prev.Since.In(c.loc).Format("Monday 2 January"))+". The chart follows.", maxSectionText)))
 	return message{Text: fmt.Sprintf("Daily digest for %s: %d tickets opened, %d missed a target", day, cur.Opened, cur.Breached),
 		Blocks: fitBlocks(blocks, maxBlocks)}
+}
+
+// PostSpike posts a spike alert: the kind, the hour, its count against the
+// usual level, and links to the spike's ticket cards (up to 20).
+func (b *Bot) PostSpike(ctx context.Context, channel string, s analytics.Spike, tickets []orderbot.Ticket) error {
+	var links []string
+	for i, t := range tickets {
+		if i == 20 {
+			links = append(links, fmt.Sprintf("and %d more", len(tickets)-i))
+			break
+		}
+		ch, ts, err := b.st.MessageRef(ctx, t.ID)
+		if err != nil || ch == "" {
+			links = append(links, esc(t.ID))
+			continue
+		}
+		links = append(links, fmt.Sprintf("<https://slack.com/archives/%s/p%s|%s>", ch, strings.ReplaceAll(ts, ".", ""), esc(t.ID)))
+	}
+	if _, ce := b.api.post(ctx, channel, "", b.cards.spikeView(s, links), false); ce != nil {
+		return ce.err
+	}
+	return nil
+}
+
+// spikeView is a spike alert.
+func (c *cards) spikeView(s analytics.Spike, links []string) message {
+	at := time.Unix(s.Hour*3600, 0).In(c.loc)
+	usual := "its usual level for this hour of the week"
+	if !s.Weekly {
+		usual = "its recent hourly level (history is still short)"
+	}
+	text := fmt.Sprintf(":rotating_light: *Spike: %d %s tickets* opened %s–%s, against %.1f, %s.",
+		s.Count, esc(kindTitle(s.Kind)), at.Format("Mon 2 Jan 15:04"), at.Add(time.Hour).Format("15:04"), s.Baseline, usual)
+	blocks := []slack.Block{slack.NewSectionBlock(md(text, maxSectionText), nil, nil)}
+	if len(links) > 0 {
+		blocks = append(blocks, slack.NewSectionBlock(md("*Tickets:* "+strings.Join(links, ", "), maxSectionText), nil, nil))
+	}
+	return message{Text: fmt.Sprintf("Spike: %d %s tickets in an hour", s.Count, kindTitle(s.Kind)), Blocks: blocks}
 }

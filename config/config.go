@@ -32,6 +32,8 @@ type Config struct {
 	Kinds   map[orderbot.Kind]KindConfig `yaml:"kinds"`
 	Slack   Slack                        `yaml:"slack"`
 	Notices Notices                      `yaml:"notices"`
+	// Analytics tunes the early warnings (spike alerts).
+	Analytics Analytics `yaml:"analytics"`
 
 	// warnings are things worth telling the operator that do not stop the
 	// process, such as an unset ${VAR} that expanded to "".
@@ -194,10 +196,11 @@ const (
 // empty here; ApplyDefaults fills them after decoding.
 func rawDefaults() *Config {
 	return &Config{
-		Server:   Server{Addr: ":8080", MaxBodyBytes: 1 << 20, ShutdownTimeout: Duration(20 * time.Second)},
-		Log:      Log{Level: "info", Format: "json"},
-		Timezone: "UTC",
-		Redis:    Redis{URL: NewSecret("redis://127.0.0.1:6379/0"), Prefix: "ob"},
+		Server:    Server{Addr: ":8080", MaxBodyBytes: 1 << 20, ShutdownTimeout: Duration(20 * time.Second)},
+		Log:       Log{Level: "info", Format: "json"},
+		Timezone:  "UTC",
+		Analytics: defaultAnalytics(),
+		Redis:     Redis{URL: NewSecret("redis://127.0.0.1:6379/0"), Prefix: "ob"},
 		Tickets: Tickets{ReopenWindow: Duration(24 * time.Hour), StormThreshold: 20,
 			StormWindow: Duration(10 * time.Minute), Retention: Duration(180 * 24 * time.Hour)},
 		SLA: SLA{SweepEvery: Duration(10 * time.Second), WarnBefore: Duration(15 * time.Minute),

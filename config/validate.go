@@ -40,6 +40,7 @@ func (c *Config) validate(ps *problems) {
 	v.zone("timezone", c.Timezone, true)
 	v.redis()
 	v.tickets()
+	v.analytics()
 	v.sla()
 	v.sources()
 	v.departments()

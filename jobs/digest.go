@@ -67,10 +67,10 @@ func (d *Digest) Run(ctx context.Context) (posted bool, err error) {
 		now = d.Now
 	}
 	date, since, until := d.Due(now())
-	if done, err := d.Store.DigestPosted(ctx, date); err != nil || done {
+	lease := "digest:" + date
+	if done, err := d.Store.Posted(ctx, lease); err != nil || done {
 		return false, err
 	}
-	lease := "digest:" + date
 	ok, err := d.Store.AcquireLease(ctx, lease, d.Holder, digestLease)
 	if err != nil || !ok {
 		return false, err
@@ -82,7 +82,7 @@ func (d *Digest) Run(ctx context.Context) (posted bool, err error) {
 	}()
 	// Another replica may have posted and released between the check and the
 	// lease.
-	if done, err := d.Store.DigestPosted(ctx, date); err != nil || done {
+	if done, err := d.Store.Posted(ctx, lease); err != nil || done {
 		return false, err
 	}
 	p := analytics.Period{Name: "day", Since: since, Until: until, PrevSince: since.AddDate(0, 0, -7), PrevUntil: until.AddDate(0, 0, -7)}
@@ -101,7 +101,7 @@ func (d *Digest) Run(ctx context.Context) (posted bool, err error) {
 	if err := d.Poster.PostDigest(ctx, d.Channel, r, chart); err != nil {
 		return false, fmt.Errorf("digest %s: %w", date, err)
 	}
-	if err := d.Store.MarkDigestPosted(ctx, date, digestKeep); err != nil {
+	if err := d.Store.MarkPosted(ctx, lease, digestKeep); err != nil {
 		return true, fmt.Errorf("digest %s: %w", date, err)
 	}
 	if d.Log != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/orderbot/orderbot/analytics"
 	"github.com/orderbot/orderbot/jobs"
 )
 
@@ -111,8 +112,8 @@ func (a *app) ready(ctx context.Context) error {
 }
 
 // scheduler registers one poll job per enabled source, the SLA sweeper, the
-// daily digest (when Slack and slack.digest_channel are set) and the hourly
-// retention job.
+// daily digest and spike alerts (when Slack and slack.digest_channel are
+// set) and the hourly retention job.
 func (a *app) scheduler() (*jobs.Scheduler, error) {
 	host, _ := os.Hostname()
 	s := jobs.NewScheduler(jobs.SchedulerOptions{
@@ -143,6 +144,16 @@ func (a *app) scheduler() (*jobs.Scheduler, error) {
 		// that was down posts the one it missed within a minute of starting.
 		if err := s.Add(jobs.Job{Name: "digest", Spec: "@every 1m", Run: func(ctx context.Context) error {
 			_, err := digest.Run(ctx)
+			return err
+		}}); err != nil {
+			return nil, err
+		}
+		ac := a.cfg.Analytics
+		spikes := &jobs.SpikeWatch{Store: a.store, Poster: a.bot, Channel: a.cfg.Slack.DigestChannel,
+			Rule:   analytics.SpikeRule{Factor: ac.SpikeFactor, MinCount: int64(ac.SpikeMinCount), Weeks: ac.SpikeWeeks},
+			Holder: digest.Holder, Now: a.now, Log: a.log}
+		if err := s.Add(jobs.Job{Name: "spikes", Spec: "@every 5m", Run: func(ctx context.Context) error {
+			_, err := spikes.Run(ctx)
 			return err
 		}}); err != nil {
 			return nil, err
