@@ -34,6 +34,8 @@ type Config struct {
 	Notices Notices                      `yaml:"notices"`
 	// Analytics tunes the early warnings (spike alerts).
 	Analytics Analytics `yaml:"analytics"`
+	// Dashboard is the read-only web dashboard.
+	Dashboard Dashboard `yaml:"dashboard"`
 
 	// warnings are things worth telling the operator that do not stop the
 	// process, such as an unset ${VAR} that expanded to "".

@@ -41,6 +41,7 @@ func (c *Config) validate(ps *problems) {
 	v.redis()
 	v.tickets()
 	v.analytics()
+	v.dashboard()
 	v.sla()
 	v.sources()
 	v.departments()

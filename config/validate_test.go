@@ -82,6 +82,10 @@ func TestValidationProblems(t *testing.T) {
 			"analytics.spike_factor", []string{"must be a number above 1"}},
 		{"spike weeks beyond the hour rollups", "analytics: {spike_weeks: 12}", nil,
 			"analytics.spike_weeks", []string{"must be 2 to 10 weeks, got 12"}},
+		{"dashboard open beyond loopback", "dashboard: {enabled: true}", nil,
+			"dashboard.token", []string{"is required when the dashboard is enabled", `":8080"`}},
+		{"dashboard trusted header malformed", "dashboard: {trusted_header: 'X Forwarded: User'}", nil,
+			"dashboard.trusted_header", []string{"must be an HTTP header name"}},
 		{"zero retention", "tickets: {retention: 0}", nil,
 			"tickets.retention", []string{"must be positive"}},
 		{"retention shorter than reopen window", "tickets: {retention: 12h}", nil,
@@ -434,7 +438,7 @@ func TestUnknownKeys(t *testing.T) {
 		name, doc, path, want string
 	}{
 		{"top level", "servr: {}", "servr", `did you mean "server"`},
-		{"top level far", "frobnicate: 1", "frobnicate", "valid keys here: analytics, departments, kinds, log, notices, redis, server, sla, slack, sources, tickets, timezone"},
+		{"top level far", "frobnicate: 1", "frobnicate", "valid keys here: analytics, dashboard, departments, kinds, log, notices, redis, server, sla, slack, sources, tickets, timezone"},
 		{"server", "server: {adr: ':80'}", "server.adr", `did you mean "addr"`},
 		{"source", "sources: {shopify: {shopfy: {}}}", "sources.shopify.shopfy", `did you mean "shopify"`},
 		{"source block", "sources: {shopify: {shopify: {acess_token: x}}}", "sources.shopify.shopify.acess_token", `did you mean "access_token"`},

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/orderbot/orderbot/analytics"
+	"github.com/orderbot/orderbot/dashboard"
 	"github.com/orderbot/orderbot/jobs"
 )
 
@@ -71,6 +72,12 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
+	if d := a.cfg.Dashboard; d.Enabled {
+		h := dashboard.Handler(dashboard.Options{Reports: a.analytics, Location: a.cfg.Location(), Now: a.now,
+			Token: d.Token.Value(), TrustedHeader: d.TrustedHeader, Logger: a.log.With("component", "dashboard")})
+		mux.Handle("GET "+dashboard.PathPage, h)
+		mux.Handle("GET "+dashboard.PathCSV, h)
+	}
 	a.mountSlack(mux)
 
 	srv := &http.Server{
