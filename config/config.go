@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"time"
 	// Time zone names must load the same on a scratch image as on a laptop, so
 	// validation does not depend on the host's zoneinfo.
@@ -31,6 +32,10 @@ type Config struct {
 	Kinds   map[orderbot.Kind]KindConfig `yaml:"kinds"`
 	Slack   Slack                        `yaml:"slack"`
 	Notices Notices                      `yaml:"notices"`
+	// Analytics tunes the early warnings (spike alerts).
+	Analytics Analytics `yaml:"analytics"`
+	// Dashboard is the read-only web dashboard.
+	Dashboard Dashboard `yaml:"dashboard"`
 
 	// warnings are things worth telling the operator that do not stop the
 	// process, such as an unset ${VAR} that expanded to "".
@@ -150,6 +155,9 @@ type Slack struct {
 	APIURL            string `yaml:"api_url"`
 	EscalationChannel string `yaml:"escalation_channel"`
 	DigestChannel     string `yaml:"digest_channel"`
+	// DigestTime is the local time of day (HH:MM, in timezone) the daily
+	// digest is posted, about the day before.
+	DigestTime string `yaml:"digest_time"`
 	// Command is the slash command, "/ob" by default.
 	Command string `yaml:"command"`
 	// PostsPerSecond is the per-channel posting rate (Slack allows about 1).
@@ -161,6 +169,18 @@ type Slack struct {
 
 // Configured reports whether Slack is set up (a bot token is present).
 func (s Slack) Configured() bool { return s.BotToken.IsSet() }
+
+// DigestAt is DigestTime as a time of day; ok is false when it is not HH:MM.
+func (s Slack) DigestAt() (at time.Duration, ok bool) {
+	var h, m int
+	if len(s.DigestTime) != 5 || s.DigestTime[2] != ':' {
+		return 0, false
+	}
+	if _, err := fmt.Sscanf(s.DigestTime, "%02d:%02d", &h, &m); err != nil || h > 23 || m > 59 || h < 0 || m < 0 {
+		return 0, false
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, true
+}
 
 // SocketMode reports whether the bot connects over Socket Mode.
 func (s Slack) SocketMode() bool { return s.AppToken.IsSet() }
@@ -178,10 +198,11 @@ const (
 // empty here; ApplyDefaults fills them after decoding.
 func rawDefaults() *Config {
 	return &Config{
-		Server:   Server{Addr: ":8080", MaxBodyBytes: 1 << 20, ShutdownTimeout: Duration(20 * time.Second)},
-		Log:      Log{Level: "info", Format: "json"},
-		Timezone: "UTC",
-		Redis:    Redis{URL: NewSecret("redis://127.0.0.1:6379/0"), Prefix: "ob"},
+		Server:    Server{Addr: ":8080", MaxBodyBytes: 1 << 20, ShutdownTimeout: Duration(20 * time.Second)},
+		Log:       Log{Level: "info", Format: "json"},
+		Timezone:  "UTC",
+		Analytics: defaultAnalytics(),
+		Redis:     Redis{URL: NewSecret("redis://127.0.0.1:6379/0"), Prefix: "ob"},
 		Tickets: Tickets{ReopenWindow: Duration(24 * time.Hour), StormThreshold: 20,
 			StormWindow: Duration(10 * time.Minute), Retention: Duration(180 * 24 * time.Hour)},
 		SLA: SLA{SweepEvery: Duration(10 * time.Second), WarnBefore: Duration(15 * time.Minute),
@@ -189,7 +210,7 @@ func rawDefaults() *Config {
 				{After: 0, Action: EscalateMentionLeads},
 				{After: Duration(30 * time.Minute), Action: EscalatePostEscalationChannel},
 			}},
-		Slack: Slack{APIURL: DefaultSlackAPIURL, Command: "/ob", PostsPerSecond: 1, UpdatesPerMinute: 50},
+		Slack: Slack{APIURL: DefaultSlackAPIURL, Command: "/ob", PostsPerSecond: 1, UpdatesPerMinute: 50, DigestTime: "08:30"},
 		Notices: Notices{
 			QuietHours: QuietHours{Start: Clock(21, 0), End: Clock(8, 0)},
 			DailyCap:   3,

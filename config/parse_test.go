@@ -40,6 +40,7 @@ func TestDefaults(t *testing.T) {
 		{"tickets.reopen_window", d.Tickets.ReopenWindow.D(), 24 * time.Hour},
 		{"tickets.storm_threshold", d.Tickets.StormThreshold, 20},
 		{"tickets.retention", d.Tickets.Retention.D(), 180 * 24 * time.Hour},
+		{"slack.digest_time", d.Slack.DigestTime, "08:30"},
 		{"tickets.storm_window", d.Tickets.StormWindow.D(), 10 * time.Minute},
 		{"sla.sweep_every", d.SLA.SweepEvery.D(), 10 * time.Second},
 		{"sla.warn_before", d.SLA.WarnBefore.D(), 15 * time.Minute},

@@ -40,6 +40,8 @@ func (c *Config) validate(ps *problems) {
 	v.zone("timezone", c.Timezone, true)
 	v.redis()
 	v.tickets()
+	v.analytics()
+	v.dashboard()
 	v.sla()
 	v.sources()
 	v.departments()
@@ -562,6 +564,9 @@ func (v validator) slack() {
 		if strings.ContainsAny(ch.v, " \t#") {
 			v.add(ch.path, "must be a Slack channel id such as C0123ABCD, got %q", truncate(ch.v, 40))
 		}
+	}
+	if _, ok := s.DigestAt(); !ok {
+		v.add("slack.digest_time", "must be a local time of day as HH:MM (24-hour), got %q", truncate(s.DigestTime, 20))
 	}
 	switch {
 	case s.AppToken.IsSet() && !s.BotToken.IsSet():

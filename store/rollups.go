@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -83,16 +84,147 @@ type Rollup struct {
 	HourOfWeek [168]int64
 }
 
-func (r *Rollup) add(field string, n int64) {
+// rollupPart is one bucket's parsed counters: field ids (fieldIDs) and
+// amounts, and opened tickets per local hour of the week.
+type rollupPart struct {
+	ids  []int32
+	ns   []int64
+	week [168]int64
+}
+
+// fieldIDs interns rollup field names: a deployment has a few thousand
+// distinct ones (kinds × departments × sources × metrics and buckets), so
+// sums over many buckets add into a dense slice instead of a map.
+type fieldIDs struct {
+	mu   sync.Mutex
+	ids  map[string]int32
+	keys []RollupKey
+	ok   []bool // false for a field that does not parse
+}
+
+func (f *fieldIDs) id(field string) int32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id, ok := f.ids[field]; ok {
+		return id
+	}
+	if f.ids == nil {
+		f.ids = map[string]int32{}
+	}
 	parts := strings.Split(field, unitSep)
-	if len(parts) < 4 {
+	var k RollupKey
+	valid := len(parts) >= 4
+	if valid {
+		k = RollupKey{Metric: Metric(parts[0]), Kind: orderbot.Kind(parts[1]), Dept: parts[2], Source: parts[3]}
+		if len(parts) > 4 {
+			k.Extra = parts[4]
+		}
+	}
+	id := int32(len(f.keys))
+	f.ids[field] = id
+	f.keys = append(f.keys, k)
+	f.ok = append(f.ok, valid)
+	return id
+}
+
+// parseRollup parses one bucket's hash; an hour's opened tickets count in its
+// local hour of the week.
+func (s *Store) parseRollup(h map[string]string, x span) *rollupPart {
+	p := &rollupPart{ids: make([]int32, 0, len(h)), ns: make([]int64, 0, len(h))}
+	for f, v := range h {
+		if f == "_" || f == "" {
+			continue
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		if f[0] == 'W' {
+			if w, err := strconv.Atoi(f[1:]); err == nil && w >= 0 && w < 168 {
+				p.week[w] += n
+			}
+			continue
+		}
+		p.ids = append(p.ids, s.fields.id(f))
+		p.ns = append(p.ns, n)
+		if x.level == 'h' && strings.HasPrefix(f, string(MetricOpened)+unitSep) {
+			p.week[hourOfWeek(x.start)] += n
+		}
+	}
+	return p
+}
+
+// rollupSum adds parts up.
+type rollupSum struct {
+	acc  []int64
+	week [168]int64
+}
+
+func (a *rollupSum) add(p *rollupPart) {
+	for i, id := range p.ids {
+		if int(id) >= len(a.acc) {
+			a.acc = append(a.acc, make([]int64, int(id)+1-len(a.acc))...)
+		}
+		a.acc[id] += p.ns[i]
+	}
+	for i, n := range p.week {
+		a.week[i] += n
+	}
+}
+
+// names interns top-list members (SKUs, couriers, ...).
+type names struct {
+	mu    sync.Mutex
+	ids   map[string]int32
+	names []string
+}
+
+func (n *names) intern(name string) int32 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if id, ok := n.ids[name]; ok {
+		return id
+	}
+	if n.ids == nil {
+		n.ids = map[string]int32{}
+	}
+	id := int32(len(n.names))
+	n.ids[name] = id
+	n.names = append(n.names, name)
+	return id
+}
+
+// sumCache keeps the parsed sums of closed days and months, which never
+// change once summed, so repeated questions (the dashboard, /ob stats) read
+// from Redis only the hours of the open day. It holds at most sumCacheSize
+// sums, dropping the oldest first.
+type sumCache struct {
+	mu    sync.Mutex
+	m     map[string]*rollupPart
+	order []string
+}
+
+const sumCacheSize = 512
+
+func (c *sumCache) get(key string) (*rollupPart, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.m[key]
+	return r, ok
+}
+
+func (c *sumCache) put(key string, r *rollupPart) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*rollupPart{}
+	}
+	if _, ok := c.m[key]; ok {
 		return
 	}
-	k := RollupKey{Metric: Metric(parts[0]), Kind: orderbot.Kind(parts[1]), Dept: parts[2], Source: parts[3]}
-	if len(parts) > 4 {
-		k.Extra = parts[4]
+	if len(c.order) >= sumCacheSize {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
 	}
-	r.Counters[k] += n
+	c.m[key] = r
+	c.order = append(c.order, key)
 }
 
 // LatencyBucket is the histogram bucket of a duration, as lua/rollup.lua
@@ -261,29 +393,39 @@ func (s *Store) ReadRollup(ctx context.Context, since, until time.Time) (Rollup,
 		return r, err
 	}
 	sp := s.spans(since, until, s.closedBefore())
+	var sum rollupSum
 	for _, tag := range s.rollupTags() {
-		hashes, err := s.spanHashes(ctx, tag, sp)
+		// Closed days and months never change again, so their parsed sums
+		// are kept in memory (sumCache); only hours and sums not seen yet are
+		// read, and each distinct field is parsed once.
+		var missing []span
+		for _, x := range sp {
+			if c, ok := s.sums.get(s.spanKey(tag, x)); ok {
+				sum.add(c)
+			} else {
+				missing = append(missing, x)
+			}
+		}
+		hashes, err := s.spanHashes(ctx, tag, missing)
 		if err != nil {
 			return r, s.fail(op, err)
 		}
 		for i, h := range hashes {
-			for f, v := range h {
-				n, _ := strconv.ParseInt(v, 10, 64)
-				switch {
-				case f == "_":
-				case f[0] == 'W':
-					if w, err := strconv.Atoi(f[1:]); err == nil && w >= 0 && w < 168 {
-						r.HourOfWeek[w] += n
-					}
-				default:
-					r.add(f, n)
-					if sp[i].level == 'h' && strings.HasPrefix(f, string(MetricOpened)+unitSep) {
-						r.HourOfWeek[hourOfWeek(sp[i].start)] += n
-					}
-				}
+			part := s.parseRollup(h, missing[i])
+			if missing[i].level != 'h' {
+				s.sums.put(s.spanKey(tag, missing[i]), part)
 			}
+			sum.add(part)
 		}
 	}
+	r.HourOfWeek = sum.week
+	s.fields.mu.Lock()
+	for id, n := range sum.acc {
+		if n != 0 && s.fields.ok[id] {
+			r.Counters[s.fields.keys[id]] += n
+		}
+	}
+	s.fields.mu.Unlock()
 	return r, nil
 }
 
@@ -406,22 +548,38 @@ func (s *Store) TopDims(ctx context.Context, dim string, since, until time.Time,
 	closed := s.closedBefore()
 	ls := since.In(loc)
 	start := time.Date(ls.Year(), ls.Month(), ls.Day(), 0, 0, 0, 0, loc)
-	totals := map[string]float64{}
+	var acc []int64
+	addPart := func(p *rollupPart) {
+		for i, id := range p.ids {
+			if int(id) >= len(acc) {
+				acc = append(acc, make([]int64, int(id)+1-len(acc))...)
+			}
+			acc[id] += p.ns[i]
+		}
+	}
 	for _, tag := range s.rollupTags() {
-		var keys []string
+		type list struct {
+			key    string
+			closed bool
+		}
+		var lists []list
 		var months []span
 		for t := start; t.Before(until); {
 			if t.Day() == 1 {
 				next := time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, loc)
 				if !next.After(until) && !next.After(closed) {
-					months = append(months, span{level: 'm', name: localMonth(t), start: t})
-					keys = append(keys, s.dimKey(tag, dim, "m"+localMonth(t)))
+					m := span{level: 'm', name: localMonth(t), start: t}
+					if _, ok := s.sums.get(s.spanKey(tag, m)); !ok {
+						months = append(months, m)
+					}
+					lists = append(lists, list{s.dimKey(tag, dim, "m"+localMonth(t)), true})
 					t = next
 					continue
 				}
 			}
-			keys = append(keys, s.dimKey(tag, dim, localDay(t)))
-			t = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
+			next := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
+			lists = append(lists, list{s.dimKey(tag, dim, localDay(t)), !next.After(closed)})
+			t = next
 		}
 		// A closed month's list is made with its hash (materialize).
 		if len(months) > 0 {
@@ -429,18 +587,49 @@ func (s *Store) TopDims(ctx context.Context, dim string, since, until time.Time,
 				return nil, s.fail(op, err)
 			}
 		}
-		zs, err := s.rdb.ZUnionWithScores(ctx, redis.ZStore{Keys: keys}).Result()
-		if err != nil && !isNil(err) {
-			return nil, s.fail(op, err)
+		// Lists of closed days and months never change: parsed once, then
+		// kept (dimCache); the open day's list is read every time.
+		pipe := s.rdb.Pipeline()
+		var fetch []list
+		var cmds []*redis.ZSliceCmd
+		for _, l := range lists {
+			if p, ok := s.dimSums.get(l.key); ok {
+				addPart(p)
+				continue
+			}
+			fetch = append(fetch, l)
+			cmds = append(cmds, pipe.ZRangeWithScores(ctx, l.key, 0, -1))
 		}
-		for _, z := range zs {
-			name, _ := z.Member.(string)
-			totals[name] += z.Score
+		if len(cmds) > 0 {
+			if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
+				return nil, s.fail(op, err)
+			}
+		}
+		for i, c := range cmds {
+			zs := c.Val()
+			p := &rollupPart{ids: make([]int32, len(zs)), ns: make([]int64, len(zs))}
+			for j, z := range zs {
+				name, _ := z.Member.(string)
+				p.ids[j] = s.members.intern(name)
+				p.ns[j] = int64(z.Score)
+			}
+			if fetch[i].closed {
+				s.dimSums.put(fetch[i].key, p)
+			}
+			addPart(p)
 		}
 	}
+	totals := map[string]int64{}
+	s.members.mu.Lock()
+	for id, n := range acc {
+		if n != 0 {
+			totals[s.members.names[id]] += n
+		}
+	}
+	s.members.mu.Unlock()
 	out := make([]DimCount, 0, len(totals))
 	for name, c := range totals {
-		out = append(out, DimCount{Name: name, Count: int64(c)})
+		out = append(out, DimCount{Name: name, Count: c})
 	}
 	slices.SortFunc(out, func(a, b DimCount) int {
 		if a.Count != b.Count {

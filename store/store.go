@@ -58,6 +58,14 @@ type Store struct {
 	// prefix and now are copies of opts fields used on every call.
 	prefix string
 	now    func() time.Time
+	// sums caches the parsed sums of closed rollup days and months, and
+	// fields interns their field names.
+	sums   sumCache
+	fields fieldIDs
+	// dimSums caches the parsed top lists of closed days and months, and
+	// members interns their members.
+	dimSums sumCache
+	members names
 	// rollupsOff turns the analytics rollups off; only the benchmark that
 	// measures their cost sets it.
 	rollupsOff bool

@@ -148,6 +148,8 @@ type Server struct {
 	userGroups map[string][]string
 	lastMicro  int64
 	seq        int64
+	files      map[string]*File // external uploads by file id (files.go)
+	fileOrder  []string
 }
 
 type msgState struct {
@@ -192,6 +194,7 @@ func New(cfg Config) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/response/", s.serveResponseURL)
+	mux.HandleFunc("/upload/", s.serveUpload)
 	s.srv = httptest.NewServer(mux)
 	return s
 }
@@ -393,16 +396,18 @@ type apiHandler func(r *apiRequest) (map[string]any, string)
 
 func (s *Server) handlers() map[string]apiHandler {
 	return map[string]apiHandler{
-		"auth.test":             s.authTest,
-		"chat.postMessage":      s.postMessage,
-		"chat.update":           s.update,
-		"chat.postEphemeral":    s.postEphemeral,
-		"conversations.history": s.history,
-		"conversations.replies": s.replies,
-		"views.open":            s.viewsOpen,
-		"views.update":          s.viewsUpdate,
-		"users.info":            s.usersInfo,
-		"usergroups.users.list": s.userGroupsUsersList,
+		"auth.test":                    s.authTest,
+		"chat.postMessage":             s.postMessage,
+		"chat.update":                  s.update,
+		"chat.postEphemeral":           s.postEphemeral,
+		"conversations.history":        s.history,
+		"conversations.replies":        s.replies,
+		"views.open":                   s.viewsOpen,
+		"views.update":                 s.viewsUpdate,
+		"users.info":                   s.usersInfo,
+		"usergroups.users.list":        s.userGroupsUsersList,
+		"files.getUploadURLExternal":   s.getUploadURLExternal,
+		"files.completeUploadExternal": s.completeUploadExternal,
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/bot/slackfake"
 	"github.com/orderbot/orderbot/config"
+	"github.com/orderbot/orderbot/dashboard"
 	"github.com/orderbot/orderbot/demo"
 	"github.com/orderbot/orderbot/simulate"
 	"github.com/orderbot/orderbot/store"
@@ -72,6 +74,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		cfg.Sources[name] = s
 	}
 	cfg.SLA.SweepEvery = config.Duration(2 * time.Second)
+	// The dashboard, behind a token made for this run (printed below), so it
+	// is never open even when --addr is not loopback.
+	dashToken := rand.Text()
+	cfg.Dashboard = config.Dashboard{Enabled: true, Token: config.NewSecret(dashToken)}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("demo: built-in configuration: %w", err)
 	}
@@ -112,6 +118,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "orderbot demo: simulated Shopify, Stripe, ERPNext, AfterShip and Kuaidi100 are up; polling every 5s, clock x%g.\n", *speed)
 	fmt.Fprintln(stdout, "orderbot demo: customer notices go to a simulated Twilio (SMS) and SendGrid (email); the page's Notices tab shows what they received.")
 	fmt.Fprintf(stdout, "orderbot demo: health http://%s/healthz, metrics http://%s/metrics. Ctrl-C to stop.\n", ln.Addr(), ln.Addr())
+	fmt.Fprintf(stdout, "orderbot demo: the manager's dashboard is at http://%s%s?token=%s\n", ln.Addr(), dashboard.PathPage, dashToken)
 	depts := make([]string, 0, len(demo.Channels))
 	for name := range demo.Channels {
 		depts = append(depts, "#"+name)

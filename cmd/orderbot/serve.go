@@ -13,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/orderbot/orderbot/analytics"
+	"github.com/orderbot/orderbot/dashboard"
 	"github.com/orderbot/orderbot/jobs"
 )
 
@@ -70,6 +72,12 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
+	if d := a.cfg.Dashboard; d.Enabled {
+		h := dashboard.Handler(dashboard.Options{Reports: a.analytics, Location: a.cfg.Location(), Now: a.now,
+			Token: d.Token.Value(), TrustedHeader: d.TrustedHeader, Logger: a.log.With("component", "dashboard")})
+		mux.Handle("GET "+dashboard.PathPage, h)
+		mux.Handle("GET "+dashboard.PathCSV, h)
+	}
 	a.mountSlack(mux)
 
 	srv := &http.Server{
@@ -110,8 +118,9 @@ func (a *app) ready(ctx context.Context) error {
 	return a.slackReady(ctx)
 }
 
-// scheduler registers one poll job per enabled source, the SLA sweeper and
-// the hourly retention job.
+// scheduler registers one poll job per enabled source, the SLA sweeper, the
+// daily digest and spike alerts (when Slack and slack.digest_channel are
+// set) and the hourly retention job.
 func (a *app) scheduler() (*jobs.Scheduler, error) {
 	host, _ := os.Hostname()
 	s := jobs.NewScheduler(jobs.SchedulerOptions{
@@ -133,6 +142,29 @@ func (a *app) scheduler() (*jobs.Scheduler, error) {
 		return err
 	}}); err != nil {
 		return nil, err
+	}
+	if a.bot != nil && a.cfg.Slack.DigestChannel != "" {
+		at, _ := a.cfg.Slack.DigestAt() // validated by config
+		digest := &jobs.Digest{Store: a.store, Model: a.analytics, Poster: a.bot, Channel: a.cfg.Slack.DigestChannel,
+			At: at, Location: a.cfg.Location(), Holder: fmt.Sprintf("%s/%d", host, os.Getpid()), Now: a.now, Log: a.log}
+		// Every minute, so the digest goes out at its time and a deployment
+		// that was down posts the one it missed within a minute of starting.
+		if err := s.Add(jobs.Job{Name: "digest", Spec: "@every 1m", Run: func(ctx context.Context) error {
+			_, err := digest.Run(ctx)
+			return err
+		}}); err != nil {
+			return nil, err
+		}
+		ac := a.cfg.Analytics
+		spikes := &jobs.SpikeWatch{Store: a.store, Poster: a.bot, Channel: a.cfg.Slack.DigestChannel,
+			Rule:   analytics.SpikeRule{Factor: ac.SpikeFactor, MinCount: int64(ac.SpikeMinCount), Weeks: ac.SpikeWeeks},
+			Holder: digest.Holder, Now: a.now, Log: a.log}
+		if err := s.Add(jobs.Job{Name: "spikes", Spec: "@every 5m", Run: func(ctx context.Context) error {
+			_, err := spikes.Run(ctx)
+			return err
+		}}); err != nil {
+			return nil, err
+		}
 	}
 	retention := &jobs.Retention{Store: a.store, Resolved: a.cfg.Tickets.Retention.D(), Now: a.now, Log: a.log}
 	if err := s.Add(jobs.Job{Name: "retention", Spec: "@every 1h", Run: func(ctx context.Context) error {

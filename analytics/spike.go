@@ -1,0 +1,130 @@
+package analytics
+
+import (
+	"math"
+	"slices"
+
+	"github.com/orderbot/orderbot"
+)
+
+// SpikeRule says when an hour's count of a kind is a spike: at least MinCount
+// tickets and more than Factor times the kind's usual level for that hour of
+// the week.
+type SpikeRule struct {
+	Factor   float64 // default 3
+	MinCount int64   // default 10
+	// Weeks is how many past weeks the usual level looks at; default 4.
+	Weeks int
+}
+
+func (r SpikeRule) withDefaults() SpikeRule {
+	if r.Factor <= 0 {
+		r.Factor = 3
+	}
+	if r.MinCount <= 0 {
+		r.MinCount = 10
+	}
+	if r.Weeks <= 0 {
+		r.Weeks = 4
+	}
+	return r
+}
+
+// Spike is one kind's spike in one hour.
+type Spike struct {
+	Kind     orderbot.Kind
+	Hour     int64 // unix hour
+	Count    int64
+	Baseline float64
+	// Weekly says the baseline is the median of the same hour of the week
+	// over past weeks; false while history is shorter than two weeks, when it
+	// is the average hour over the week before.
+	Weekly bool
+}
+
+// hourWeek is the number of hours in a week.
+const hourWeek = 168
+
+// Baseline is the usual count of a kind at hour: the median of the counts at
+// the same hour of the week over the last rule.Weeks weeks that have history
+// (robust to the weekly cycle, and to one odd week). With fewer than two such
+// weeks it falls back to a smoothed level: the mean hourly count over the week
+// before hour (or as much of it as there is), or the same hour the day before
+// when that is higher, so the daily cycle's busy hours are not spikes while
+// history is short. With less than a day of history there is no level yet
+// (+Inf: nothing is a spike). counts maps unix hour to count; first is the
+// first hour with history.
+func Baseline(counts map[int64]int64, hour, first int64, rule SpikeRule) (level float64, weekly bool) {
+	rule = rule.withDefaults()
+	var same []int64
+	for w := 1; w <= rule.Weeks; w++ {
+		h := hour - int64(w)*hourWeek
+		if h < first {
+			break
+		}
+		same = append(same, counts[h])
+	}
+	if len(same) >= 2 {
+		slices.Sort(same)
+		n := len(same)
+		if n%2 == 1 {
+			return float64(same[n/2]), true
+		}
+		return float64(same[n/2-1]+same[n/2]) / 2, true
+	}
+	if hour-first < 24 {
+		return math.Inf(1), false
+	}
+	from := max(first, hour-hourWeek)
+	var sum int64
+	for h := from; h < hour; h++ {
+		sum += counts[h]
+	}
+	return max(float64(sum)/float64(hour-from), float64(counts[hour-24])), false
+}
+
+// Spikes returns the kinds whose count at hour is a spike. hourly maps unix
+// hour to the opened tickets per kind (store.HourlyCounts); first is the first
+// hour with history.
+func Spikes(hourly map[int64]map[orderbot.Kind]int64, hour, first int64, rule SpikeRule) []Spike {
+	rule = rule.withDefaults()
+	var out []Spike
+	kinds := map[orderbot.Kind]map[int64]int64{}
+	for h, m := range hourly {
+		for k, n := range m {
+			if kinds[k] == nil {
+				kinds[k] = map[int64]int64{}
+			}
+			kinds[k][h] += n
+		}
+	}
+	for k, counts := range kinds {
+		n := counts[hour]
+		if n < rule.MinCount {
+			continue
+		}
+		level, weekly := Baseline(counts, hour, first, rule)
+		// A level below one ticket an hour counts as one, so a kind that is
+		// usually silent needs MinCount and Factor tickets to spike.
+		if float64(n) > rule.Factor*max(level, 1) {
+			out = append(out, Spike{Kind: k, Hour: hour, Count: n, Baseline: level, Weekly: weekly})
+		}
+	}
+	slices.SortFunc(out, func(a, b Spike) int {
+		if a.Count != b.Count {
+			return int(b.Count - a.Count)
+		}
+		return compareKinds(a.Kind, b.Kind)
+	})
+	return out
+}
+
+func compareKinds(a, b orderbot.Kind) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
