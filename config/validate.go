@@ -46,6 +46,7 @@ func (c *Config) validate(ps *problems) {
 	v.kinds()
 	v.slack()
 	v.notices()
+	v.ids()
 }
 
 type validator struct {
@@ -355,6 +356,9 @@ func ParseSchedule(spec string) (sched cron.Schedule, err error) {
 		}
 	}
 	sched, err = scheduleParser.Parse(spec)
+	if err == nil {
+		err = checkCronSteps(spec)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bad schedule %q: %v", truncate(spec, 60), err)
 	}

@@ -159,7 +159,6 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 		if !sc.Enabled {
 			continue
 		}
-		slog := log.With("source", name)
 		httpOpts := func(o *httpclient.Options) { o.Registerer = reg }
 		js := jobs.Source{Name: name, Overlap: sc.Overlap.D(), InitialLookback: sc.InitialLookback.D(), RecheckEvery: sc.RecheckEvery.D()}
 		provides := map[orderbot.DataSet]bool{}
@@ -170,7 +169,7 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 		case config.SourceStripe:
 			c, err := stripe.New(stripe.Options{Name: name, APIURL: sc.APIURL, SecretKey: sc.Stripe.SecretKey.Value(),
 				OrderIDKey: sc.Stripe.OrderIDKey, Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries,
-				RateLimit: sc.RateLimit, Logger: slog, Registerer: reg})
+				RateLimit: sc.RateLimit, Logger: log, Registerer: reg})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
 			}
@@ -182,7 +181,7 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 			}
 			c, err := shopify.New(shopify.Options{Name: name, APIURL: sc.APIURL, AccessToken: sc.Shopify.AccessToken.Value(),
 				APIVersion: sc.Shopify.APIVersion, Locations: locs, Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries,
-				RateLimit: sc.RateLimit, Logger: slog, Registerer: reg})
+				RateLimit: sc.RateLimit, Logger: log, Registerer: reg})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
 			}
@@ -195,7 +194,7 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 		case config.SourceERPNext:
 			c, err := erpnext.New(erpnext.Options{Name: name, APIURL: sc.APIURL, APIKey: sc.ERPNext.APIKey.Value(),
 				APISecret: sc.ERPNext.APISecret.Value(), Warehouses: sc.ERPNext.Warehouses, TimeZone: cfg.Timezone,
-				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: slog, HTTPOptions: httpOpts})
+				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: log, HTTPOptions: httpOpts})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
 			}
@@ -207,7 +206,7 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 			}
 		case config.SourceAfterShip:
 			c, err := aftership.New(aftership.Options{Name: name, APIURL: sc.APIURL, APIKey: sc.AfterShip.APIKey.Value(),
-				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: slog, HTTPOptions: httpOpts})
+				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: log, HTTPOptions: httpOpts})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
 			}
@@ -215,7 +214,7 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 		case config.SourceKuaidi100:
 			c, err := kuaidi100.New(kuaidi100.Options{Name: name, APIURL: sc.APIURL, Customer: sc.Kuaidi100.Customer.Value(),
 				Key: sc.Kuaidi100.Key.Value(), Carriers: sc.Kuaidi100.CarrierCodes,
-				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: slog, HTTPOptions: httpOpts})
+				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: log, HTTPOptions: httpOpts})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
 			}

@@ -68,7 +68,7 @@ func TestSendSuccess(t *testing.T) {
 		wantSvc    string
 	}{
 		{name: "from number", wantStatus: "queued", wantFrom: "+15005550006"},
-		{name: "messaging service", mod: func(o *twilio.Options) { o.MessagingServiceSID = "MG123" }, wantStatus: "accepted", wantSvc: "MG123"},
+		{name: "messaging service", mod: func(o *twilio.Options) { o.MessagingServiceSID = "MG0123456789abcdef0123456789abcdef" }, wantStatus: "accepted", wantSvc: "MG0123456789abcdef0123456789abcdef"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, fake := newPair(t, tc.mod)
@@ -206,10 +206,10 @@ func TestNewAndValidation(t *testing.T) {
 		name string
 		opts twilio.Options
 	}{
-		{name: "no token", opts: twilio.Options{AccountSID: "AC1", From: "+1"}},
-		{name: "no sender", opts: twilio.Options{AccountSID: "AC1", AuthToken: "x"}},
+		{name: "no token", opts: twilio.Options{AccountSID: "AC0123456789abcdef0123456789abcdef", From: "+1"}},
+		{name: "no sender", opts: twilio.Options{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "x"}},
 		{name: "bad sid", opts: twilio.Options{AccountSID: "AC1/../x", AuthToken: "x", From: "+1"}},
-		{name: "bad url", opts: twilio.Options{APIURL: "ftp://x", AccountSID: "AC1", AuthToken: "x", From: "+1"}},
+		{name: "bad url", opts: twilio.Options{APIURL: "ftp://x", AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "x", From: "+1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := twilio.New(tc.opts); !orderbot.IsKind(err, orderbot.KindInvalid) {
@@ -257,9 +257,9 @@ func (s *logSink) checkLogs(t *testing.T, secrets ...string) {
 }
 
 func TestAPIKeyAuthAndCallback(t *testing.T) {
-	fake := twiliofake.New(twiliofake.Options{APIKeySID: "SK123", APIKeySecret: "api-key-secret-value"})
+	fake := twiliofake.New(twiliofake.Options{APIKeySID: "SK0123456789abcdef0123456789abcdef", APIKeySecret: "api-key-secret-value"})
 	defer fake.Close()
-	c, err := twilio.New(twilio.Options{APIURL: fake.URL(), AccountSID: fake.AccountSID(), APIKeySID: "SK123",
+	c, err := twilio.New(twilio.Options{APIURL: fake.URL(), AccountSID: fake.AccountSID(), APIKeySID: "SK0123456789abcdef0123456789abcdef",
 		AuthToken: "api-key-secret-value", From: "+15005550006", StatusCallback: "https://bot.example.com/twilio/status"})
 	if err != nil {
 		t.Fatal(err)
@@ -272,7 +272,7 @@ func TestAPIKeyAuthAndCallback(t *testing.T) {
 		t.Fatalf("fake received %+v", m)
 	}
 	user, _, _ := (&http.Request{Header: fake.Requests()[0].Header}).BasicAuth()
-	if user != "SK123" {
+	if user != "SK0123456789abcdef0123456789abcdef" {
 		t.Errorf("basic auth user %q, want the API key SID", user)
 	}
 }

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/bot/slackfake"
+)
+
+// runCLI runs a command line in process and returns stdout, stderr and the
+// exit code main would use.
+func runCLI(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, &out, &errb)
+	code := 0
+	if err != nil {
+		code = 1
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		}
+		errb.WriteString(err.Error())
+	}
+	return out.String(), errb.String(), code
+}
+
+// --help and -h on every command print its usage with every flag and a
+// description on stdout, and exit 0.
+func TestHelpOfEveryCommand(t *testing.T) {
+	cases := []struct {
+		args  []string
+		flags []string
+	}{
+		{[]string{"serve"}, []string{"-config"}},
+		{[]string{"poll"}, []string{"-config", "-once", "-source"}},
+		{[]string{"demo"}, []string{"-addr", "-page-addr", "-speed", "-seed", "-orders", "-for"}},
+		{[]string{"config", "check"}, []string{"-config"}},
+		{[]string{"slack", "check"}, []string{"-config"}},
+		{[]string{"slack", "channels"}, []string{"-config"}},
+		{[]string{"kinds"}, nil},
+		{[]string{"version"}, nil},
+		{[]string{"healthcheck"}, []string{"-url", "-timeout"}},
+	}
+	for _, tc := range cases {
+		for _, h := range []string{"--help", "-h"} {
+			name := strings.Join(append(append([]string{}, tc.args...), h), " ")
+			t.Run(name, func(t *testing.T) {
+				out, stderr, code := runCLI(t, append(append([]string{}, tc.args...), h)...)
+				if code != 0 {
+					t.Fatalf("exit %d, stderr %q", code, stderr)
+				}
+				if !strings.HasPrefix(out, "usage: orderbot "+strings.Join(tc.args, " ")) {
+					t.Fatalf("usage line missing:\n%s", out)
+				}
+				for _, f := range tc.flags {
+					i := strings.Index(out, "  "+f+" ")
+					if i < 0 {
+						i = strings.Index(out, "  "+f+"\n")
+					}
+					if i < 0 {
+						t.Fatalf("flag %s not listed:\n%s", f, out)
+					}
+					// PrintDefaults puts the description on the next line.
+					rest := out[i:]
+					if nl := strings.Index(rest, "\n"); nl < 0 || len(strings.TrimSpace(strings.SplitN(rest[nl+1:], "\n", 2)[0])) < 5 {
+						t.Fatalf("flag %s has no description:\n%s", f, out)
+					}
+				}
+			})
+		}
+	}
+	for _, group := range []string{"config", "slack"} {
+		out, _, code := runCLI(t, group, "--help")
+		if code != 0 || !strings.Contains(out, "usage: orderbot "+group) {
+			t.Fatalf("%s --help: exit %d\n%s", group, code, out)
+		}
+	}
+	if out, _, code := runCLI(t, "--help"); code != 0 || !strings.Contains(out, "slack check") {
+		t.Fatalf("orderbot --help: exit %d\n%s", code, out)
+	}
+	// A bad flag is still an error with the usage on stderr.
+	if _, stderr, code := runCLI(t, "serve", "--nope"); code != 2 || !strings.Contains(stderr, "usage: orderbot serve") {
+		t.Fatalf("bad flag: exit %d, %s", code, stderr)
+	}
+}
+
+// docs/kinds.md is the registry's reference; regenerate it with
+// `go run ./cmd/orderbot kinds > docs/kinds.md`.
+func TestKindsDocumentMatchesTheRegistry(t *testing.T) {
+	out, _, code := runCLI(t, "kinds")
+	if code != 0 {
+		t.Fatalf("kinds: exit %d", code)
+	}
+	doc, err := os.ReadFile("../../docs/kinds.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(doc) != out {
+		t.Fatal("docs/kinds.md differs from the kind registry: run `go run ./cmd/orderbot kinds > docs/kinds.md`")
+	}
+	for _, k := range orderbot.Kinds() {
+		if !strings.Contains(out, "\n## "+string(k)+"\n") {
+			t.Fatalf("kind %s has no section", k)
+		}
+	}
+}
+
+// slack check names each problem: a missing scope, a channel the bot is not
+// in, a channel that does not exist, a user group that does not resolve; it
+// exits 1. With everything in place it exits 0.
+func TestSlackCheckAgainstTheFake(t *testing.T) {
+	scopes := []string{"chat:write", "commands", "channels:read", "groups:read", "channels:history", "groups:history"} // no usergroups:read
+	fake := slackfake.New(slackfake.Config{
+		Channels:      []string{"C0FIN", "C0WH", "C0ESC"},
+		Conversations: map[string]slackfake.Conversation{"C0FIN": {Name: "finance"}, "C0WH": {Name: "warehouse", NotMember: true}, "C0ESC": {Name: "escalations"}},
+		Scopes:        scopes,
+	})
+	defer fake.Close()
+	cfg := func(extra string) string {
+		return writeFile(t, "orderbot.yaml", `slack:
+  bot_token: `+fake.Token()+`
+  signing_secret: `+fake.SigningSecret()+`
+  api_url: `+fake.APIURL()+`
+  escalation_channel: C0ESC
+`+extra+`departments:
+  finance: {channel: C0FIN, allowed_groups: [S0OPS]}
+  warehouse: {channel: C0WH}
+  logistics: {channel: C0GONE}
+  support: {channel: C0FIN}
+  tech: {channel: C0FIN}
+`)
+	}
+	out, stderr, code := runCLI(t, "slack", "check", "--config", cfg(""))
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, stderr)
+	}
+	for _, want := range []string{
+		`connected to workspace "Fake" (T0FAKE) as @orderbot (U0BOT)`,
+		"set slack.team_id: T0FAKE",
+		"lacks the scope usergroups:read",
+		"departments.warehouse.channel: the bot is not a member of #warehouse (C0WH): type /invite @orderbot",
+		"departments.logistics.channel: channel C0GONE: channel_not_found",
+		"departments.finance.allowed_groups[0]: user group S0OPS: missing_scope",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "departments.finance.channel:") || strings.Contains(out, "slack.escalation_channel:") {
+		t.Errorf("a good channel was reported:\n%s", out)
+	}
+
+	// A pinned workspace the token does not belong to.
+	out, _, code = runCLI(t, "slack", "check", "--config", cfg("  team_id: T0OTHER\n"))
+	if code != 1 || !strings.Contains(out, "slack.team_id: ") || !strings.Contains(out, "T0OTHER") {
+		t.Fatalf("team mismatch: exit %d\n%s", code, out)
+	}
+
+	// Everything in place.
+	good := slackfake.New(slackfake.Config{Channels: []string{"C0FIN", "C0ESC"}, UserGroups: map[string][]string{"S0OPS": {"U0A"}}})
+	defer good.Close()
+	okCfg := writeFile(t, "ok.yaml", `slack:
+  bot_token: `+good.Token()+`
+  signing_secret: x
+  api_url: `+good.APIURL()+`
+  escalation_channel: C0ESC
+departments:
+  finance: {channel: C0FIN, allowed_groups: [S0OPS]}
+  warehouse: {channel: C0FIN}
+  logistics: {channel: C0FIN}
+  support: {channel: C0FIN}
+  tech: {channel: C0FIN}
+`)
+	out, stderr, code = runCLI(t, "slack", "check", "--config", okCfg)
+	if code != 0 || !strings.Contains(out, "slack check: ok") {
+		t.Fatalf("good setup: exit %d\n%s\n%s", code, out, stderr)
+	}
+	out, stderr, code = runCLI(t, "slack", "channels", "--config", okCfg)
+	if code != 0 || !strings.Contains(out, "C0ESC") || !strings.Contains(out, "#c0fin") {
+		t.Fatalf("slack channels: exit %d\n%s\n%s", code, out, stderr)
+	}
+
+	// A bad token: auth.test fails and nothing else is checked.
+	bad := writeFile(t, "bad.yaml", "slack: {bot_token: xoxb-wrong, signing_secret: x, api_url: '"+good.APIURL()+"', escalation_channel: C0ESC}\n"+
+		"departments: {finance: {channel: C0FIN}, warehouse: {channel: C0FIN}, logistics: {channel: C0FIN}, support: {channel: C0FIN}, tech: {channel: C0FIN}}\n")
+	out, _, code = runCLI(t, "slack", "check", "--config", bad)
+	if code != 1 || !strings.Contains(out, "auth.test failed: invalid_auth") {
+		t.Fatalf("bad token: exit %d\n%s", code, out)
+	}
+}
