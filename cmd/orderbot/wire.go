@@ -86,6 +86,7 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 	if o.now == nil {
 		o.now = time.Now
 	}
+	quietRedis(log)
 	url := cfg.Redis.URL.Value()
 	if o.redisURL != "" {
 		url = o.redisURL
@@ -168,7 +169,7 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 		switch sc.Type {
 		case config.SourceStripe:
 			c, err := stripe.New(stripe.Options{Name: name, APIURL: sc.APIURL, SecretKey: sc.Stripe.SecretKey.Value(),
-				OrderIDKey: sc.Stripe.OrderIDKey, Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries,
+				OrderIDKey: sc.Stripe.OrderIDKey, Account: sc.Stripe.Account, Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries,
 				RateLimit: sc.RateLimit, Logger: log, Registerer: reg})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
@@ -213,7 +214,7 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 			js.Tracking = c
 		case config.SourceKuaidi100:
 			c, err := kuaidi100.New(kuaidi100.Options{Name: name, APIURL: sc.APIURL, Customer: sc.Kuaidi100.Customer.Value(),
-				Key: sc.Kuaidi100.Key.Value(), Carriers: sc.Kuaidi100.CarrierCodes,
+				Key: sc.Kuaidi100.Key.Value(), Carriers: sc.Kuaidi100.CarrierCodes, Phone: sc.Kuaidi100.Phone,
 				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: log, HTTPOptions: httpOpts})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
