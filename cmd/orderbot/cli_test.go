@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -192,5 +197,106 @@ departments:
 	out, _, code = runCLI(t, "slack", "check", "--config", bad)
 	if code != 1 || !strings.Contains(out, "auth.test failed: invalid_auth") {
 		t.Fatalf("bad token: exit %d\n%s", code, out)
+	}
+}
+
+// docs/operations.md explains every metric the code registers.
+func TestOperationsGuideNamesEveryMetric(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := regexp.MustCompile(`(?:Name:\s*|NewDesc\(\s*)"(orderbot_[a-z_]+)"`)
+	found := 0
+	err = filepath.WalkDir("../..", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range name.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if !strings.Contains(string(doc), "| `"+m[1]+"` |") {
+				t.Errorf("%s registers %s, which docs/operations.md does not explain", p, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 10 {
+		t.Fatalf("found only %d metric names in the code; the pattern is stale", found)
+	}
+}
+
+// orderbot healthcheck exits 0 when /healthz answers 200 and 1 otherwise: it
+// is the image's HEALTHCHECK, since distroless has no shell or curl.
+func TestHealthcheck(t *testing.T) {
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.WriteHeader(status)
+	}))
+	defer srv.Close()
+	if out, stderr, code := runCLI(t, "healthcheck", "--url", srv.URL+"/healthz"); code != 0 || out != "ok\n" {
+		t.Fatalf("healthy: exit %d %q %s", code, out, stderr)
+	}
+	status = http.StatusServiceUnavailable
+	if _, stderr, code := runCLI(t, "healthcheck", "--url", srv.URL+"/healthz"); code != 1 || !strings.Contains(stderr, "503") {
+		t.Fatalf("unhealthy: exit %d %s", code, stderr)
+	}
+	srv.Close()
+	if _, _, code := runCLI(t, "healthcheck", "--url", srv.URL+"/healthz"); code != 1 {
+		t.Fatalf("down: exit %d", code)
+	}
+	t.Setenv("ORDERBOT_ADDR", "0.0.0.0:9")
+	if out, _, _ := runCLI(t, "healthcheck", "-h"); !strings.Contains(out, "http://127.0.0.1:9/healthz") {
+		t.Fatalf("the default URL does not follow ORDERBOT_ADDR:\n%s", out)
+	}
+}
+
+// The image builds without a docker engine here, so its Dockerfile is checked
+// by construction: base images pinned by digest, a HEALTHCHECK that runs this
+// binary's healthcheck, and a .dockerignore that keeps what the build copies.
+func TestDockerfileByConstruction(t *testing.T) {
+	df, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := regexp.MustCompile(`(?m)^FROM\s+(\S+)`)
+	pinned := regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+	froms := from.FindAllStringSubmatch(string(df), -1)
+	if len(froms) != 2 {
+		t.Fatalf("%d FROM lines, want build and runtime", len(froms))
+	}
+	for _, f := range froms {
+		if !pinned.MatchString(f[1]) {
+			t.Errorf("base image %s is not pinned by digest", f[1])
+		}
+	}
+	if !regexp.MustCompile(`(?m)^HEALTHCHECK .*\n?.*CMD \["/usr/local/bin/orderbot", "healthcheck"\]`).Match(df) {
+		t.Error("no HEALTHCHECK running orderbot healthcheck")
+	}
+	ignore, err := os.ReadFile("../../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(ignore), "\n") {
+		switch strings.TrimSpace(line) {
+		case "go.mod", "go.sum", "orderbot.example.yaml", "cmd", "*.go", "**/*.go":
+			t.Errorf(".dockerignore drops %s, which the build needs", line)
+		}
 	}
 }
