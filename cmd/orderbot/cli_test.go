@@ -300,3 +300,12 @@ func TestDockerfileByConstruction(t *testing.T) {
 		}
 	}
 }
+
+// orderbot version names the module and its version from the build
+// information (a VCS pseudo-version or the tag `go install …@v1.2.3` used).
+func TestVersionReportsTheBuild(t *testing.T) {
+	out, _, code := runCLI(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "orderbot ") || !strings.Contains(out, "(github.com/orderbot/orderbot@") || !strings.Contains(out, "go1.") {
+		t.Fatalf("version: exit %d %q", code, out)
+	}
+}
