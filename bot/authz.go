@@ -28,7 +28,6 @@ type groupEntry struct {
 	// loading is closed when the fetch in flight ends, so concurrent callers
 	// wait for one fetch instead of each calling Slack.
 	loading chan struct{}
-	err     error
 }
 
 func newAuthorizer(o *Options, api *slackAPI) *authorizer {

@@ -23,6 +23,7 @@ type Bot struct {
 	dir    OrderDirectory
 	authz  *authorizer
 	log    *slog.Logger
+	ws     workspace
 
 	// Work that follows an ack runs under ctx, which Close cancels once the
 	// grace period is over: at most Workers at a time (run), with at most
@@ -116,10 +117,6 @@ func (b *Bot) Close(ctx context.Context) error {
 func (b *Bot) Ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	_, err := b.api.c.AuthTestContext(ctx)
-	if err != nil {
-		ce := classify("slack.auth.test", err)
-		return ce.err
-	}
-	return nil
+	_, err := b.Connect(ctx)
+	return err
 }

@@ -24,7 +24,12 @@ func TestHelperPosterProcess(t *testing.T) {
 	if os.Getenv("OB_CRASH_HELPER") != "1" {
 		t.Skip("helper process for TestCrashBetweenPostAndRecord")
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("OB_REDIS_ADDR"), ContextTimeoutEnabled: true})
+	ro, err := redis.ParseURL(os.Getenv("OB_REDIS_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro.ContextTimeoutEnabled = true
+	rdb := redis.NewClient(ro)
 	st, err := store.New(context.Background(), rdb, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +64,7 @@ func TestCrashBetweenPostAndRecord(t *testing.T) {
 	tk := h.open(anomaly(orderbot.PaymentUnrecorded, "7001"))[0]
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperPosterProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "OB_CRASH_HELPER=1", "OB_REDIS_ADDR="+h.redis.Addr,
+	cmd.Env = append(os.Environ(), "OB_CRASH_HELPER=1", "OB_REDIS_URL="+h.redis.URL,
 		"OB_FAKE_API="+h.fake.APIURL(), "OB_FAKE_TOKEN="+h.fake.Token())
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError

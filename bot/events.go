@@ -16,7 +16,9 @@ type eventEnvelope struct {
 	Challenge string `json:"challenge"`
 	EventID   string `json:"event_id"`
 	TeamID    string `json:"team_id"`
-	Event     struct {
+	// EnterpriseID is set for workspaces of an Enterprise Grid organisation.
+	EnterpriseID string `json:"enterprise_id"`
+	Event        struct {
 		Type string `json:"type"`
 	} `json:"event"`
 	MinuteRateLimited int64 `json:"minute_rate_limited"`
@@ -43,6 +45,9 @@ func (b *Bot) handleEvent(ctx context.Context, body []byte, retryNum int) (int, 
 	case "event_callback":
 	default:
 		return http.StatusOK, nil
+	}
+	if err := b.checkWorkspace(ctx, env.TeamID, env.EnterpriseID); err != nil {
+		return refuseStatus(err), nil
 	}
 	if env.EventID == "" {
 		return http.StatusBadRequest, nil

@@ -50,9 +50,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch path {
 	case PathInteractions:
-		h.interaction(w, body)
+		h.interaction(w, r, body)
 	case PathCommands:
-		h.command(w, body)
+		h.command(w, r, body)
 	case PathEvents:
 		h.event(w, r, body)
 	}
@@ -124,11 +124,15 @@ func parseInteraction(body []byte) (slack.InteractionCallback, error) {
 	return ic, nil
 }
 
-func (h *Handler) interaction(w http.ResponseWriter, body []byte) {
+func (h *Handler) interaction(w http.ResponseWriter, r *http.Request, body []byte) {
 	ic, err := parseInteraction(body)
 	if err != nil {
 		h.b.log.Warn("malformed slack interaction", slog.String("error", err.Error()))
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
+		return
+	}
+	if err := h.b.checkWorkspace(r.Context(), ic.Team.ID, ic.Enterprise.ID); err != nil {
+		http.Error(w, refuseText(err), refuseStatus(err))
 		return
 	}
 	writeJSON(w, h.b.dispatchInteraction(&ic))
@@ -144,7 +148,8 @@ func parseCommand(body []byte) (slack.SlashCommand, bool, error) {
 		return slack.SlashCommand{}, true, nil
 	}
 	c := slack.SlashCommand{
-		TeamID: form.Get("team_id"), TeamDomain: form.Get("team_domain"), ChannelID: form.Get("channel_id"),
+		TeamID: form.Get("team_id"), TeamDomain: form.Get("team_domain"), EnterpriseID: form.Get("enterprise_id"),
+		ChannelID:   form.Get("channel_id"),
 		ChannelName: form.Get("channel_name"), UserID: form.Get("user_id"), UserName: form.Get("user_name"),
 		Command: form.Get("command"), Text: form.Get("text"), ResponseURL: form.Get("response_url"),
 		TriggerID: form.Get("trigger_id"), APIAppID: form.Get("api_app_id"),
@@ -155,7 +160,7 @@ func parseCommand(body []byte) (slack.SlashCommand, bool, error) {
 	return c, false, nil
 }
 
-func (h *Handler) command(w http.ResponseWriter, body []byte) {
+func (h *Handler) command(w http.ResponseWriter, r *http.Request, body []byte) {
 	c, sslCheck, err := parseCommand(body)
 	if sslCheck {
 		w.WriteHeader(http.StatusOK)
@@ -164,6 +169,10 @@ func (h *Handler) command(w http.ResponseWriter, body []byte) {
 	if err != nil {
 		h.b.log.Warn("malformed slash command", slog.String("error", err.Error()))
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
+		return
+	}
+	if err := h.b.checkWorkspace(r.Context(), c.TeamID, c.EnterpriseID); err != nil {
+		http.Error(w, refuseText(err), refuseStatus(err))
 		return
 	}
 	writeJSON(w, h.b.dispatchCommand(c))

@@ -194,17 +194,6 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// pending counts outbox entries not yet acknowledged by the poster's group.
-func (h *harness) pending() int64 {
-	rdb := h.st.Client()
-	key := "ob:{t}:outbox:" + store.OutboxSlack
-	res, err := rdb.XPending(context.Background(), key, PosterGroup).Result()
-	if err != nil {
-		return -1
-	}
-	return res.Count
-}
-
 // backlog counts entries not yet delivered to the group plus pending ones.
 func (h *harness) backlog() int64 {
 	rdb := h.st.Client()

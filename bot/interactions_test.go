@@ -87,7 +87,10 @@ func TestForgedStaleOrOversizedRequestsChangeNothing(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(200 * time.Millisecond) // any work wrongly started would have run by now
+	// Work after an ack is registered (wg.Add) before the response is written,
+	// so once the answers are in, waiting for the bot's work group waits for
+	// anything a rejected request might wrongly have started.
+	h.bot.wg.Wait()
 	after, err := h.st.Get(ctx, tk.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +161,9 @@ func TestFiftyConcurrentClaims(t *testing.T) {
 		owner = got.Owner
 		return len(h.fake.Ephemerals("")) >= n-1
 	})
-	time.Sleep(200 * time.Millisecond) // a 51st answer would show up now
+	// Every click's work has finished (each was registered before its ack), so
+	// no further answer can still arrive.
+	h.bot.wg.Wait()
 	eph := h.fake.Ephemerals("")
 	if len(eph) != n-1 {
 		t.Fatalf("%d ephemeral answers, want %d", len(eph), n-1)

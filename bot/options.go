@@ -27,6 +27,10 @@ type Options struct {
 	// APIURL is the Web API base; default https://slack.com/api/. Tests and the demo
 	// point it at slackfake.
 	APIURL string
+	// TeamID is the Slack workspace (T…) whose requests the bot acts on; empty
+	// means the workspace of the bot token, as auth.test names it. Requests from
+	// any other workspace are refused.
+	TeamID string
 
 	// Departments maps a department name (as kinds name it: finance, warehouse,
 	// logistics, support, tech) to its channel and people.

@@ -594,7 +594,7 @@ func (p *Poster) apply(ctx context.Context, r result) {
 		}
 		s.inflight = false
 		s.lastFlush = time.Now()
-		if r.err != nil {
+		if r.err != nil && !errors.Is(r.err, context.Canceled) {
 			p.log.Warn("storm summary failed", slog.String("channel", r.storm.channel), slog.String("kind", string(r.storm.kind)), slog.String("error", r.err.Error()))
 			s.dirty = true
 		}
@@ -610,6 +610,11 @@ func (p *Poster) apply(ctx context.Context, r result) {
 	}
 	if errors.Is(r.err, errBusy) {
 		w.busy = true
+	} else if errors.Is(r.err, context.Canceled) {
+		// Shutting down: the entry stays pending and is delivered after the
+		// restart (or by another replica); one warning per ticket would only
+		// bury the shutdown in noise.
+		p.log.Debug("slack delivery interrupted by shutdown", slog.String("ticket", r.ticket))
 	} else if r.err != nil {
 		p.log.Warn("slack delivery failed; will retry", slog.String("ticket", r.ticket), slog.Int("attempt", w.attempts+1), slog.String("error", r.err.Error()))
 	}

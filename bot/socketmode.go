@@ -69,7 +69,7 @@ func (b *Bot) handleSocketEvent(ctx context.Context, evt socketmode.Event, acker
 	switch evt.Type {
 	case socketmode.EventTypeInteractive:
 		ic, ok := evt.Data.(slack.InteractionCallback)
-		if !ok {
+		if !ok || b.checkWorkspace(ctx, ic.Team.ID, ic.Enterprise.ID) != nil {
 			ack(nil)
 			return
 		}
@@ -78,6 +78,10 @@ func (b *Bot) handleSocketEvent(ctx context.Context, evt socketmode.Event, acker
 		c, ok := evt.Data.(slack.SlashCommand)
 		if !ok {
 			ack(nil)
+			return
+		}
+		if err := b.checkWorkspace(ctx, c.TeamID, c.EnterpriseID); err != nil {
+			ack(ephemeralReply(note(refuseText(err))))
 			return
 		}
 		ack(b.dispatchCommand(c))

@@ -40,17 +40,17 @@ func TestSocketModeUsesTheSameDispatch(t *testing.T) {
 	// A slash command is acked with the same usage reply as over HTTP.
 	h.bot.handleSocketEvent(ctx, socketmode.Event{
 		Type:    socketmode.EventTypeSlashCommand,
-		Data:    slack.SlashCommand{UserID: "U0ALICE", ChannelID: chFinance, Command: "/ob", Text: "nonsense"},
+		Data:    slack.SlashCommand{TeamID: "T0FAKE", UserID: "U0ALICE", ChannelID: chFinance, Command: "/ob", Text: "nonsense"},
 		Request: &socketmode.Request{EnvelopeID: "env-1"},
 	}, acker)
 	// A Claim click is acked empty and applied after the ack.
-	ic := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, User: slack.User{ID: "U0ALICE"},
+	ic := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, User: slack.User{ID: "U0ALICE"}, Team: slack.Team{ID: "T0FAKE"},
 		Channel: slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: chFinance}}}}
 	ic.ActionCallback.BlockActions = []*slack.BlockAction{{ActionID: actClaim, BlockID: "ob|" + tk.ID + "|v1|a", Value: actionValue(tk)}}
 	h.bot.handleSocketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeInteractive, Data: ic,
 		Request: &socketmode.Request{EnvelopeID: "env-2"}}, acker)
 	// A Resolve submission with a bad code is acked with the form errors.
-	sub := slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "U0ALICE"}}
+	sub := slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "U0ALICE"}, Team: slack.Team{ID: "T0FAKE"}}
 	sub.View.CallbackID = callbackResolve
 	meta, _ := json.Marshal(resolveMeta{Ticket: tk.ID, Version: 1, Kind: string(tk.Kind)})
 	sub.View.PrivateMetadata = string(meta)
@@ -58,7 +58,7 @@ func TestSocketModeUsesTheSameDispatch(t *testing.T) {
 	h.bot.handleSocketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeInteractive, Data: sub,
 		Request: &socketmode.Request{EnvelopeID: "env-3"}}, acker)
 	// An event is acked, then handled once per event id.
-	raw := json.RawMessage(`{"type":"event_callback","event_id":"EvSock1","event":{"type":"app_mention"}}`)
+	raw := json.RawMessage(`{"type":"event_callback","team_id":"T0FAKE","event_id":"EvSock1","event":{"type":"app_mention"}}`)
 	for i := 0; i < 2; i++ {
 		h.bot.handleSocketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeEventsAPI,
 			Request: &socketmode.Request{EnvelopeID: "env-ev", Payload: raw, RetryAttempt: i}}, acker)

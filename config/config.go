@@ -152,7 +152,10 @@ type Slack struct {
 	AppToken Secret `yaml:"app_token"`
 	// APIURL is Slack's Web API base, ending in "/"; SLACK_API_URL overrides it
 	// (a local fake in tests and the demo).
-	APIURL            string `yaml:"api_url"`
+	APIURL string `yaml:"api_url"`
+	// TeamID is the workspace (T…) whose requests are acted on; empty means the
+	// workspace of the bot token, learnt from auth.test at start.
+	TeamID            string `yaml:"team_id"`
 	EscalationChannel string `yaml:"escalation_channel"`
 	DigestChannel     string `yaml:"digest_channel"`
 	// DigestTime is the local time of day (HH:MM, in timezone) the daily

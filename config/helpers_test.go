@@ -28,11 +28,6 @@ departments:
   tech: {channel: C0TECH}
 `
 
-// slackOn configures Slack in HTTP mode with every department present.
-const slackOn = `
-slack: {bot_token: xoxb-test, signing_secret: sig-test, escalation_channel: C0ESC}
-` + allDepartments
-
 func mustParse(t *testing.T, doc string, lookup func(string) (string, bool)) *Config {
 	t.Helper()
 	c, err := Parse([]byte(doc), lookup)

@@ -302,7 +302,7 @@ func TestExampleFile(t *testing.T) {
 		"ERPNEXT_API_KEY": "erp-key", "ERPNEXT_API_SECRET": "erp-secret", "AFTERSHIP_API_KEY": "as-key",
 		"KUAIDI100_CUSTOMER": "KDCUSTOMER", "KUAIDI100_KEY": "kd-key",
 		"SLACK_BOT_TOKEN": "xoxb-example", "SLACK_SIGNING_SECRET": "signing-example",
-		"TWILIO_ACCOUNT_SID": "AC0000", "TWILIO_AUTH_TOKEN": "twilio-token",
+		"TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef", "TWILIO_AUTH_TOKEN": "twilio-token",
 		"ALIYUN_ACCESS_KEY_ID": "LTAIexample", "ALIYUN_ACCESS_KEY_SECRET": "aliyun-secret",
 		"SENDGRID_API_KEY": "SG.example", "SMTP_PASSWORD": "smtp-password",
 	}

@@ -57,7 +57,7 @@ notices:
   sms: {provider: aliyun}
   email: {provider: smtp}
   twilio:
-    account_sid: AC1
+    account_sid: AC0123456789abcdef0123456789abcdef
     auth_token: ${TWILIO}
     from: "+15005550006"
   aliyun:

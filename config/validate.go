@@ -48,6 +48,7 @@ func (c *Config) validate(ps *problems) {
 	v.kinds()
 	v.slack()
 	v.notices()
+	v.ids()
 }
 
 type validator struct {
@@ -365,6 +366,9 @@ func ParseSchedule(spec string) (sched cron.Schedule, err error) {
 		}
 	}
 	sched, err = scheduleParser.Parse(spec)
+	if err == nil {
+		err = checkCronSteps(spec)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bad schedule %q: %v", truncate(spec, 60), err)
 	}

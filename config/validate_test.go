@@ -126,6 +126,16 @@ func TestValidationProblems(t *testing.T) {
 		// schedules
 		{"bad cron", `sources: {stripe: {enabled: false, schedule: "61 * * * *"}}`, nil,
 			"sources.stripe.schedule", []string{"bad schedule", "61"}},
+		{"cron step beyond the minutes", `sources: {stripe: {enabled: false, schedule: "*/61 * * * *"}}`, nil,
+			"sources.stripe.schedule", []string{"minute step 61", "0-59"}},
+		{"cron step of 90 minutes", `sources: {stripe: {enabled: false, schedule: "*/90 * * * *"}}`, nil,
+			"sources.stripe.schedule", []string{"minute step 90", "not every 90"}},
+		{"cron hour out of range", `sources: {stripe: {enabled: false, schedule: "0 25 * * *"}}`, nil,
+			"sources.stripe.schedule", []string{"bad schedule", "above maximum (23)"}},
+		{"cron hour step in a range", `sources: {stripe: {enabled: false, schedule: "0 8-18/12 * * *"}}`, nil,
+			"sources.stripe.schedule", []string{"hour step 12", "8-18"}},
+		{"cron step with TZ and seconds", `sources: {stripe: {enabled: false, schedule: "CRON_TZ=UTC */70 * * * * *"}}`, nil,
+			"sources.stripe.schedule", []string{"second step 70"}},
 		{"cron TZ without spec panics in the parser", `sources: {stripe: {enabled: false, schedule: "TZ=UTC"}}`, nil,
 			"sources.stripe.schedule", []string{"bad schedule"}},
 		{"cron bad zone", `sources: {stripe: {enabled: false, schedule: "CRON_TZ=Mars/Base 0 * * * *"}}`, nil,
@@ -184,13 +194,27 @@ func TestValidationProblems(t *testing.T) {
 			"sources.stripe.api_url", []string{"must not carry credentials"}},
 
 		// departments and slack
+		{"department channel by name", "departments: {finance: {channel: finance}}", nil,
+			"departments.finance.channel", []string{"Slack channel id", "orderbot slack channels"}},
+		{"escalation channel lower case", "slack: {escalation_channel: c0esc}", nil,
+			"slack.escalation_channel", []string{"Slack channel id"}},
+		{"team id shape", "slack: {team_id: acme}", nil,
+			"slack.team_id", []string{"Slack team id"}},
+		{"twilio account sid shape", "notices: {twilio: {account_sid: AC123}}", nil,
+			"notices.twilio.account_sid", []string{"AC and 32 hex digits"}},
+		{"twilio account sid of another type", "notices: {twilio: {account_sid: MG0123456789abcdef0123456789abcdef}}", nil,
+			"notices.twilio.account_sid", []string{"AC and 32 hex digits"}},
+		{"twilio messaging service sid shape", "notices: {twilio: {messaging_service_sid: MG123}}", nil,
+			"notices.twilio.messaging_service_sid", []string{"MG and 32 hex digits"}},
+		{"aliyun template code shape", "notices: {aliyun: {templates: {shipping.stalled/open: '123'}}}", nil,
+			"notices.aliyun.templates.shipping.stalled/open", []string{"SMS_123456789"}},
 		{"department without channel", "departments: {finance: {leads: [U01]}}", nil,
 			"departments.finance.channel", []string{"required"}},
-		{"department bad lead", "departments: {finance: {channel: C1, leads: ['@alice']}}", nil,
+		{"department bad lead", "departments: {finance: {channel: C0FIN, leads: ['@alice']}}", nil,
 			"departments.finance.leads[0]", []string{"Slack user id"}},
-		{"department bad group", "departments: {finance: {channel: C1, allowed_groups: [U0ABC]}}", nil,
+		{"department bad group", "departments: {finance: {channel: C0FIN, allowed_groups: [U0ABC]}}", nil,
 			"departments.finance.allowed_groups[0]", []string{"user-group id"}},
-		{"department bad zone", "departments: {finance: {channel: C1, timezone: Asia/Shangai}}", nil,
+		{"department bad zone", "departments: {finance: {channel: C0FIN, timezone: Asia/Shangai}}", nil,
 			"departments.finance.timezone", []string{`unknown time zone "Asia/Shangai"`}},
 		{"signing secret missing", "slack: {bot_token: xoxb-1}" + allDepartments, nil,
 			"slack.signing_secret", []string{"required"}},
@@ -238,9 +262,9 @@ func TestValidationProblems(t *testing.T) {
 			"notices.email.provider", []string{"sendgrid, smtp or none"}},
 		{"twilio sid missing", "notices: {enabled: true, email: {provider: none}, twilio: {auth_token: t, from: '+15005550006'}}", nil,
 			"notices.twilio.account_sid", []string{"required for SMS by Twilio"}},
-		{"twilio token missing", "notices: {enabled: true, email: {provider: none}, twilio: {account_sid: AC1, from: '+15005550006'}}", nil,
+		{"twilio token missing", "notices: {enabled: true, email: {provider: none}, twilio: {account_sid: AC0123456789abcdef0123456789abcdef, from: '+15005550006'}}", nil,
 			"notices.twilio.auth_token", []string{"required"}},
-		{"twilio sender missing", "notices: {enabled: true, email: {provider: none}, twilio: {account_sid: AC1, auth_token: t}}", nil,
+		{"twilio sender missing", "notices: {enabled: true, email: {provider: none}, twilio: {account_sid: AC0123456789abcdef0123456789abcdef, auth_token: t}}", nil,
 			"notices.twilio.from", []string{"messaging_service_sid"}},
 		{"aliyun secret missing", "notices: {enabled: true, sms: {provider: aliyun}, email: {provider: none}, aliyun: {access_key_id: id, sign_name: S, templates: {shipping.stalled/open: SMS_1}}}", nil,
 			"notices.aliyun.access_key_secret", []string{"required for SMS by Alibaba Cloud"}},
@@ -314,9 +338,9 @@ func TestDepartmentsRequiredOnlyWithSlack(t *testing.T) {
 	// Disabled kinds need no department: disable every kind of tech and support.
 	doc := slack + `
 departments:
-  finance: {channel: C1}
-  warehouse: {channel: C2}
-  logistics: {channel: C3}
+  finance: {channel: C0FIN}
+  warehouse: {channel: C0WH}
+  logistics: {channel: C0LOG}
 kinds:
   inventory.sync_lag: {enabled: false}
   system.stuck: {enabled: false}

@@ -9,9 +9,6 @@ import (
 	"github.com/orderbot/orderbot/detect"
 )
 
-var paymentKinds = []orderbot.Kind{orderbot.PaymentUnrecorded, orderbot.PaymentMissing, orderbot.PaymentDuplicate,
-	orderbot.PaymentAmountMismatch, orderbot.PaymentAfterClose}
-
 func unpaid(o orderbot.Order) orderbot.Order {
 	o.Financial, o.Status, o.PaidAt = orderbot.FinancialPending, orderbot.OrderPending, time.Time{}
 	return o

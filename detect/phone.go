@@ -189,10 +189,3 @@ func (c *phoneCache) put(k *phoneKey, v phoneVerdict) {
 	c.cur[*k] = v
 	c.mu.Unlock()
 }
-
-// len reports the number of entries in both generations (tests).
-func (c *phoneCache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.cur) + len(c.old)
-}

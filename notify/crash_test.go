@@ -26,7 +26,12 @@ func TestHelperNotifierProcess(t *testing.T) {
 	if os.Getenv("OB_NOTIFY_HELPER") != "1" {
 		t.Skip("helper process for TestKillBetweenSendingAndSent")
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("OB_REDIS_ADDR"), ContextTimeoutEnabled: true})
+	ro, err := redis.ParseURL(os.Getenv("OB_REDIS_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro.ContextTimeoutEnabled = true
+	rdb := redis.NewClient(ro)
 	st, err := store.New(context.Background(), rdb, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +66,7 @@ func TestKillBetweenSendingAndSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperNotifierProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "OB_NOTIFY_HELPER=1", "OB_REDIS_ADDR="+e.srv.Addr, "OB_TWILIO_URL="+e.twilio.URL())
+	cmd.Env = append(os.Environ(), "OB_NOTIFY_HELPER=1", "OB_REDIS_URL="+e.srv.URL, "OB_TWILIO_URL="+e.twilio.URL())
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

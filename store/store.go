@@ -186,8 +186,12 @@ func (s *Store) fail(op string, err error) error {
 		return err
 	}
 	msg := "the ticket store is unavailable; please try again"
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		msg = "the ticket store did not answer in time"
+	case errors.Is(err, context.Canceled):
+		// Our side gave up (shutdown, a closed request): not the store's fault.
+		msg = "the request was cancelled before the ticket store answered"
 	}
 	return orderbot.Wrap(orderbot.KindTransient, op, err, msg)
 }

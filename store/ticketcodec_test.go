@@ -159,7 +159,6 @@ func TestUpsertMixedBatch(t *testing.T) {
 	e := newEnv(t, Options{WarnBefore: warn, UpsertBatch: 4})
 	ctx := context.Background()
 	c := e.srv.Client(t)
-	now := e.clock.Now()
 
 	// Two tickets resolved an hour ago: one may reopen, one may not.
 	reopens, stays := anomaly(orderbot.PaymentMissing, "R1"), anomaly(orderbot.PaymentMissing, "R2")
@@ -174,7 +173,7 @@ func TestUpsertMixedBatch(t *testing.T) {
 		}
 		resolved = append(resolved, res[0].Ticket)
 	}
-	now = e.clock.Advance(time.Hour)
+	now := e.clock.Advance(time.Hour)
 
 	support := anomaly(orderbot.CustomerInvalidAddr, "O-1")
 	support.Department = "support"

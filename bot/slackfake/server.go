@@ -32,6 +32,14 @@ type Config struct {
 	// Channels, when not empty, are the only channels that exist; posting elsewhere
 	// fails with channel_not_found. Empty means every channel id exists.
 	Channels []string
+	// Conversations add names, privacy, archival and bot membership to channel
+	// ids, for conversations.info and conversations.list; a channel without an
+	// entry is public, named after its id, and has the bot as a member.
+	Conversations map[string]Conversation
+	// Scopes are the OAuth scopes granted to the bot token, sent in the
+	// X-OAuth-Scopes header; methods needing another scope answer
+	// missing_scope. Nil grants every scope (AllScopes).
+	Scopes []string
 	// Users are the known users by id; users.info synthesises any other U… id.
 	Users map[string]User
 	// UserGroups maps a user group id (S…) to its members.
@@ -408,6 +416,8 @@ func (s *Server) handlers() map[string]apiHandler {
 		"usergroups.users.list":        s.userGroupsUsersList,
 		"files.getUploadURLExternal":   s.getUploadURLExternal,
 		"files.completeUploadExternal": s.completeUploadExternal,
+		"conversations.info":           s.conversationsInfo,
+		"conversations.list":           s.conversationsList,
 	}
 }
 
@@ -465,6 +475,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, req *http.Request) {
 		return
 	case token != s.cfg.Token:
 		s.answer(w, r, http.StatusOK, map[string]any{"ok": false, "error": "invalid_auth"}, "invalid_auth", 0)
+		return
+	}
+
+	s.scopeHeader(w)
+	if need := s.missingScope(method); need != "" {
+		s.answer(w, r, http.StatusOK, map[string]any{"ok": false, "error": "missing_scope", "needed": need,
+			"provided": strings.Join(s.cfg.Scopes, ",")}, "missing_scope", 0)
 		return
 	}
 

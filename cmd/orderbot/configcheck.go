@@ -2,17 +2,16 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 )
 
 func cmdConfigCheck(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("config check", "config check [--config FILE]", `Validates the configuration (every problem at once, each naming its key) and prints
+the effective configuration with secrets redacted. Exit 1 when it is invalid.`, stderr)
 	cfgPath := fs.String("config", defaultConfigPath, "configuration file")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2, err: err}
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {

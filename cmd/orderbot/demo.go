@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -24,16 +23,17 @@ import (
 )
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("demo", "demo [flags]", `Runs the whole product on an embedded default: simulated providers, an in-process
+Redis-compatible store (or REDIS_URL) and a local Slack stand-in page to click cards in.
+No accounts needed.`, stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "HTTP listen address (health, metrics, Slack endpoints)")
 	speed := fs.Float64("speed", 60, "time acceleration: 60 makes an hour of SLA pass in a minute")
 	seed := fs.Int64("seed", 1, "seed of the simulated shop (same seed, same orders)")
 	orders := fs.Int("orders", 400, "orders in the first simulated batch")
 	duration := fs.Duration("for", 0, "stop after this long (0: run until interrupted)")
 	pageAddr := fs.String("page-addr", "127.0.0.1:8081", "loopback address of the Slack stand-in page (127.0.0.1:0 picks a free port)")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2, err: err}
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
 	if *duration > 0 {
 		var cancel context.CancelFunc

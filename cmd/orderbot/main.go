@@ -6,6 +6,9 @@
 //	orderbot poll --once  [--config …] [--source NAME]  one detection cycle, JSON lines on stdout
 //	orderbot demo         [--addr …] [--speed N] [--seed N]  everything on an embedded default
 //	orderbot config check [--config …]               validate, print the effective config redacted
+//	orderbot slack check|channels [--config …]       verify the Slack app; list channel ids
+//	orderbot kinds                                   the anomaly kinds reference (markdown)
+//	orderbot healthcheck [--url …]                   probe /healthz (the container's HEALTHCHECK)
 //	orderbot version
 //
 // This file only dispatches; wiring lives in wire.go, each subcommand in its own
@@ -19,6 +22,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 
 	_ "time/tzdata" // customer time zones (Asia/Shanghai) must load on a bare image
@@ -60,13 +65,25 @@ commands:
   poll --once    run one detection cycle and print what it found as JSON lines
   demo           run everything on an embedded default (no Redis, Slack or provider accounts needed)
   config check   validate the configuration and print it with secrets redacted
-  version        print the version
+  slack check    verify the Slack app: token, scopes, channels, user groups
+  slack channels list the workspace's channels with their ids
+  kinds          print the anomaly kinds reference (markdown)
+  healthcheck    GET /healthz of a running orderbot; exit 0 when it answers
+  version        print the version and the commit it was built from
 
 Run 'orderbot <command> -h' for the flags of a command.
 `
 
 // run dispatches a command line; it is what tests call.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, stdout, stderr)
+	if errors.Is(err, errHelpShown) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return &exitError{code: 2, err: errors.New("no command given")}
@@ -79,18 +96,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "demo":
 		return cmdDemo(ctx, args[1:], stdout, stderr)
 	case "config":
-		if len(args) < 2 || args[1] != "check" {
-			fmt.Fprint(stderr, "usage: orderbot config check [--config FILE]\n")
-			return &exitError{code: 2, err: errors.New("unknown config subcommand")}
-		}
-		return cmdConfigCheck(ctx, args[2:], stdout, stderr)
+		return subcommand(ctx, "config", args[1:], stdout, stderr, map[string]command{"check": cmdConfigCheck})
+	case "slack":
+		return subcommand(ctx, "slack", args[1:], stdout, stderr, map[string]command{"check": cmdSlackCheck, "channels": cmdSlackChannels})
+	case "kinds":
+		return cmdKinds(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
-		fmt.Fprintf(stdout, "orderbot %s\n", version)
-		return nil
+		return cmdVersion(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
 	return &exitError{code: 2, err: fmt.Errorf("unknown command %q", args[0])}
+}
+
+// command is one (sub)command's entry point.
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+// subcommand dispatches "orderbot <group> <sub>"; "orderbot <group> -h" lists
+// the subcommands.
+func subcommand(ctx context.Context, group string, args []string, stdout, stderr io.Writer, subs map[string]command) error {
+	names := make([]string, 0, len(subs))
+	for n := range subs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	help := fmt.Sprintf("usage: orderbot %s <%s> [flags]\n\nRun 'orderbot %s <subcommand> -h' for its flags.\n", group, strings.Join(names, "|"), group)
+	if len(args) > 0 && wantsHelp(args[:1]) {
+		fmt.Fprint(stdout, help)
+		return nil
+	}
+	if len(args) == 0 || subs[args[0]] == nil {
+		fmt.Fprint(stderr, help)
+		return &exitError{code: 2, err: fmt.Errorf("unknown %s subcommand", group)}
+	}
+	return subs[args[0]](ctx, args[1:], stdout, stderr)
 }

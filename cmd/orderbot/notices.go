@@ -40,7 +40,7 @@ func buildNotifier(cfg *config.Config, st *store.Store, shops []orderbot.OrderSo
 	opts := notify.Options{
 		Templates: tpl, Shop: n.ShopName, Kinds: cfg.KindSettings(), QuietHours: n.QuietHours,
 		DefaultZone: loadZone(n.DefaultTimezone), DefaultRegion: n.DefaultRegion, DailyCap: n.DailyCap,
-		OptOut: optOut, Sources: shops, Clock: now, Logger: nlog, Registerer: reg,
+		OptOut: optOut, Sources: shops, Clock: now, Logger: log, Registerer: reg, // the notifier adds component=notify itself
 	}
 	switch n.SMS.Provider {
 	case config.SMSTwilio:

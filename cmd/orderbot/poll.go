@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -36,13 +35,14 @@ type pollLine struct {
 }
 
 func cmdPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("poll", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("poll", "poll --once [--config FILE] [--source NAME]", `Runs one detection cycle of every enabled source (order sources first) or of one,
+and prints one JSON line per anomaly, per ticket change and per source. Exit 1 when a
+source failed. Needs a Redis (redis.url or REDIS_URL): tickets and cursors live there.`, stderr)
 	cfgPath := fs.String("config", defaultConfigPath, "configuration file")
 	once := fs.Bool("once", false, "run one detection cycle and exit (required)")
 	source := fs.String("source", "", "poll only this source (default: every enabled source, order sources first)")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2, err: err}
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
 	if !*once {
 		return &exitError{code: 2, err: errors.New("poll: only --once is supported; `orderbot serve` polls on schedules")}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -19,11 +18,13 @@ import (
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("serve", "serve [--config FILE]", `Serves the Slack endpoints (POST /slack/commands, /slack/interactions, /slack/events),
+GET /healthz, /readyz and /metrics; runs one poll job per enabled source on its
+schedule, the SLA sweeper, the Slack poster and the customer notifier. Needs a Redis
+(redis.url or REDIS_URL). Stops gracefully on SIGTERM or Ctrl-C.`, stderr)
 	cfgPath := fs.String("config", defaultConfigPath, "configuration file")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2, err: err}
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -46,6 +47,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // then shuts down gracefully within server.shutdown_timeout.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	log := a.log
+	if err := a.connectSlack(ctx); err != nil {
+		return err
+	}
 	sched, err := a.scheduler()
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 
@@ -45,10 +46,10 @@ func (a *app) buildBot() (*bot.Bot, error) {
 	opener := &tickets.Manual{Engine: a.engine, Orders: dir}
 	return bot.New(bot.Options{
 		BotToken: c.Slack.BotToken.Value(), SigningSecret: c.Slack.SigningSecret.Value(), AppToken: c.Slack.AppToken.Value(),
-		APIURL: c.Slack.APIURL, Departments: depts, EscalationChannel: c.Slack.EscalationChannel, Command: c.Slack.Command,
+		APIURL: c.Slack.APIURL, TeamID: c.Slack.TeamID, Departments: depts, EscalationChannel: c.Slack.EscalationChannel, Command: c.Slack.Command,
 		PostsPerSecond: c.Slack.PostsPerSecond, UpdatesPerMinute: c.Slack.UpdatesPerMinute, StormThreshold: c.Tickets.StormThreshold, StormWindow: c.Tickets.StormWindow.D(),
 		Escalation: steps, WarnBefore: c.SLA.WarnBefore.D(), Kinds: c.KindSettings(), Location: c.Location(),
-		Clock: a.now, Logger: a.log.With("component", "slack"), MaxBodyBytes: c.Server.MaxBodyBytes,
+		Clock: a.now, Logger: a.log /* the bot adds component=slack itself */, MaxBodyBytes: c.Server.MaxBodyBytes,
 		Knowledge: &tickets.Knowledge{Store: a.store}, Stats: a.analytics, Notices: a.notifier,
 	}, a.store, opener, dir)
 }
@@ -62,6 +63,23 @@ func (a *app) mountSlack(mux *http.ServeMux) {
 	mux.Handle("POST /slack/interactions", h)
 	mux.Handle("POST /slack/commands", h)
 	mux.Handle("POST /slack/events", h)
+}
+
+// connectSlack asks Slack who the bot token is and logs which workspace and
+// bot user serve runs as, or exactly what is wrong. Slack being unreachable
+// is logged, not fatal (/readyz reports it and requests are refused until
+// it answers); a token of another workspace than slack.team_id is fatal.
+func (a *app) connectSlack(ctx context.Context) error {
+	if a.bot == nil {
+		a.log.Info("slack: not configured (slack.bot_token is empty); tickets are kept in Redis but not posted")
+		return nil
+	}
+	id, err := a.bot.Connect(ctx)
+	bot.LogConnection(a.log.With("component", "slack"), id, err)
+	if err != nil && id.TeamID != "" {
+		return fmt.Errorf("slack.team_id: %w", err)
+	}
+	return nil
 }
 
 // slackReady checks Slack when it is configured.

@@ -89,6 +89,7 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 	if o.now == nil {
 		o.now = time.Now
 	}
+	quietRedis(log)
 	url := cfg.Redis.URL.Value()
 	if o.redisURL != "" {
 		url = o.redisURL
@@ -164,7 +165,6 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 		if !sc.Enabled {
 			continue
 		}
-		slog := log.With("source", name)
 		httpOpts := func(o *httpclient.Options) { o.Registerer = reg }
 		js := jobs.Source{Name: name, Overlap: sc.Overlap.D(), InitialLookback: sc.InitialLookback.D(), RecheckEvery: sc.RecheckEvery.D()}
 		provides := map[orderbot.DataSet]bool{}
@@ -174,8 +174,8 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 		switch sc.Type {
 		case config.SourceStripe:
 			c, err := stripe.New(stripe.Options{Name: name, APIURL: sc.APIURL, SecretKey: sc.Stripe.SecretKey.Value(),
-				OrderIDKey: sc.Stripe.OrderIDKey, Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries,
-				RateLimit: sc.RateLimit, Logger: slog, Registerer: reg})
+				OrderIDKey: sc.Stripe.OrderIDKey, Account: sc.Stripe.Account, Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries,
+				RateLimit: sc.RateLimit, Logger: log, Registerer: reg})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
 			}
@@ -187,7 +187,7 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 			}
 			c, err := shopify.New(shopify.Options{Name: name, APIURL: sc.APIURL, AccessToken: sc.Shopify.AccessToken.Value(),
 				APIVersion: sc.Shopify.APIVersion, Locations: locs, Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries,
-				RateLimit: sc.RateLimit, Logger: slog, Registerer: reg})
+				RateLimit: sc.RateLimit, Logger: log, Registerer: reg})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
 			}
@@ -201,7 +201,7 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 			links := cfg.OrderLinksOf(name) // nil unless a shop provides orders too
 			c, err := erpnext.New(erpnext.Options{Name: name, APIURL: sc.APIURL, APIKey: sc.ERPNext.APIKey.Value(),
 				APISecret: sc.ERPNext.APISecret.Value(), Warehouses: sc.ERPNext.Warehouses, TimeZone: cfg.Timezone,
-				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: slog, HTTPOptions: httpOpts,
+				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: log, HTTPOptions: httpOpts,
 				Links: links})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
@@ -219,15 +219,15 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 			}
 		case config.SourceAfterShip:
 			c, err := aftership.New(aftership.Options{Name: name, APIURL: sc.APIURL, APIKey: sc.AfterShip.APIKey.Value(),
-				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: slog, HTTPOptions: httpOpts})
+				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: log, HTTPOptions: httpOpts})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
 			}
 			js.Tracking = c
 		case config.SourceKuaidi100:
 			c, err := kuaidi100.New(kuaidi100.Options{Name: name, APIURL: sc.APIURL, Customer: sc.Kuaidi100.Customer.Value(),
-				Key: sc.Kuaidi100.Key.Value(), Carriers: sc.Kuaidi100.CarrierCodes,
-				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: slog, HTTPOptions: httpOpts})
+				Key: sc.Kuaidi100.Key.Value(), Carriers: sc.Kuaidi100.CarrierCodes, Phone: sc.Kuaidi100.Phone,
+				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: log, HTTPOptions: httpOpts})
 			if err != nil {
 				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
 			}

@@ -125,7 +125,7 @@ type Client struct {
 	hc      *http.Client
 	breaker *gobreaker.CircuitBreaker[*Response]
 	limiter *rate.Limiter
-	scrub   *strings.Replacer
+	scrub   *scrubber
 	log     *slog.Logger
 	metrics *metrics
 

@@ -11,10 +11,58 @@ import (
 // Redacted replaces a secret in error strings and log lines.
 const Redacted = "[REDACTED]"
 
+// scrubber replaces secrets in text, each only where it stands as a whole
+// token: a short secret ("abc1") must not mangle the words that happen to
+// contain it ("abc123", "xabc1"), while the secret itself, in a query string,
+// a header or quotes, is still found.
+type scrubber struct {
+	forms []string // longest first, so a secret that contains another is replaced whole
+}
+
+// isWordByte reports whether b continues a token: letters, digits and "_".
+func isWordByte(b byte) bool {
+	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
+}
+
+// Replace returns s with every whole-token occurrence of a secret form
+// replaced by Redacted.
+func (sc *scrubber) Replace(s string) string {
+	if len(sc.forms) == 0 {
+		return s
+	}
+	var b strings.Builder
+	last := 0 // s[last:i] is not yet copied
+	for i := 0; i < len(s); {
+		matched := ""
+		if i == 0 || !isWordByte(s[i-1]) || !isWordByte(s[i]) {
+			for _, f := range sc.forms {
+				end := i + len(f)
+				if strings.HasPrefix(s[i:], f) && (end == len(s) || !isWordByte(s[end]) || !isWordByte(s[end-1])) {
+					matched = f
+					break
+				}
+			}
+		}
+		if matched == "" {
+			i++
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(Redacted)
+		i += len(matched)
+		last = i
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
 // newScrubber replaces each secret and the forms it takes on the wire: URL
 // query and path escaping (a key in a query string, echoed in an error) and
 // base64 (a Basic auth header a provider echoes back).
-func newScrubber(secrets []string) *strings.Replacer {
+func newScrubber(secrets []string) *scrubber {
 	seen := map[string]bool{}
 	var forms []string
 	add := func(s string) {
@@ -38,9 +86,5 @@ func newScrubber(secrets []string) *strings.Replacer {
 	}
 	// Longest first, so a secret that contains another is replaced whole.
 	slices.SortFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-	pairs := make([]string, 0, 2*len(forms))
-	for _, f := range forms {
-		pairs = append(pairs, f, Redacted)
-	}
-	return strings.NewReplacer(pairs...)
+	return &scrubber{forms: forms}
 }

@@ -67,9 +67,10 @@ type Server struct {
 	closing chan struct{}
 	once    sync.Once
 
-	mu    sync.Mutex
-	log   []Request
-	total int
+	mu       sync.Mutex
+	log      []Request
+	total    int
+	inFlight int
 }
 
 // Start starts a Server for cfg on a loopback port.
@@ -134,6 +135,15 @@ func (s *Server) RequestCount() int {
 	return s.total
 }
 
+// InFlight is the number of requests the fake is handling now. A test that
+// must show no further request comes waits for the client call to return and
+// InFlight to reach zero: every request the client sent has then been counted.
+func (s *Server) InFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inFlight
+}
+
 // ResetRequests clears the request log and count.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
@@ -146,6 +156,14 @@ func (s *Server) ResetRequests() {
 // logged before a byte of the answer is written. ServeHTTP lets a fake be
 // mounted on another server too (the demo).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.inFlight++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
 	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), At: s.cfg.Now()}
 	switch r.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:

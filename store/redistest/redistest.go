@@ -1,6 +1,13 @@
 // Package redistest starts a real redis-server for tests on a free loopback port,
 // or uses REDIS_URL when it is set. A missing redis-server is a test failure with
 // a clear message, never a skip.
+//
+// With REDIS_URL, test packages run in parallel against one server, so each
+// Start leases a logical database of its own (1–15; database 0 holds the
+// leases) and flushes only that one: parallel packages never flush each
+// other's keys. A database rather than a key prefix, because tests read
+// store keys by name ("ob:{t}:outbox:…") and the store's Lua scripts build
+// keys from one prefix; a database isolates all of it without changing them.
 package redistest
 
 import (
@@ -8,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,9 +28,14 @@ import (
 
 // Server is a running Redis for one test (or one package, see Main).
 type Server struct {
+	// URL reaches this test's data, database included; hand it to code
+	// (and child processes) that connect themselves.
 	URL  string
 	Addr string
 	cmd  *exec.Cmd
+
+	opts    *redis.Options // connection options, database included
+	release func()         // frees a leased database of a shared server
 }
 
 // Start starts a redis-server that is stopped when the test ends. Every call gets
@@ -40,13 +53,27 @@ func Start(tb testing.TB) *Server {
 // Client returns a go-redis client for the server that is closed when the test ends.
 func (s *Server) Client(tb testing.TB) *redis.Client {
 	tb.Helper()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, ContextTimeoutEnabled: true})
+	o := &redis.Options{Addr: s.Addr}
+	if s.opts != nil {
+		o = cloneOptions(s.opts)
+	}
+	o.ContextTimeoutEnabled = true
+	c := redis.NewClient(o)
 	tb.Cleanup(func() { c.Close() })
 	return c
 }
 
+func cloneOptions(o *redis.Options) *redis.Options {
+	c := *o
+	return &c
+}
+
 // Stop kills the server. Safe to call twice.
 func (s *Server) Stop() {
+	if s.release != nil {
+		s.release()
+		s.release = nil
+	}
 	if s.cmd != nil && s.cmd.Process != nil {
 		s.cmd.Process.Kill()
 		s.cmd.Wait()
@@ -66,18 +93,7 @@ func StartForMain() (*Server, error) {
 
 func start(dir string) (*Server, error) {
 	if u := os.Getenv("REDIS_URL"); u != "" {
-		o, err := redis.ParseURL(u)
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
-		}
-		c := redis.NewClient(o)
-		defer c.Close()
-		// A shared server: each test must start clean, and REDIS_URL must point at a
-		// Redis that may be flushed.
-		if err := c.FlushDB(context.Background()).Err(); err != nil {
-			return nil, fmt.Errorf("REDIS_URL %s: %w", o.Addr, err)
-		}
-		return &Server{URL: u, Addr: o.Addr}, nil
+		return shared(u)
 	}
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -103,6 +119,75 @@ func start(dir string) (*Server, error) {
 		cmd.Wait()
 	}
 	return nil, fmt.Errorf("redis-server did not come up; see logs in %s", dir)
+}
+
+// leaseTTL bounds how long a crashed test keeps its database leased.
+const leaseTTL = 30 * time.Minute
+
+// shared leases a free logical database of the server at REDIS_URL, flushes
+// it and returns a Server for it; Stop flushes it again and frees it. When all
+// are leased it waits (bounded) for one to be freed.
+func shared(u string) (*Server, error) {
+	o, err := redis.ParseURL(u)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	ctx := context.Background()
+	ctlOpts := cloneOptions(o)
+	ctlOpts.DB = 0
+	ctl := redis.NewClient(ctlOpts)
+	defer ctl.Close()
+	token := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		for db := 1; db < 16; db++ {
+			key := fmt.Sprintf("redistest:lease:%d", db)
+			ok, err := ctl.SetNX(ctx, key, token, leaseTTL).Result()
+			if err != nil {
+				return nil, fmt.Errorf("REDIS_URL %s: %w", o.Addr, err)
+			}
+			if !ok {
+				continue
+			}
+			dbOpts := cloneOptions(o)
+			dbOpts.DB = db
+			c := redis.NewClient(dbOpts)
+			err = c.FlushDB(ctx).Err()
+			c.Close()
+			if err != nil {
+				ctl.Del(ctx, key)
+				// A server with fewer databases: no higher index works either.
+				break
+			}
+			release := func() {
+				c := redis.NewClient(cloneOptions(dbOpts))
+				c.FlushDB(context.Background())
+				c.Close()
+				ctl := redis.NewClient(cloneOptions(ctlOpts))
+				// Free the lease only if it is still ours.
+				ctl.Eval(context.Background(), `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, []string{key}, token)
+				ctl.Close()
+			}
+			return &Server{URL: withDB(u, db), Addr: o.Addr, opts: dbOpts, release: release}, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("REDIS_URL %s: no free test database (1-15) within 2m; too many test processes share it", o.Addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// withDB returns the Redis URL u pointing at database db.
+func withDB(u string, db int) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	p.Path = "/" + strconv.Itoa(db)
+	q := p.Query()
+	q.Del("db")
+	p.RawQuery = q.Encode()
+	return p.String()
 }
 
 func freePort() (int, error) {
