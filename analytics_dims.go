@@ -51,6 +51,9 @@ var kindStages = map[Kind]Stage{
 	SystemStuck:           StageOrder,
 	SystemStateViolation:  StageOrder,
 	SystemSourceDown:      StageOrder,
+	SyncOrderMissing:      StageOrder,
+	SyncStatusMismatch:    StageFulfilment,
+	SyncAmountMismatch:    StageOrder,
 }
 
 // Stage returns the kind's stage. A kind missing from the table is placed by

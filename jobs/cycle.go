@@ -86,7 +86,7 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 			checks = append(checks, store.Check{OrderID: m})
 		}
 	}
-	recheckWaiting(checks[:len(snap.Orders)], changes, now)
+	checks = recheckWaiting(checks, changes, now)
 	if err := st.WatchChecks(ctx, checks); err != nil {
 		return fmt.Errorf("updating watch list: %w", err)
 	}
@@ -438,8 +438,10 @@ func (p *Poller) recordFailure(ctx context.Context, src Source, rep *Report, cau
 // enough to open a ticket (pending), and a ticket found cleared but not yet
 // often enough to auto-resolve (clearing). Without this an order that does
 // not change would never be looked at again and its ticket would neither open
-// nor resolve.
-func recheckWaiting(checks []store.Check, changes []tickets.Change, now time.Time) {
+// nor resolve. That includes an order known only from its payments (a payment
+// for an order the shop has not shown): it is added to the watch list, so the
+// next cycle joins its payments again.
+func recheckWaiting(checks []store.Check, changes []tickets.Change, now time.Time) []store.Check {
 	var due map[string]bool
 	for _, c := range changes {
 		if (c.Change == store.ChangePending || c.Change == tickets.ChangeClearing) && c.Ticket.OrderID != "" {
@@ -450,11 +452,20 @@ func recheckWaiting(checks []store.Check, changes []tickets.Change, now time.Tim
 		}
 	}
 	if due == nil {
-		return
+		return checks
 	}
 	for i := range checks {
-		if due[checks[i].OrderID] && (checks[i].At.IsZero() || checks[i].At.After(now)) {
+		id := checks[i].OrderID
+		if !due[id] {
+			continue
+		}
+		if checks[i].At.IsZero() || checks[i].At.After(now) {
 			checks[i].At = now
 		}
+		delete(due, id)
 	}
+	for id := range due {
+		checks = append(checks, store.Check{OrderID: id, At: now})
+	}
+	return checks
 }

@@ -168,6 +168,33 @@ func TestPollJoinsSourcesAndAutoResolves(t *testing.T) {
 	}
 }
 
+// A payment for an order the shop never showed is held back once by the
+// default flap guard; the next Stripe poll lists nothing new, yet the order id
+// is on the watch list, its payment is joined again and the ticket opens.
+// Before, the pending finding was never looked at again and never opened.
+func TestPendingPaymentOfUnknownOrderIsLookedAtAgain(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	r.stripe.PutPayments(orderbot.Payment{ID: "pi_9", Provider: "stripe", OrderID: "9009",
+		Amount: orderbot.Money{Minor: 5000, Currency: "USD"}, Status: orderbot.PaymentSucceeded,
+		CreatedAt: r.clk.Now().Add(-3 * time.Hour)})
+	if _, err := r.poller.PollAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if open := activeOf(t, r.st, orderbot.PaymentUnrecorded); len(open) != 0 {
+		t.Fatalf("opened on the first look: %+v", open)
+	}
+	// Far past the overlap window: Stripe lists nothing new.
+	r.clk.Add(2 * time.Hour)
+	if _, err := r.poller.Poll(ctx, "stripe"); err != nil {
+		t.Fatal(err)
+	}
+	open := activeOf(t, r.st, orderbot.PaymentUnrecorded)
+	if len(open) != 1 || open[0].Subject != "9009" {
+		t.Fatalf("payment.unrecorded tickets = %+v, want one for 9009", open)
+	}
+}
+
 // A crash after tickets were written but before the cursor moved: the cursor
 // stays, and the re-run neither loses the finding nor opens a second ticket.
 func TestCrashBeforeCommitLosesNothingDuplicatesNothing(t *testing.T) {
