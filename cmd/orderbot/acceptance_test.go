@@ -73,7 +73,7 @@ func writeFile(t *testing.T, name, content string) string {
 // per fingerprint; a second run opens nothing new.
 func TestPollOnceFindsEverySeededKind(t *testing.T) {
 	srv := redistest.Start(t)
-	p := demo.StartProviders(time.Now)
+	p := demo.StartProviders(time.Now, simulatedSources()...)
 	defer p.Close()
 	// Every detectable kind but system.source_down, which needs a failing
 	// source rather than seeded records (TestPollOnceSourceFailureExitsNonZero).

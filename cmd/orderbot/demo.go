@@ -40,6 +40,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	cfg := config.Default()
+	cfg.UseProviders(providers())
 	cfg.Log.Format = "text"
 	log := newLogger(cfg.Log, stderr)
 	clock := demo.NewClock(*speed)
@@ -58,7 +59,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stdout, "orderbot demo: using the Redis at REDIS_URL.")
 	}
 
-	providers := demo.StartProviders(clock.Now)
+	providers := demo.StartProviders(clock.Now, simulatedSources()...)
 	defer providers.Close()
 	providers.Configure(cfg, "@every 5s")
 	providers.ConfigureNotices(cfg)
