@@ -317,8 +317,8 @@ func TestExampleFile(t *testing.T) {
 	if c.Notices.Enabled {
 		t.Error("notices are on by default in the example")
 	}
-	if got := len(c.Sources); got != 5 {
-		t.Errorf("%d sources, want 5", got)
+	if got, want := len(c.Sources), len(testProviders.SourceTypes()); got != want {
+		t.Errorf("%d sources, want one per type (%d)", got, want)
 	}
 	if c.Sources["kuaidi100"].Enabled || !c.Sources["shopify"].Enabled {
 		t.Error("example source switches changed")

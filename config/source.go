@@ -20,10 +20,11 @@ const DefaultSchedule = "@every 1m"
 const (
 	defaultOverlap         = 10 * time.Minute
 	defaultInitialLookback = 72 * time.Hour
+	defaultRecheckEvery    = 2 * time.Hour
 )
 
-// unsetDuration marks overlap and initial_lookback left out of the file until
-// ApplyDefaults knows the type (0 is a valid overlap).
+// unsetDuration marks overlap, initial_lookback and recheck_every left out of
+// the file until ApplyDefaults knows the type (0 is a valid overlap).
 const unsetDuration = Duration(-1 << 62)
 
 // Source is one polled system. Exactly one type-specific block, the one named
@@ -89,7 +90,7 @@ func genericSourceDefaults() Source {
 		Schedule:        DefaultSchedule,
 		Overlap:         unsetDuration,
 		InitialLookback: unsetDuration,
-		RecheckEvery:    Duration(2 * time.Hour),
+		RecheckEvery:    unsetDuration,
 		Timeout:         Duration(15 * time.Second),
 		MaxRetries:      3,
 	}
@@ -182,6 +183,9 @@ func (s *Source) applyDefaults(reg *provider.Registry, name string) {
 	}
 	if s.InitialLookback == unsetDuration {
 		s.InitialLookback = Duration(orDefault(d.InitialLookback, defaultInitialLookback))
+	}
+	if s.RecheckEvery == unsetDuration {
+		s.RecheckEvery = Duration(orDefault(d.RecheckEvery, defaultRecheckEvery))
 	}
 	if !ok {
 		return

@@ -57,6 +57,22 @@ func (p *Providers) Load(ds simulate.Dataset) error {
 	return nil
 }
 
+// WorldShaper is a Simulated that changes what the simulated shop generates
+// (the Alipay stand-in takes the Chinese wallet payments).
+type WorldShaper interface {
+	ShapeWorld(o *simulate.Options)
+}
+
+// ShapeWorld lets each simulated source that needs it adjust the simulated
+// shop's options before the world is created.
+func (p *Providers) ShapeWorld(o *simulate.Options) {
+	for _, s := range p.Sources {
+		if ws, ok := s.(WorldShaper); ok {
+			ws.ShapeWorld(o)
+		}
+	}
+}
+
 // Configure points cfg's sources at the simulated services, each enabled with
 // the given schedule (a cron spec or "@every 10s"). Everything else in cfg is
 // left as it is; cfg must know the source types (config.UseProviders).

@@ -42,6 +42,10 @@ type Options struct {
 	ChinaTrackingSource string // "kuaidi100" (Chinese parcels)
 	ShopStockSource     string // "shopify"
 	ERPStockSource      string // "erpnext"
+
+	// ChinaWalletSource, when set, holds the payments of Chinese orders paid by
+	// wallet (Alipay), one per order; empty keeps them at PaymentSource.
+	ChinaWalletSource string
 }
 
 // Expected is one (kind, subject) pair the generator seeded on purpose.
@@ -279,6 +283,8 @@ type batch struct {
 	demand    map[string]int64
 	srcs      []SourceStatus
 	expected  []Expected
+	// walletPaid marks orders with a succeeded payment at ChinaWalletSource.
+	walletPaid map[string]bool
 }
 
 func (b *batch) expect(k orderbot.Kind, subject, stage, note string) {
@@ -336,6 +342,9 @@ func (b *batch) sources() {
 	}
 	add(w.opts.OrderSource, orderbot.DataOrders, true)
 	add(w.opts.PaymentSource, orderbot.DataPayments, true)
+	if w.opts.ChinaWalletSource != "" {
+		add(w.opts.ChinaWalletSource, orderbot.DataPayments, true)
+	}
 	add(w.opts.TrackingSource, orderbot.DataTracking, true)
 	add(w.opts.ChinaTrackingSource, orderbot.DataTracking, false)
 	if w.opts.ShopStockSource != w.opts.OrderSource {

@@ -739,6 +739,7 @@ func decodePayment(v string, p *orderbot.Payment) bool {
 		}
 		r.lit("]")
 	}
+	p.RefundsUnreported = r.next(`,"refunds_unreported":true`)
 	r.lit("}")
 	return r.ok && r.i == len(r.s)
 }

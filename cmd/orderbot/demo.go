@@ -97,8 +97,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer a.Close()
 
+	worldOptions := simulate.Options{AnomalyRate: 0.05}
+	providers.ShapeWorld(&worldOptions)
 	feed := &demo.Feed{
-		World:     simulate.New(*seed, simulate.Options{AnomalyRate: 0.05}),
+		World:     simulate.New(*seed, worldOptions),
 		Providers: providers, Now: clock.Now, Initial: *orders, Batch: 40, Every: 20 * time.Second, Log: log,
 	}
 	first := make(chan struct{})

@@ -185,7 +185,7 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 func assignRoles(js *jobs.Source, c orderbot.Source, provides map[orderbot.DataSet]bool) error {
 	for _, err := range []error{
 		role(c, provides[orderbot.DataOrders], orderbot.DataOrders, &js.Orders),
-		role(c, provides[orderbot.DataPayments], orderbot.DataPayments, &js.Payments),
+		paymentRole(c, provides[orderbot.DataPayments], js),
 		role(c, provides[orderbot.DataInventory], orderbot.DataInventory, &js.Inventory),
 		role(c, provides[orderbot.DataTracking], orderbot.DataTracking, &js.Tracking),
 	} {
@@ -194,6 +194,16 @@ func assignRoles(js *jobs.Source, c orderbot.Source, provides map[orderbot.DataS
 		}
 	}
 	return nil
+}
+
+// paymentRole gives a payment adapter its role: listed (Stripe), or asked per
+// order (Alipay).
+func paymentRole(c orderbot.Source, wanted bool, js *jobs.Source) error {
+	if q, ok := c.(orderbot.PaymentQuerier); ok && wanted {
+		js.PaymentQueries = q
+		return nil
+	}
+	return role(c, wanted, orderbot.DataPayments, &js.Payments)
 }
 
 // role sets *dst to the adapter when it is wanted for data set ds and

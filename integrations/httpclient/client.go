@@ -97,6 +97,11 @@ type Options struct {
 	// DecodeError optionally extracts the provider's error message from an error
 	// answer; the result is scrubbed and shortened before use.
 	DecodeError func(status int, h http.Header, body []byte) string
+	// BodyError optionally finds an error in a 2xx answer, for providers that
+	// report failures inside HTTP 200 (Alipay's gateway). A non-empty kind makes
+	// the attempt fail with that kind and message; KindTransient and
+	// KindRateLimited are retried like a 5xx or 429, under the same limits.
+	BodyError func(r *Response) (kind orderbot.ErrorKind, msg string)
 	// Logger receives debug lines per attempt and info lines per retry; default
 	// slog.Default().
 	Logger *slog.Logger
@@ -525,6 +530,16 @@ func (c *Client) attempt(ctx context.Context, op, method, target, path string, r
 		}
 		out := &Response{Status: raw.StatusCode, Header: raw.Header, Body: body, RequestID: requestID(raw.Header)}
 		if raw.StatusCode >= 200 && raw.StatusCode < 300 {
+			if c.opts.BodyError != nil {
+				if kind, msg := c.opts.BodyError(out); kind != "" {
+					e := orderbot.Errorf(kind, op, "%s", c.Scrub(fmt.Sprintf("%s answered %s %s with an error: %s",
+						c.opts.Provider, method, path, msg)))
+					if kind == orderbot.KindRateLimited {
+						e.RetryAfter = suggestedWait(n, c.opts)
+					}
+					return nil, &failure{err: e, trips: kind == orderbot.KindTransient}
+				}
+			}
 			return out, nil
 		}
 		return nil, c.statusFailure(op, method, path, out, suggestedWait(n, c.opts))

@@ -45,6 +45,9 @@ type Defaults struct {
 	// set: a source whose records settle late needs a wider overlap.
 	Overlap         time.Duration
 	InitialLookback time.Duration
+	// RecheckEvery replaces the generic 2h for a source asked one record at a
+	// time: a payment source asked per order needs minutes, not hours.
+	RecheckEvery time.Duration
 }
 
 // Block is a source type's own configuration block.
