@@ -3,6 +3,8 @@ package main
 import (
 	"github.com/orderbot/orderbot/demo"
 	"github.com/orderbot/orderbot/integrations/aftership"
+	"github.com/orderbot/orderbot/integrations/alipay"
+	"github.com/orderbot/orderbot/integrations/alipay/alipayfake"
 	"github.com/orderbot/orderbot/integrations/erpnext"
 	"github.com/orderbot/orderbot/integrations/kuaidi100"
 	"github.com/orderbot/orderbot/integrations/provider"
@@ -22,6 +24,7 @@ var sourceTypes = []struct {
 	{erpnext.Spec, demo.SimulatedERPNext},
 	{aftership.Spec, demo.SimulatedAfterShip},
 	{kuaidi100.Spec, demo.SimulatedKuaidi100},
+	{alipay.Spec, alipayfake.Simulated},
 }
 
 // providers is the registry of source types, filled from sourceTypes.
