@@ -15,7 +15,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/go-resty/resty/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker/v2"
@@ -355,14 +354,6 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if idempotent {
 		maxAttempts += c.opts.MaxRetries
 	}
-	bo := &backoff.ExponentialBackOff{
-		InitialInterval:     c.opts.InitialBackoff,
-		RandomizationFactor: 0.5,
-		Multiplier:          2,
-		MaxInterval:         c.opts.MaxBackoff,
-	}
-	bo.Reset()
-
 	for attempt := 1; ; attempt++ {
 		if err := c.waitTurn(ctx); err != nil {
 			return nil, c.cancelled(op, method, path, err)
@@ -377,7 +368,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		if attempt >= maxAttempts || !orderbot.Retryable(aerr) || errors.Is(aerr, ErrBreakerOpen) {
 			return nil, aerr
 		}
-		wait := bo.NextBackOff()
+		wait := Backoff(attempt, c.opts.InitialBackoff, c.opts.MaxBackoff)
 		if aerr.RetryAfter > 0 {
 			// The provider said when; jitter would only make us early or late.
 			wait = aerr.RetryAfter
