@@ -1,23 +1,26 @@
 package httpclient
 
 import (
-	"math/rand/v2"
 	"time"
+
+	"github.com/cenkalti/backoff/v5"
 )
 
 // Backoff is the wait before retry n (1-based) under orderbot's one retry
-// policy, for provider calls and Slack alike: initial doubled per retry,
-// capped at ceiling, then jittered to a uniform draw in [½, 1½) of that (never
-// above ceiling), so clients retrying together spread out while a retry is never
-// much earlier than its step. A caller with a provider's Retry-After waits
-// that instead.
+// policy, for provider calls and Slack alike: cenkalti/backoff's exponential
+// schedule from initial, doubling per retry up to ceiling, each step jittered
+// to a uniform draw in [½, 1½) of itself, and never above ceiling. Replicas
+// retrying together spread out, and no retry comes much earlier than its step.
+// A caller with a provider's Retry-After waits that instead.
 func Backoff(n int, initial, ceiling time.Duration) time.Duration {
 	if initial <= 0 || ceiling <= 0 {
 		return 0
 	}
-	d := initial << min(max(n-1, 0), 30)
-	if d > ceiling || d <= 0 {
-		d = ceiling
+	bo := &backoff.ExponentialBackOff{InitialInterval: initial, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: ceiling}
+	bo.Reset()
+	var d time.Duration
+	for range min(max(n, 1), 64) { // the interval stops growing at ceiling long before 64
+		d = bo.NextBackOff()
 	}
-	return min(d/2+rand.N(d+1), ceiling)
+	return min(d, ceiling)
 }
