@@ -34,6 +34,10 @@ type Payment struct {
 	Status    PaymentStatus `json:"status"`
 	CreatedAt time.Time     `json:"created_at"`
 	Refunds   []Refund      `json:"refunds,omitempty"`
+	// RefundsUnreported: the provider reports the trade, not its partial
+	// refunds (Alipay's trade.query), so Amount is known gross only and a
+	// partial refund the shop records cannot be checked against it.
+	RefundsUnreported bool `json:"refunds_unreported,omitempty"`
 }
 
 // RefundedMinor is the sum of succeeded refunds in minor units.

@@ -72,3 +72,14 @@ type CarrierTracker interface {
 	TrackingSource
 	TracksCarrier(carrier string) bool
 }
+
+// PaymentQuerier is a payment source that answers for one order at a time
+// instead of listing payments (Alipay's alipay.trade.query by out_trade_no):
+// there is no feed of trades to poll, so the poll cycle asks it about the
+// orders whose payment is in doubt: awaiting payment, marked paid without a
+// provider payment, or cancelled while unpaid. A provider with no payment for
+// the order answers with a KindNotFound error.
+type PaymentQuerier interface {
+	Source
+	QueryPayment(ctx context.Context, o Order) (Payment, error)
+}

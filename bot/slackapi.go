@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 )
 
 // slackAPI wraps the slack-go client with the one retry policy of the bot:
@@ -137,14 +137,10 @@ func (a *slackAPI) doRetry(ctx context.Context, op string, retryReached bool, fn
 	}
 }
 
-// backoff is the wait before retry n (1-based): exponential with full jitter,
-// capped, so replicas retrying together spread out.
+// backoff is the wait before retry n (1-based) under the shared retry policy
+// (httpclient.Backoff), with Slack's own bounds.
 func (a *slackAPI) backoff(n int) time.Duration {
-	d := a.baseDelay << min(n-1, 10)
-	if d > a.maxDelay || d <= 0 {
-		d = a.maxDelay
-	}
-	return d/2 + rand.N(d/2+1)
+	return httpclient.Backoff(n, a.baseDelay, a.maxDelay)
 }
 
 // sleepCtx waits d or until ctx ends; it reports whether the full wait passed.

@@ -8,6 +8,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/integrations/provider"
 )
 
 // Config is the whole configuration of one orderbot process. Parse and Load
@@ -43,6 +44,8 @@ type Config struct {
 	// unsetAt maps a key path to the ${VARs} in its value that were not set,
 	// so that "required" problems can name the variable to set. Parse only.
 	unsetAt map[string][]string
+	// providers are the source types this process knows (see UseProviders).
+	providers *provider.Registry
 }
 
 // Warnings returns what Parse noticed but did not reject, for example an
@@ -246,7 +249,7 @@ func (c *Config) ApplyDefaults() {
 		c.Timezone = "UTC"
 	}
 	for name, s := range c.Sources {
-		s.applyDefaults(name)
+		s.applyDefaults(c.providers, name)
 		c.Sources[name] = s
 	}
 	for name, d := range c.Departments {

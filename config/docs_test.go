@@ -33,6 +33,14 @@ func schemaPaths(t reflect.Type, prefix string, out, leaves *[]string) {
 			*out = append(*out, p)
 			schemaPaths(fs.byName[name].Type, p, out, leaves)
 		}
+		if t == sourceType {
+			// Each source type's block, as its provider declares it.
+			for _, spec := range testProviders.Sources() {
+				p := joinPath(prefix, spec.Type())
+				*out = append(*out, p)
+				schemaPaths(reflect.TypeOf(spec.NewBlock()), p, out, leaves)
+			}
+		}
 	case reflect.Map:
 		if ph, ok := mapPlaceholders[prefix]; ok {
 			schemaPaths(t.Elem(), prefix+"."+ph, out, leaves)
@@ -111,6 +119,9 @@ func examplePaths(n *yaml.Node, t reflect.Type, prefix string, out map[string]bo
 		fs := structFields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			f, ok := fs.byName[n.Content[i].Value]
+			if spec, isType := testProviders.Source(n.Content[i].Value); !ok && isType && t == sourceType {
+				f, ok = reflect.StructField{Type: reflect.TypeOf(spec.NewBlock())}, true
+			}
 			if !ok {
 				continue
 			}

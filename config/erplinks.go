@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/orderbot/orderbot/integrations/provider"
 	"regexp"
 
 	"github.com/orderbot/orderbot"
@@ -33,7 +34,7 @@ func (c *Config) shopSources(except string) []string {
 	var out []string
 	for _, n := range sortedKeys(c.Sources) {
 		s := c.Sources[n]
-		if n == except || !s.Enabled || s.Type != SourceShopify || !containsDataSet(s.Provides, orderbot.DataOrders) {
+		if n == except || !s.Enabled || c.orderRole(s.Type) != provider.ShopOrders || !containsDataSet(s.Provides, orderbot.DataOrders) {
 			continue
 		}
 		out = append(out, n)
@@ -47,7 +48,7 @@ func (c *Config) shopSources(except string) []string {
 // linked to the shop's orders through OrderLinksOf and never stored as orders.
 func (c *Config) ERPView(name string) bool {
 	s, ok := c.Sources[name]
-	return ok && s.Type == SourceERPNext && containsDataSet(s.Provides, orderbot.DataOrders) && len(c.shopSources(name)) > 0
+	return ok && c.orderRole(s.Type) == provider.ERPOrders && containsDataSet(s.Provides, orderbot.DataOrders) && len(c.shopSources(name)) > 0
 }
 
 // OrderLinksOf returns the effective links of an ERP-view source: its
@@ -81,8 +82,8 @@ func (v validator) orderLinks(name string, s Source) {
 		}
 		return
 	}
-	if s.Type != SourceERPNext || !containsDataSet(s.Provides, orderbot.DataOrders) {
-		v.add(p, "only an erpnext source that provides orders links its Sales Orders to shop orders")
+	if v.c.orderRole(s.Type) != provider.ERPOrders || !containsDataSet(s.Provides, orderbot.DataOrders) {
+		v.add(p, "only an ERP source (erpnext) that provides orders links its orders to shop orders")
 		return
 	}
 	shops := v.c.shopSources(name)
@@ -125,4 +126,13 @@ func (c *Config) syncKindRuns(k orderbot.Kind) bool {
 		}
 	}
 	return false
+}
+
+// orderRole is what a source type's orders are (provider.Defaults.Orders).
+func (c *Config) orderRole(t SourceType) provider.OrderRole {
+	spec, ok := c.Providers().Source(string(t))
+	if !ok {
+		return provider.OwnOrders
+	}
+	return spec.Defaults().Orders
 }

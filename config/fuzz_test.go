@@ -25,7 +25,7 @@ func FuzzParse(f *testing.F) {
 	}
 	lookup := env(map[string]string{"LEVEL": "debug", "TZ": "UTC"})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := Parse(data, lookup)
+		c, err := ParseWith(testProviders, data, lookup)
 		if err != nil {
 			ce, ok := err.(*Error)
 			if !ok {

@@ -30,7 +30,7 @@ departments:
 
 func mustParse(t *testing.T, doc string, lookup func(string) (string, bool)) *Config {
 	t.Helper()
-	c, err := Parse([]byte(doc), lookup)
+	c, err := ParseWith(testProviders, []byte(doc), lookup)
 	if err != nil {
 		t.Fatalf("Parse: %v\n--- document:\n%s", err, doc)
 	}
@@ -41,7 +41,7 @@ func mustParse(t *testing.T, doc string, lookup func(string) (string, bool)) *Co
 // document is accepted or the error is not an *Error of kind invalid.
 func problemsOf(t *testing.T, doc string, lookup func(string) (string, bool)) []Problem {
 	t.Helper()
-	_, err := Parse([]byte(doc), lookup)
+	_, err := ParseWith(testProviders, []byte(doc), lookup)
 	if err == nil {
 		t.Fatalf("Parse accepted:\n%s", doc)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/integrations/provider"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -29,6 +30,11 @@ const (
 // environment variables (os.LookupEnv in production, a map in tests); nil means
 // os.LookupEnv.
 func Load(path string, env func(string) (string, bool)) (*Config, error) {
+	return LoadWith(nil, path, env)
+}
+
+// LoadWith is Load with the source types of reg (see ParseWith).
+func LoadWith(reg *provider.Registry, path string, env func(string) (string, bool)) (*Config, error) {
 	const op = "config.load"
 	f, err := os.Open(path)
 	if err != nil {
@@ -45,7 +51,7 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 	if len(data) > MaxFileBytes {
 		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "configuration file %s is larger than %d bytes", path, MaxFileBytes)
 	}
-	return Parse(data, env)
+	return ParseWith(reg, data, env)
 }
 
 // Parse decodes a YAML configuration over the defaults, expands ${VAR} and
@@ -55,7 +61,16 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 // these steps, comes back at once in an *Error; unknown keys are among them,
 // each named by its full path with a suggestion when one is close. An empty
 // document gives the defaults. env nil means os.LookupEnv.
+//
+// Parse knows no source type: a document with sources needs ParseWith.
 func Parse(data []byte, env func(string) (string, bool)) (*Config, error) {
+	return ParseWith(nil, data, env)
+}
+
+// ParseWith is Parse for a process whose source types are registered in reg:
+// each source's type must be one of them, and its block (the key named like
+// the type) is checked, decoded and validated as the type's provider declares.
+func ParseWith(reg *provider.Registry, data []byte, env func(string) (string, bool)) (*Config, error) {
 	if env == nil {
 		env = os.LookupEnv
 	}
@@ -64,6 +79,7 @@ func Parse(data []byte, env func(string) (string, bool)) (*Config, error) {
 	}
 	var ps problems
 	cfg := rawDefaults()
+	cfg.providers = reg
 
 	doc, err := parseDocument(data)
 	if err != nil {
@@ -74,7 +90,7 @@ func Parse(data []byte, env func(string) (string, bool)) (*Config, error) {
 		x := expander{env: env, ps: &ps}
 		x.node(doc, "")
 		cfg.warnings = x.warnings
-		w := walker{ps: &ps, budget: maxWalkNodes}
+		w := walker{ps: &ps, budget: maxWalkNodes, reg: reg}
 		w.walk(doc, configType, "")
 		if w.overflow {
 			// The walk stopped early, so the document is neither checked nor
@@ -89,6 +105,7 @@ func Parse(data []byte, env func(string) (string, bool)) (*Config, error) {
 			// the two disagree, and the decoder's word is final.
 			ps.add("", backstopPrefix+err.Error())
 		}
+		cfg.bindBlocks(&ps)
 		cfg.unsetAt = x.unset
 	}
 	applyEnvOverrides(cfg, env)

@@ -2,6 +2,9 @@ package config
 
 import (
 	"errors"
+	"github.com/orderbot/orderbot/integrations/provider"
+	"github.com/orderbot/orderbot/integrations/shopify"
+	"github.com/orderbot/orderbot/integrations/stripe"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -20,7 +23,9 @@ func TestDefaults(t *testing.T) {
 	}
 	for _, doc := range []string{"", "\n", "# only a comment\n", "---\n", "{}", "~", "server:\nlog:\n"} {
 		c := mustParse(t, doc, noEnv)
-		if !reflect.DeepEqual(c, Default()) {
+		d := Default()
+		d.UseProviders(testProviders)
+		if !reflect.DeepEqual(c, d) {
 			t.Errorf("Parse(%q) differs from Default()", doc)
 		}
 	}
@@ -83,12 +88,13 @@ departments:
 		t.Errorf("server = %+v", c.Server)
 	}
 	st := c.Sources["stripe"]
-	want := Source{Type: SourceStripe, Enabled: true, Schedule: "@every 1m", APIURL: "https://api.stripe.com",
+	key := st.Block.(*stripe.Config).SecretKey
+	want := Source{Type: "stripe", Enabled: true, Schedule: "@every 1m", APIURL: "https://api.stripe.com",
 		Provides: []orderbot.DataSet{orderbot.DataPayments}, Overlap: Duration(10 * time.Minute),
 		InitialLookback: Duration(72 * time.Hour), RecheckEvery: Duration(2 * time.Hour),
 		Timeout: Duration(15 * time.Second), MaxRetries: 3, RateLimit: 20,
-		Stripe: &StripeSource{SecretKey: st.Stripe.SecretKey, OrderIDKey: "order_id"}}
-	if !reflect.DeepEqual(st, want) || st.Stripe.SecretKey.Value() != "sk_test_1" {
+		Block: &stripe.Config{SecretKey: key, OrderIDKey: "order_id"}}
+	if !reflect.DeepEqual(st, want) || key.Value() != "sk_test_1" {
 		t.Errorf("stripe source =\n%+v\nwant\n%+v", st, want)
 	}
 	tr := c.Sources["tracking"]
@@ -124,12 +130,12 @@ departments:
 // TestNewSource: a source built in code has the same defaults as one read
 // from a file.
 func TestNewSource(t *testing.T) {
-	for _, typ := range SourceTypes {
-		t.Run(string(typ), func(t *testing.T) {
-			c := mustParse(t, "sources:\n  s:\n    type: "+string(typ)+"\n    enabled: false\n", noEnv)
+	for _, typ := range testProviders.SourceTypes() {
+		t.Run(typ, func(t *testing.T) {
+			c := mustParse(t, "sources:\n  s:\n    type: "+typ+"\n    enabled: false\n", noEnv)
 			got := c.Sources["s"]
 			got.Enabled = true
-			if want := NewSource(typ); !reflect.DeepEqual(got, want) {
+			if want := c.NewSource(SourceType(typ)); !reflect.DeepEqual(got, want) {
 				t.Errorf("from file %+v\nNewSource %+v", got, want)
 			}
 		})
@@ -313,13 +319,13 @@ func TestExampleFile(t *testing.T) {
 	if c.Notices.Enabled {
 		t.Error("notices are on by default in the example")
 	}
-	if got := len(c.Sources); got != 5 {
-		t.Errorf("%d sources, want 5", got)
+	if got, want := len(c.Sources), len(testProviders.SourceTypes()); got != want {
+		t.Errorf("%d sources, want one per type (%d)", got, want)
 	}
 	if c.Sources["kuaidi100"].Enabled || !c.Sources["shopify"].Enabled {
 		t.Error("example source switches changed")
 	}
-	if c.Sources["shopify"].Shopify.AccessToken.Value() != "shpat_example" {
+	if c.Sources["shopify"].Block.(*shopify.Config).AccessToken.Value() != "shpat_example" {
 		t.Error("shopify token not expanded")
 	}
 	ks := c.KindSettings()
@@ -469,38 +475,30 @@ func blankSecrets(c *Config) Config {
 		Secret{}, Secret{}, Secret{}, Secret{}, Secret{}
 	out.Sources = map[string]Source{}
 	for name, s := range c.Sources {
-		if s.Stripe != nil {
-			b := *s.Stripe
-			b.SecretKey = Secret{}
-			s.Stripe = &b
-		}
-		if s.Shopify != nil {
-			b := *s.Shopify
-			b.AccessToken = Secret{}
-			s.Shopify = &b
-		}
-		if s.ERPNext != nil {
-			b := *s.ERPNext
-			b.APIKey, b.APISecret = Secret{}, Secret{}
-			s.ERPNext = &b
-		}
-		if s.AfterShip != nil {
-			s.AfterShip = &AfterShipSource{}
-		}
-		if s.Kuaidi100 != nil {
-			b := *s.Kuaidi100
-			b.Customer, b.Key = Secret{}, Secret{}
-			s.Kuaidi100 = &b
+		if s.Block != nil {
+			s.Block = blankBlock(s.Block)
 		}
 		out.Sources[name] = s
 	}
 	return out
 }
 
+// blankBlock returns a copy of a provider's block with every Secret empty.
+func blankBlock(b provider.Block) provider.Block {
+	v := reflect.New(reflect.TypeOf(b).Elem())
+	v.Elem().Set(reflect.ValueOf(b).Elem())
+	for i := 0; i < v.Elem().NumField(); i++ {
+		if f := v.Elem().Field(i); f.Type() == secretType {
+			f.Set(reflect.Zero(secretType))
+		}
+	}
+	return v.Interface().(provider.Block)
+}
+
 // TestLoad: file errors are classified; a good file loads.
 func TestLoad(t *testing.T) {
 	dir := t.TempDir()
-	_, err := Load(filepath.Join(dir, "missing.yaml"), noEnv)
+	_, err := LoadWith(testProviders, filepath.Join(dir, "missing.yaml"), noEnv)
 	if !orderbot.IsKind(err, orderbot.KindNotFound) {
 		t.Errorf("missing file: %v", err)
 	}
@@ -508,14 +506,14 @@ func TestLoad(t *testing.T) {
 	if err := os.WriteFile(big, []byte(strings.Repeat("#", MaxFileBytes+1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(big, noEnv); !orderbot.IsKind(err, orderbot.KindInvalid) {
+	if _, err := LoadWith(testProviders, big, noEnv); !orderbot.IsKind(err, orderbot.KindInvalid) {
 		t.Errorf("oversized file: %v", err)
 	}
 	good := filepath.Join(dir, "good.yaml")
 	if err := os.WriteFile(good, []byte("log: {level: debug}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(good, noEnv)
+	c, err := LoadWith(testProviders, good, noEnv)
 	if err != nil || c.Log.Level != "debug" {
 		t.Fatalf("Load = %v, %v", c, err)
 	}
@@ -523,7 +521,7 @@ func TestLoad(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("log: {level: loud}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Load(bad, noEnv)
+	_, err = LoadWith(testProviders, bad, noEnv)
 	var ce *Error
 	if !errors.As(err, &ce) || ce.Problems[0].Path != "log.level" {
 		t.Errorf("bad file: %v", err)

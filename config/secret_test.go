@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/orderbot/orderbot/integrations/kuaidi100"
+	"github.com/orderbot/orderbot/integrations/stripe"
 	"log/slog"
 	"strings"
 	"testing"
@@ -96,9 +98,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	var jsonLog, textLog bytes.Buffer
 	slog.New(slog.NewJSONHandler(&jsonLog, nil)).Info("config", "cfg", c, "slack", c.Slack, "token", c.Slack.BotToken,
-		"stripe", *c.Sources["stripe"].Stripe, "notices", c.Notices)
+		"stripe", *c.Sources["stripe"].Block.(*stripe.Config), "notices", c.Notices)
 	slog.New(slog.NewTextHandler(&textLog, nil)).Info("config", "cfg", c, "slack", c.Slack, "token", c.Slack.BotToken,
-		"stripe", *c.Sources["stripe"].Stripe, "notices", c.Notices)
+		"stripe", *c.Sources["stripe"].Block.(*stripe.Config), "notices", c.Notices)
 
 	renderings := map[string]string{
 		"Redacted":  string(redactedYAML),
@@ -112,8 +114,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 		renderings["fmt "+verb+" Config"] = fmt.Sprintf(verb, *c)
 		renderings["fmt "+verb+" Slack"] = fmt.Sprintf(verb, c.Slack)
 		renderings["fmt "+verb+" Notices"] = fmt.Sprintf(verb, c.Notices)
-		renderings["fmt "+verb+" Stripe"] = fmt.Sprintf(verb, *c.Sources["stripe"].Stripe)
-		renderings["fmt "+verb+" Kuaidi100"] = fmt.Sprintf(verb, *c.Sources["kuaidi100"].Kuaidi100)
+		renderings["fmt "+verb+" Stripe"] = fmt.Sprintf(verb, *c.Sources["stripe"].Block.(*stripe.Config))
+		renderings["fmt "+verb+" Kuaidi100"] = fmt.Sprintf(verb, *c.Sources["kuaidi100"].Block.(*kuaidi100.Config))
 		renderings["fmt "+verb+" Secret"] = fmt.Sprintf(verb, c.Slack.BotToken)
 	}
 	renderings["String"] = c.Slack.BotToken.String()
@@ -178,7 +180,7 @@ func TestProblemsDoNotEchoSecrets(t *testing.T) {
 		"sources: {stripe: {enabled: false, api_url: 'https://u:topsecret-1@api.stripe.com'}}",
 	}
 	for _, doc := range docs {
-		_, err := Parse([]byte(doc), noEnv)
+		_, err := ParseWith(testProviders, []byte(doc), noEnv)
 		if err == nil {
 			t.Errorf("%s accepted", doc)
 			continue

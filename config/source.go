@@ -1,68 +1,39 @@
 package config
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/integrations/provider"
 	"go.yaml.in/yaml/v3"
 )
 
-// SourceType is the kind of system a source polls.
+// SourceType is the kind of system a source polls: a type registered in the
+// provider.Registry the configuration was parsed with (stripe, shopify, ...).
 type SourceType string
-
-// Source types.
-const (
-	SourceStripe    SourceType = "stripe"
-	SourceShopify   SourceType = "shopify"
-	SourceERPNext   SourceType = "erpnext"
-	SourceAfterShip SourceType = "aftership"
-	SourceKuaidi100 SourceType = "kuaidi100"
-)
-
-// SourceTypes lists the valid source types.
-var SourceTypes = []SourceType{SourceStripe, SourceShopify, SourceERPNext, SourceAfterShip, SourceKuaidi100}
-
-// typeInfo is what differs between source types: the base URL of the public API
-// (empty when every customer has their own host), the data sets it provides by
-// default and may provide, and a polling rate safely below the provider's limit
-// (docs/providers.md).
-type typeInfo struct {
-	apiURL    string
-	provides  []orderbot.DataSet
-	allowed   []orderbot.DataSet
-	rateLimit float64
-}
-
-var sourceTypeInfo = map[SourceType]typeInfo{
-	// Stripe allows 25 req/s in test mode and on most endpoints.
-	SourceStripe: {apiURL: "https://api.stripe.com", provides: []orderbot.DataSet{orderbot.DataPayments},
-		allowed: []orderbot.DataSet{orderbot.DataPayments}, rateLimit: 20},
-	// Shopify's standard leaky bucket drains at 2 req/s.
-	SourceShopify: {provides: []orderbot.DataSet{orderbot.DataOrders, orderbot.DataInventory},
-		allowed: []orderbot.DataSet{orderbot.DataOrders, orderbot.DataInventory}, rateLimit: 1.5},
-	// ERPNext has no limit unless the site configures one.
-	SourceERPNext: {provides: []orderbot.DataSet{orderbot.DataInventory},
-		allowed: []orderbot.DataSet{orderbot.DataInventory, orderbot.DataOrders}, rateLimit: 5},
-	// AfterShip allows 10 req/s per account. Its api_url depends on the API
-	// version (applyDefaults).
-	SourceAfterShip: {provides: []orderbot.DataSet{orderbot.DataTracking},
-		allowed: []orderbot.DataSet{orderbot.DataTracking}, rateLimit: 8},
-	// Kuaidi100 publishes no rate; its quota is per query, so stay modest.
-	SourceKuaidi100: {apiURL: "https://poll.kuaidi100.com", provides: []orderbot.DataSet{orderbot.DataTracking},
-		allowed: []orderbot.DataSet{orderbot.DataTracking}, rateLimit: 5},
-}
-
-// DefaultShopifyAPIVersion is the Shopify Admin API version used when none is set.
-const DefaultShopifyAPIVersion = "2025-10"
 
 // DefaultSchedule is how often a source is polled when it sets no schedule.
 const DefaultSchedule = "@every 1m"
 
-// Source is one polled system. Exactly one type-specific block (the one named
-// like Type) holds its credentials and options.
+// Generic source defaults; a provider's Defaults may replace the look-backs.
+const (
+	defaultOverlap         = 10 * time.Minute
+	defaultInitialLookback = 72 * time.Hour
+	defaultRecheckEvery    = 2 * time.Hour
+)
+
+// unsetDuration marks overlap, initial_lookback and recheck_every left out of
+// the file until ApplyDefaults knows the type (0 is a valid overlap).
+const unsetDuration = Duration(-1 << 62)
+
+// Source is one polled system. Exactly one type-specific block, the one named
+// like Type, holds its credentials and options; the provider package of the
+// type declares it (provider.SourceSpec.NewBlock).
 type Source struct {
-	// Type is stripe, shopify, erpnext, aftership or kuaidi100. It may be left
-	// out when the source's name is a type ("shopify:").
+	// Type is a registered source type (stripe, shopify, erpnext, aftership,
+	// kuaidi100, alipay). It may be left out when the source's name is a type
+	// ("shopify:").
 	Type SourceType `yaml:"type"`
 	// Enabled: a disabled source is not polled and needs no credentials.
 	Enabled bool `yaml:"enabled"`
@@ -83,8 +54,9 @@ type Source struct {
 	// InitialLookback is how far back the very first poll of a source reaches
 	// (there is no cursor yet). Later polls start at their cursor.
 	InitialLookback Duration `yaml:"initial_lookback"`
-	// RecheckEvery is how often a per-parcel tracker (Kuaidi100) is asked again
-	// about a parcel that is still moving.
+	// RecheckEvery is how often a source that answers one record at a time
+	// (Kuaidi100 per parcel, Alipay per order) is asked again about a record
+	// still in doubt.
 	RecheckEvery Duration `yaml:"recheck_every"`
 	// Timeout bounds one HTTP request.
 	Timeout Duration `yaml:"timeout"`
@@ -93,83 +65,24 @@ type Source struct {
 	// RateLimit is requests per second to this provider.
 	RateLimit float64 `yaml:"rate_limit"`
 
-	Stripe    *StripeSource    `yaml:"stripe,omitempty"`
-	Shopify   *ShopifySource   `yaml:"shopify,omitempty"`
-	ERPNext   *ERPNextSource   `yaml:"erpnext,omitempty"`
-	AfterShip *AfterShipSource `yaml:"aftership,omitempty"`
-	Kuaidi100 *Kuaidi100Source `yaml:"kuaidi100,omitempty"`
-}
+	// Block is the type's own block (sources.NAME.<type>), decoded into the
+	// struct its provider declares; nil until the type is known.
+	Block provider.Block `yaml:"-"`
 
-// StripeSource holds Stripe's credentials.
-type StripeSource struct {
-	// SecretKey is a secret (sk_…) or restricted (rk_…) key.
-	SecretKey Secret `yaml:"secret_key"`
-	// OrderIDKey is the PaymentIntent metadata key holding the shop's order id.
-	OrderIDKey string `yaml:"order_id_key"`
-	// Account, when set, reads a Connect account's data (Stripe-Account header).
-	Account string `yaml:"account"`
-}
-
-// ShopifySource holds a Shopify custom app's credentials.
-type ShopifySource struct {
-	AccessToken Secret `yaml:"access_token"`
-	// APIVersion is the Admin API version, YYYY-MM (quarterly).
-	APIVersion string `yaml:"api_version"`
-	// LocationIDs limits inventory to these locations (ids or names); empty
-	// reads every active location of the shop.
-	LocationIDs []string `yaml:"location_ids,flow"`
-}
-
-// ERPNextSource holds an ERPNext user's API key pair and filters.
-type ERPNextSource struct {
-	APIKey    Secret `yaml:"api_key"`
-	APISecret Secret `yaml:"api_secret"`
-	// Warehouses limits stock (Bin) reads to these warehouses; empty reads all.
-	Warehouses []string `yaml:"warehouses,flow"`
-	// Company limits Sales Orders to one company; empty reads all.
-	Company string `yaml:"company"`
-}
-
-// AfterShipSource holds AfterShip's API key and the API version spoken.
-type AfterShipSource struct {
-	APIKey Secret `yaml:"api_key"`
-	// APIVersion is 2024-04, 2023-10 or v4; it picks the auth header and the
-	// default api_url.
-	APIVersion string `yaml:"api_version"`
-}
-
-// AfterShip API versions the adapter speaks.
-var afterShipVersions = []string{"2024-04", "2023-10", "v4"}
-
-// DefaultAfterShipAPIVersion is the AfterShip API version used when none is set.
-const DefaultAfterShipAPIVersion = "2024-04"
-
-// afterShipURL is AfterShip's base URL for an API version.
-func afterShipURL(version string) string {
-	if version == "v4" {
-		return "https://api.aftership.com/v4"
-	}
-	return "https://api.aftership.com/tracking/" + version
-}
-
-// Kuaidi100Source holds Kuaidi100's customer code and key, which sign each query.
-type Kuaidi100Source struct {
-	Customer Secret `yaml:"customer"`
-	Key      Secret `yaml:"key"`
-	// CarrierCodes maps orderbot's carrier slugs to Kuaidi100 company codes
-	// where they differ (e.g. sf: shunfeng), on top of the adapter's table.
-	CarrierCodes map[string]string `yaml:"carrier_codes"`
-	// Phone is the shop's sender phone; SF Express and ZTO require its last
-	// four digits for privacy waybills, and only those are sent.
-	Phone string `yaml:"phone"`
+	// blockNode is the undecoded block between decoding and bindBlocks.
+	blockNode *yaml.Node
 }
 
 // NewSource returns a source of type t with every default applied, enabled,
-// for code that builds a Config without a file (the demo, tests).
-func NewSource(t SourceType) Source {
+// for code that builds a Config without a file (the demo, tests). Its Block is
+// the type's block with defaults; the caller sets credentials on it.
+func (c *Config) NewSource(t SourceType) Source {
 	s := genericSourceDefaults()
 	s.Type = t
-	s.applyDefaults(string(t))
+	if spec, ok := c.providers.Source(string(t)); ok {
+		s.Block = spec.NewBlock()
+	}
+	s.applyDefaults(c.providers, string(t))
 	return s
 }
 
@@ -178,17 +91,18 @@ func genericSourceDefaults() Source {
 	return Source{
 		Enabled:         true,
 		Schedule:        DefaultSchedule,
-		Overlap:         Duration(10 * time.Minute),
-		InitialLookback: Duration(72 * time.Hour),
-		RecheckEvery:    Duration(2 * time.Hour),
+		Overlap:         unsetDuration,
+		InitialLookback: unsetDuration,
+		RecheckEvery:    unsetDuration,
 		Timeout:         Duration(15 * time.Second),
 		MaxRetries:      3,
 	}
 }
 
 // UnmarshalYAML starts a source from the defaults that a zero value cannot
-// express (enabled: true, max_retries: 3, overlap: 10m), so that leaving a key
-// out and writing false or 0 stay different.
+// express (enabled: true, max_retries: 3), so that leaving a key out and
+// writing false or 0 stay different. The type's block is kept undecoded: which
+// struct it decodes into depends on the registry (bindBlocks).
 func (s *Source) UnmarshalYAML(n *yaml.Node) error {
 	type plain Source
 	p := plain(genericSourceDefaults())
@@ -196,67 +110,109 @@ func (s *Source) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	*s = Source(p)
+	if n.Kind == yaml.MappingNode {
+		fields := structFields(sourceType)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if _, ok := fields.byName[n.Content[i].Value]; !ok {
+				// The walker let through only the block named like the type.
+				s.blockNode = n.Content[i+1]
+			}
+		}
+	}
 	return nil
 }
 
-// applyDefaults fills the type-dependent defaults. A source without a type
-// named after a type gets that type.
-func (s *Source) applyDefaults(name string) {
+// MarshalYAML writes the source with its block under the type's key.
+func (s Source) MarshalYAML() (any, error) {
+	type plain Source
+	var n yaml.Node
+	if err := n.Encode(plain(s)); err != nil {
+		return nil, err
+	}
+	if s.Block != nil && s.Type != "" {
+		var b yaml.Node
+		if err := b.Encode(s.Block); err != nil {
+			return nil, err
+		}
+		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: string(s.Type)}, &b)
+	}
+	return &n, nil
+}
+
+// bindBlocks decodes each source's block into the struct its type declares.
+// A source of an unknown type keeps no block; validation reports the type.
+func (c *Config) bindBlocks(ps *problems) {
+	for name, s := range c.Sources {
+		s.inferType(c.providers, name)
+		spec, ok := c.providers.Source(string(s.Type))
+		if !ok {
+			s.blockNode = nil
+			c.Sources[name] = s
+			continue
+		}
+		b := spec.NewBlock()
+		if s.blockNode != nil {
+			if err := s.blockNode.Decode(b); err != nil {
+				ps.add("sources."+name+"."+string(s.Type), fmt.Sprintf("%v", err))
+			}
+		}
+		s.Block, s.blockNode = b, nil
+		c.Sources[name] = s
+	}
+}
+
+// inferType gives a source without a type, named after a type, that type.
+func (s *Source) inferType(reg *provider.Registry, name string) {
 	if s.Type == "" {
-		if _, ok := sourceTypeInfo[SourceType(name)]; ok {
+		if _, ok := reg.Source(name); ok {
 			s.Type = SourceType(name)
 		}
 	}
+}
+
+// applyDefaults fills the type-dependent defaults from the provider's spec.
+func (s *Source) applyDefaults(reg *provider.Registry, name string) {
+	s.inferType(reg, name)
 	if s.Schedule == "" {
 		s.Schedule = DefaultSchedule
 	}
-	info, ok := sourceTypeInfo[s.Type]
+	spec, ok := reg.Source(string(s.Type))
+	var d provider.Defaults
+	if ok {
+		d = spec.Defaults()
+	}
+	if s.Overlap == unsetDuration {
+		s.Overlap = Duration(orDefault(d.Overlap, defaultOverlap))
+	}
+	if s.InitialLookback == unsetDuration {
+		s.InitialLookback = Duration(orDefault(d.InitialLookback, defaultInitialLookback))
+	}
+	if s.RecheckEvery == unsetDuration {
+		s.RecheckEvery = Duration(orDefault(d.RecheckEvery, defaultRecheckEvery))
+	}
 	if !ok {
 		return
 	}
+	if s.Block == nil {
+		s.Block = spec.NewBlock()
+	}
+	s.Block.ApplyDefaults(&s.APIURL)
 	if s.APIURL == "" {
-		s.APIURL = info.apiURL
+		s.APIURL = d.APIURL
 	}
 	if len(s.Provides) == 0 {
-		s.Provides = append([]orderbot.DataSet(nil), info.provides...)
+		s.Provides = append([]orderbot.DataSet(nil), d.Provides...)
 	}
 	if s.RateLimit == 0 {
-		s.RateLimit = info.rateLimit
+		s.RateLimit = d.RateLimit
 	}
-	switch s.Type {
-	case SourceStripe:
-		if s.Stripe == nil {
-			s.Stripe = &StripeSource{}
-		}
-		if s.Stripe.OrderIDKey == "" {
-			s.Stripe.OrderIDKey = "order_id"
-		}
-	case SourceShopify:
-		if s.Shopify == nil {
-			s.Shopify = &ShopifySource{}
-		}
-		if s.Shopify.APIVersion == "" {
-			s.Shopify.APIVersion = DefaultShopifyAPIVersion
-		}
-	case SourceERPNext:
-		if s.ERPNext == nil {
-			s.ERPNext = &ERPNextSource{}
-		}
-	case SourceAfterShip:
-		if s.AfterShip == nil {
-			s.AfterShip = &AfterShipSource{}
-		}
-		if s.AfterShip.APIVersion == "" {
-			s.AfterShip.APIVersion = DefaultAfterShipAPIVersion
-		}
-		if s.APIURL == "" {
-			s.APIURL = afterShipURL(s.AfterShip.APIVersion)
-		}
-	case SourceKuaidi100:
-		if s.Kuaidi100 == nil {
-			s.Kuaidi100 = &Kuaidi100Source{}
-		}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
 	}
+	return def
 }
 
 // Has reports whether the source provides data set d.
@@ -268,3 +224,10 @@ func (s Source) Has(d orderbot.DataSet) bool {
 	}
 	return false
 }
+
+// UseProviders sets the source types a Config built in code knows (Parse
+// takes them as an argument). Call it before adding sources and ApplyDefaults.
+func (c *Config) UseProviders(reg *provider.Registry) { c.providers = reg }
+
+// Providers returns the source types the configuration was parsed with.
+func (c *Config) Providers() *provider.Registry { return c.providers }

@@ -22,7 +22,6 @@ var (
 	groupIDPattern = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
 	commandPattern = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
 	prefixPattern  = regexp.MustCompile(`^[A-Za-z0-9_:.-]{1,64}$`)
-	apiVersionPat  = regexp.MustCompile(`^(\d{4}-(01|04|07|10)|unstable)$`)
 )
 
 // Validate checks a Config built in code (Parse validates what it returns):
@@ -227,29 +226,31 @@ func (v validator) source(name string, s Source) {
 	if !namePattern.MatchString(name) {
 		v.add(p, "source names must be lower-case letters, digits, _ or -")
 	}
-	info, known := sourceTypeInfo[s.Type]
+	types := v.c.providers.SourceTypes()
+	spec, known := v.c.providers.Source(string(s.Type))
 	switch {
 	case s.Type == "":
-		v.required(p+".type", "(one of "+joinQuoted(SourceTypes)+")")
+		v.required(p+".type", "(one of "+strings.Join(types, ", ")+")")
 	case !known:
 		msg := fmt.Sprintf("unknown source type %q", truncate(string(s.Type), 40))
-		if sug, ok := suggest(string(s.Type), stringsOf(SourceTypes)); ok {
+		if sug, ok := suggest(string(s.Type), types); ok {
 			msg += fmt.Sprintf(" (did you mean %q?)", sug)
 		}
-		v.add(p+".type", "%s; valid: %s", msg, joinQuoted(SourceTypes))
+		v.add(p+".type", "%s; valid: %s", msg, strings.Join(types, ", "))
 	}
 	if err := checkSchedule(s.Schedule); err != nil {
 		v.add(p+".schedule", "%v", err)
 	}
 	v.apiURL(p+".api_url", s.APIURL, known && s.Enabled)
 	if known {
+		allowed := spec.Defaults().Allowed
 		if len(s.Provides) == 0 {
 			v.add(p+".provides", "must list at least one data set")
 		}
 		for i, d := range s.Provides {
-			if !containsDataSet(info.allowed, d) {
+			if !containsDataSet(allowed, d) {
 				v.add(fmt.Sprintf("%s.provides[%d]", p, i), "a %s source cannot provide %q; it provides %s",
-					s.Type, truncate(string(d), 30), joinQuoted(info.allowed))
+					s.Type, truncate(string(d), 30), joinQuoted(allowed))
 			}
 		}
 	}
@@ -264,77 +265,28 @@ func (v validator) source(name string, s Source) {
 	if !(s.RateLimit > 0) || math.IsInf(s.RateLimit, 0) {
 		v.add(p+".rate_limit", "must be a positive number of requests per second, got %v", s.RateLimit)
 	}
+	if known && s.Block != nil {
+		s.Block.Validate(blockProblems{v: v, prefix: p + "." + string(s.Type) + ".", typ: string(s.Type)}, s.Enabled)
+	}
+}
 
-	// Exactly the block named like the type may be present.
-	blocks := []struct {
-		t       SourceType
-		present bool
-	}{
-		{SourceStripe, s.Stripe != nil}, {SourceShopify, s.Shopify != nil}, {SourceERPNext, s.ERPNext != nil},
-		{SourceAfterShip, s.AfterShip != nil}, {SourceKuaidi100, s.Kuaidi100 != nil},
+// blockProblems lets a provider's block report problems under its key path.
+type blockProblems struct {
+	v      validator
+	prefix string
+	typ    string
+}
+
+func (b blockProblems) Add(path, format string, args ...any) {
+	b.v.add(b.prefix+path, format, args...)
+}
+
+// Required reports a missing value; a bare why says which source needs it.
+func (b blockProblems) Required(path, why string) {
+	if why == "" {
+		why = "for an enabled " + b.typ + " source"
 	}
-	for _, b := range blocks {
-		if b.present && b.t != s.Type && known {
-			v.add(p+"."+string(b.t), "block does not match type %q (use a %s: block, or set type: %s)", s.Type, s.Type, b.t)
-		}
-	}
-	need := func(field string, sec Secret) {
-		if s.Enabled && !sec.IsSet() {
-			v.required(p+"."+string(s.Type)+"."+field, "for an enabled "+string(s.Type)+" source")
-		}
-	}
-	switch s.Type {
-	case SourceStripe:
-		if b := s.Stripe; b != nil {
-			need("secret_key", b.SecretKey)
-			if strings.HasPrefix(b.SecretKey.Value(), "pk_") {
-				v.add(p+".stripe.secret_key", "is a publishable key; use a secret (sk_) or restricted (rk_) key")
-			}
-			if b.OrderIDKey == "" {
-				v.required(p+".stripe.order_id_key", "(the PaymentIntent metadata key with the order id)")
-			}
-		}
-	case SourceShopify:
-		if b := s.Shopify; b != nil {
-			need("access_token", b.AccessToken)
-			if !apiVersionPat.MatchString(b.APIVersion) {
-				v.add(p+".shopify.api_version", "must be a quarterly version YYYY-01|04|07|10 such as %q (or unstable), got %q",
-					DefaultShopifyAPIVersion, truncate(b.APIVersion, 20))
-			}
-			for i, id := range b.LocationIDs {
-				if strings.TrimSpace(id) == "" {
-					v.add(fmt.Sprintf("%s.shopify.location_ids[%d]", p, i), "must not be empty")
-				}
-			}
-		}
-	case SourceERPNext:
-		if b := s.ERPNext; b != nil {
-			need("api_key", b.APIKey)
-			need("api_secret", b.APISecret)
-			for i, w := range b.Warehouses {
-				if strings.TrimSpace(w) == "" {
-					v.add(fmt.Sprintf("%s.erpnext.warehouses[%d]", p, i), "must not be empty")
-				}
-			}
-		}
-	case SourceAfterShip:
-		if b := s.AfterShip; b != nil {
-			need("api_key", b.APIKey)
-			if !containsString(afterShipVersions, b.APIVersion) {
-				v.add(p+".aftership.api_version", "must be one of %s, got %q", strings.Join(afterShipVersions, ", "), truncate(b.APIVersion, 20))
-			}
-		}
-	case SourceKuaidi100:
-		if b := s.Kuaidi100; b != nil {
-			need("customer", b.Customer)
-			need("key", b.Key)
-			for _, k := range sortedKeys(b.CarrierCodes) {
-				if k == "" || strings.TrimSpace(b.CarrierCodes[k]) == "" {
-					v.add(p+".kuaidi100.carrier_codes."+k, "carrier slug and Kuaidi100 code must both be non-empty")
-				}
-			}
-		}
-	}
+	b.v.required(b.prefix+path, why)
 }
 
 // scheduleParser is the parser the job scheduler uses: optional seconds field

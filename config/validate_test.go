@@ -308,7 +308,7 @@ func TestValidationProblems(t *testing.T) {
 				t.Fatalf("no problem at %q containing %q; got:%s", tt.path, tt.want, listProblems(ps))
 			}
 			// Every message names its key: the rendered error carries the path.
-			_, err := Parse([]byte(tt.doc), env(tt.env))
+			_, err := ParseWith(testProviders, []byte(tt.doc), env(tt.env))
 			if !strings.Contains(err.Error(), tt.path+": ") {
 				t.Errorf("error text does not name %q:\n%v", tt.path, err)
 			}
@@ -413,7 +413,7 @@ notices: {quiet_hours: {start: "7pm"}}
 	if n != 1 {
 		t.Errorf("tickets.reopen_window reported %d times:%s", n, listProblems(ps))
 	}
-	_, err := Parse([]byte(doc), noEnv)
+	_, err := ParseWith(testProviders, []byte(doc), noEnv)
 	var ce *Error
 	if !errors.As(err, &ce) || len(ce.Problems) != len(ps) {
 		t.Fatalf("errors.As: %v", err)
@@ -516,7 +516,7 @@ departments:
 	if st.Enabled || st.Timeout.D() != 30*time.Second || st.MaxRetries != 1 {
 		t.Errorf("stripe = %+v", st)
 	}
-	if as.Enabled || as.MaxRetries != 5 || as.Type != SourceAfterShip {
+	if as.Enabled || as.MaxRetries != 5 || as.Type != "aftership" {
 		t.Errorf("aftership = %+v", as)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/orderbot/orderbot/integrations/provider"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -160,6 +161,7 @@ func truncate(s string, n int) string {
 
 var (
 	configType   = reflect.TypeFor[Config]()
+	sourceType   = reflect.TypeFor[Source]()
 	secretType   = reflect.TypeFor[Secret]()
 	unmarshalerT = reflect.TypeFor[yaml.Unmarshaler]()
 )
@@ -172,6 +174,7 @@ var (
 // Secret {file: path} mappings are read here and replaced by their content.
 type walker struct {
 	ps       *problems
+	reg      *provider.Registry // source types, for the blocks under sources.NAME
 	budget   int
 	overflow bool
 }
@@ -230,6 +233,10 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 			w.reject(n, path, "must be a mapping of keys, got "+describe(n))
 			return
 		}
+		if t == sourceType {
+			w.source(n, path)
+			return
+		}
 		fields := structFields(t)
 		w.mapping(n, path, func(key string, v *yaml.Node, kpath string) bool {
 			f, ok := fields.byName[key]
@@ -242,14 +249,7 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 				w.ps.add(kpath, unknownKeyMsg(key, fields.names))
 				return false
 			}
-			if k := f.Type.Kind(); (k == reflect.Slice || k == reflect.Map) && isNull(resolveAlias(v)) {
-				// The decoder would set a null list or map to nil, which is
-				// not the default (sla.escalation has one); dropping the key
-				// keeps it, as null does everywhere else.
-				return false
-			}
-			w.walk(v, f.Type, kpath)
-			return true
+			return w.field(f, v, kpath)
 		})
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
@@ -271,6 +271,62 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	default:
 		w.leaf(n, t, path)
 	}
+}
+
+// field walks the value of a known struct field; false drops the key.
+func (w *walker) field(f reflect.StructField, v *yaml.Node, kpath string) bool {
+	if k := f.Type.Kind(); (k == reflect.Slice || k == reflect.Map) && isNull(resolveAlias(v)) {
+		// The decoder would set a null list or map to nil, which is not the
+		// default (sla.escalation has one); dropping the key keeps it, as
+		// null does everywhere else.
+		return false
+	}
+	w.walk(v, f.Type, kpath)
+	return true
+}
+
+// source walks sources.NAME: the common keys of Source, and the block named
+// like the source's type, checked against the struct its provider declares.
+// The type is the "type" key, or the name when the name is a type.
+func (w *walker) source(n *yaml.Node, path string) {
+	fields := structFields(sourceType)
+	typ := ""
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "type" {
+			if v := resolveAlias(n.Content[i+1]); v.Kind == yaml.ScalarNode {
+				typ = v.Value
+			}
+		}
+	}
+	name := path[strings.LastIndexByte(path, '.')+1:]
+	if _, ok := w.reg.Source(name); typ == "" && ok {
+		typ = name
+	}
+	spec, known := w.reg.Source(typ)
+	valid := fields.names
+	if known {
+		valid = append(append([]string(nil), valid...), typ)
+		sort.Strings(valid)
+	}
+	w.mapping(n, path, func(key string, v *yaml.Node, kpath string) bool {
+		if f, ok := fields.byName[key]; ok {
+			return w.field(f, v, kpath)
+		}
+		other, isType := w.reg.Source(key)
+		switch {
+		case known && key == typ:
+			w.walk(v, reflect.TypeOf(spec.NewBlock()), kpath)
+			return true
+		case isType && known:
+			w.ps.add(kpath, fmt.Sprintf("block does not match type %q (use a %s: block, or set type: %s)", typ, typ, other.Type()))
+		case isType || (!known && typ != ""):
+			// The type is unknown (reported by validation); its block cannot
+			// be checked.
+		default:
+			w.ps.add(kpath, unknownKeyMsg(key, valid))
+		}
+		return false
+	})
 }
 
 func (w *walker) overflowed() {

@@ -6,7 +6,9 @@
 //
 // The simulated services are the providers' wire-format fakes from
 // integrations/*/*fake: they speak exactly what Stripe, Shopify, ERPNext,
-// AfterShip and Kuaidi100 speak, so the adapters cannot tell the difference.
+// AfterShip, Kuaidi100 and Alipay speak, so the adapters cannot tell the
+// difference. Each source type brings its stand-in as a Simulated, which
+// cmd/orderbot lists next to the type's spec.
 //
 // StartPage serves the Slack stand-in's page (slackfake.UI) on loopback, acting
 // as the demo user, so a newcomer can watch cards arrive and click them.

@@ -4,151 +4,100 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/config"
-	"github.com/orderbot/orderbot/integrations/aftership/aftershipfake"
-	"github.com/orderbot/orderbot/integrations/erpnext/erpnextfake"
-	"github.com/orderbot/orderbot/integrations/kuaidi100"
-	"github.com/orderbot/orderbot/integrations/kuaidi100/kuaidi100fake"
 	"github.com/orderbot/orderbot/integrations/sendgrid/sendgridfake"
-	"github.com/orderbot/orderbot/integrations/shopify/shopifyfake"
-	"github.com/orderbot/orderbot/integrations/stripe/stripefake"
 	"github.com/orderbot/orderbot/integrations/twilio/twiliofake"
 	"github.com/orderbot/orderbot/simulate"
 )
 
-// Source names the demo configures; simulate's defaults use the same names.
-const (
-	SourceShopify   = "shopify"
-	SourceStripe    = "stripe"
-	SourceERPNext   = "erpnext"
-	SourceAfterShip = "aftership"
-	SourceKuaidi100 = "kuaidi100"
-)
-
-// Credentials of the simulated services. They are not secrets: they exist only
-// on loopback for the life of the process.
-const (
-	erpKey         = "demo-erp-key"
-	erpSecret      = "demo-erp-secret"
-	afterShipKey   = "demo-aftership-key"
-	kuaidiCustomer = "DEMOCUSTOMER0001"
-	kuaidiKey      = "demokuaidikey"
-)
-
 // Providers are the simulated services, each an httptest server on loopback.
 type Providers struct {
-	Shopify   *shopifyfake.Server
-	Stripe    *stripefake.Server
-	ERPNext   *erpnextfake.Server
-	AfterShip *aftershipfake.Server
-	Kuaidi100 *kuaidi100fake.Server
+	// Sources are the simulated sources, in the order they were listed.
+	Sources []Simulated
 	// Twilio and SendGrid receive the customer notices (see ConfigureNotices).
 	Twilio   *twiliofake.Server
 	SendGrid *sendgridfake.Server
-
-	kuaidiCodes map[string]string // carrier slug → Kuaidi100 company code
 }
 
-// StartProviders starts every simulated service. now is the clock their
-// "current time" follows (the demo's accelerated clock, or time.Now).
-func StartProviders(now func() time.Time) *Providers {
+// StartProviders starts the simulated sources listed (one per source type) and
+// the notice providers. now is the clock their "current time" follows (the
+// demo's accelerated clock, or time.Now).
+func StartProviders(now func() time.Time, sources ...NewSimulated) *Providers {
 	if now == nil {
 		now = time.Now
 	}
-	return &Providers{
-		Shopify:     shopifyfake.New(shopifyfake.Options{}),
-		Stripe:      stripefake.New(stripefake.Options{}),
-		ERPNext:     erpnextfake.New(erpnextfake.Options{APIKey: erpKey, APISecret: erpSecret, Now: now}),
-		AfterShip:   aftershipfake.New(aftershipfake.Options{APIKey: afterShipKey, Now: now}),
-		Kuaidi100:   kuaidi100fake.New(kuaidi100fake.Options{Customer: kuaidiCustomer, Key: kuaidiKey, Now: now}),
-		Twilio:      twiliofake.New(twiliofake.Options{Now: now}),
-		SendGrid:    sendgridfake.New(sendgridfake.Options{Now: now}),
-		kuaidiCodes: kuaidi100.DefaultCarriers(),
+	p := &Providers{
+		Twilio:   twiliofake.New(twiliofake.Options{Now: now}),
+		SendGrid: sendgridfake.New(sendgridfake.Options{Now: now}),
 	}
+	for _, start := range sources {
+		p.Sources = append(p.Sources, start(now))
+	}
+	return p
 }
 
-// Close stops every service.
-func (p *Providers) Close() {
-	p.Shopify.Close()
-	p.Stripe.Close()
-	p.ERPNext.Close()
-	p.AfterShip.Close()
-	p.Kuaidi100.Close()
-	p.Twilio.Close()
-	p.SendGrid.Close()
-}
-
-// Load puts a generated batch into the services it belongs to: orders and shop
-// stock into Shopify, payments into Stripe, ERP stock into ERPNext, parcels into
-// AfterShip or Kuaidi100 by the source simulate assigned them.
-func (p *Providers) Load(ds simulate.Dataset) error {
-	if err := p.Shopify.AddOrders(ds.Orders...); err != nil {
-		return fmt.Errorf("demo: loading orders: %w", err)
-	}
-	if err := p.Stripe.AddPayments(ds.Payments...); err != nil {
-		return fmt.Errorf("demo: loading payments: %w", err)
-	}
-	if len(ds.ShopStock) > 0 {
-		if err := p.Shopify.SetStock(ds.ShopStock...); err != nil {
-			return fmt.Errorf("demo: loading shop stock: %w", err)
-		}
-	}
-	if err := p.ERPNext.SetStock(ds.ERPStock...); err != nil {
-		return fmt.Errorf("demo: loading ERP stock: %w", err)
-	}
-	for _, sh := range ds.Shipments {
-		switch sh.Source {
-		case SourceKuaidi100:
-			if code, ok := p.kuaidiCodes[sh.Carrier]; ok {
-				sh.Carrier = code
-			}
-			if err := p.Kuaidi100.AddShipments(sh); err != nil {
-				return fmt.Errorf("demo: loading parcels: %w", err)
-			}
-		default:
-			if err := p.AfterShip.AddShipments(lastEvent(sh, ds.Now), sh); err != nil {
-				return fmt.Errorf("demo: loading parcels: %w", err)
-			}
+// Source returns the simulated source of a type ("shopify"), nil when none
+// was started.
+func (p *Providers) Source(typ string) Simulated {
+	for _, s := range p.Sources {
+		if s.Type() == typ {
+			return s
 		}
 	}
 	return nil
 }
 
-// lastEvent is when AfterShip would have last updated the tracking.
-func lastEvent(sh orderbot.Shipment, now time.Time) time.Time {
-	if !sh.LastEventAt.IsZero() {
-		return sh.LastEventAt
+// Close stops every service.
+func (p *Providers) Close() {
+	for _, s := range p.Sources {
+		s.Close()
 	}
-	return now
+	p.Twilio.Close()
+	p.SendGrid.Close()
+}
+
+// Load puts a generated batch into the services it belongs to; each takes its
+// part (orders and shop stock to Shopify, payments to the provider simulate
+// assigned them to, parcels to their tracker).
+func (p *Providers) Load(ds simulate.Dataset) error {
+	for _, s := range p.Sources {
+		if err := s.Load(ds); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WorldShaper is a Simulated that changes what the simulated shop generates
+// (the Alipay stand-in takes the Chinese wallet payments).
+type WorldShaper interface {
+	ShapeWorld(o *simulate.Options)
+}
+
+// ShapeWorld lets each simulated source that needs it adjust the simulated
+// shop's options before the world is created.
+func (p *Providers) ShapeWorld(o *simulate.Options) {
+	for _, s := range p.Sources {
+		if ws, ok := s.(WorldShaper); ok {
+			ws.ShapeWorld(o)
+		}
+	}
 }
 
 // Configure points cfg's sources at the simulated services, each enabled with
 // the given schedule (a cron spec or "@every 10s"). Everything else in cfg is
-// left as it is.
+// left as it is; cfg must know the source types (config.UseProviders).
 func (p *Providers) Configure(cfg *config.Config, schedule string) {
 	if cfg.Sources == nil {
 		cfg.Sources = map[string]config.Source{}
 	}
-	add := func(name string, t config.SourceType, url string, set func(*config.Source)) {
-		s := config.NewSource(t)
-		s.APIURL, s.Schedule = url, schedule
-		set(&s)
-		cfg.Sources[name] = s
+	for _, sim := range p.Sources {
+		s := cfg.NewSource(config.SourceType(sim.Type()))
+		s.APIURL, s.Schedule = sim.URL(), schedule
+		if s.Block == nil {
+			panic(fmt.Sprintf("demo: source type %q is not registered with the configuration", sim.Type()))
+		}
+		sim.Configure(&s)
+		cfg.Sources[sim.Type()] = s
 	}
-	add(SourceShopify, config.SourceShopify, p.Shopify.URL(), func(s *config.Source) {
-		s.Shopify.AccessToken = config.NewSecret(p.Shopify.AccessToken())
-	})
-	add(SourceStripe, config.SourceStripe, p.Stripe.URL(), func(s *config.Source) {
-		s.Stripe.SecretKey = config.NewSecret(p.Stripe.APIKey())
-	})
-	add(SourceERPNext, config.SourceERPNext, p.ERPNext.URL(), func(s *config.Source) {
-		s.ERPNext.APIKey, s.ERPNext.APISecret = config.NewSecret(erpKey), config.NewSecret(erpSecret)
-	})
-	add(SourceAfterShip, config.SourceAfterShip, p.AfterShip.URL(), func(s *config.Source) {
-		s.AfterShip.APIKey = config.NewSecret(afterShipKey)
-	})
-	add(SourceKuaidi100, config.SourceKuaidi100, p.Kuaidi100.URL(), func(s *config.Source) {
-		s.Kuaidi100.Customer, s.Kuaidi100.Key = config.NewSecret(kuaidiCustomer), config.NewSecret(kuaidiKey)
-	})
 }

@@ -31,6 +31,9 @@ type payView struct {
 	live      int   // succeeded, positive and not fully refunded
 	net       int64 // captured minus succeeded refunds, order currency only
 	foreign   bool  // a succeeded payment in a currency other than the order's
+	// grossOnly: a succeeded payment's provider does not report partial
+	// refunds (Payment.RefundsUnreported).
+	grossOnly bool
 	latest    time.Time
 }
 
@@ -46,6 +49,7 @@ func viewPayments(list []orderbot.Payment, currency string) payView {
 			continue
 		}
 		v.succeeded++
+		v.grossOnly = v.grossOnly || p.RefundsUnreported
 		refunded := p.RefundedMinor()
 		if p.Amount.Minor > 0 && refunded < p.Amount.Minor {
 			v.live++
@@ -282,7 +286,9 @@ func (r *run) duplicate(id string, o *orderbot.Order, pv *payView) {
 // only would look like a mismatch.
 func (r *run) mismatch(o *orderbot.Order, pv *payView, nc *nextCheck) {
 	expected := o.Total.Minor
-	if o.Refunded.Currency == "" || o.Refunded.Currency == o.Total.Currency {
+	if (o.Refunded.Currency == "" || o.Refunded.Currency == o.Total.Currency) && !pv.grossOnly {
+		// A provider that does not report partial refunds is compared gross
+		// with gross: the order's refunds cannot be seen on its side.
 		expected -= o.Refunded.Minor
 	}
 	diff := pv.net - expected

@@ -93,6 +93,9 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 	if err := p.scheduleParcels(ctx, src, f, snap, now); err != nil {
 		return err
 	}
+	if err := p.scheduleOrderChecks(ctx, src, f, snap, now); err != nil {
+		return err
+	}
 
 	if p.beforeCommit != nil {
 		p.beforeCommit(ctx)
@@ -315,6 +318,25 @@ func (p *Poller) health(ctx context.Context, snap *detect.Snapshot, current stri
 		if s.Name == current {
 			cur = now
 			sh.ConsecutiveFailures, sh.LastError, sh.LastSuccess, sh.CursorAt = 0, "", now, now
+		}
+		if s.PaymentQueries != nil {
+			// A per-order source lists no window, so its cursor says nothing
+			// about coverage: it vouches for every order it was asked about,
+			// and an order still waiting for its query holds the coverage
+			// back to when it was queued (scheduleOrderChecks). The source
+			// being polled asks the first batch of its queue in this cycle.
+			cur = now
+			skip := 0
+			if s.Name == current {
+				skip = p.queryBatch()
+			}
+			oldest, ok, err := p.Store.OldestOrderCheck(ctx, s.Name, skip)
+			if err != nil {
+				return fmt.Errorf("reading order-check queue of %s: %w", s.Name, err)
+			}
+			if ok && oldest.Before(cur) {
+				cur = oldest
+			}
 		}
 		first, polled := since[s.Name]
 		if s.Name == current && !polled {

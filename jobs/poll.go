@@ -28,6 +28,9 @@ type Source struct {
 	// are stored beside the shop's orders, never as orders.
 	ERPOrders orderbot.ERPOrderSource
 	Links     []orderbot.OrderLink
+	// PaymentQueries is a payment source asked per order (Alipay) instead of
+	// listed; see queryPayments.
+	PaymentQueries orderbot.PaymentQuerier
 	// Overlap is how far before the committed cursor each poll starts again, so
 	// records whose update time was set late (replication lag, clock skew at the
 	// provider) are still seen. Default 10m.
@@ -45,7 +48,7 @@ func (s Source) Provides() []orderbot.DataSet {
 	if s.Orders != nil {
 		out = append(out, orderbot.DataOrders)
 	}
-	if s.Payments != nil {
+	if s.Payments != nil || s.PaymentQueries != nil {
 		out = append(out, orderbot.DataPayments)
 	}
 	if s.Inventory != nil {
@@ -70,8 +73,9 @@ type Poller struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 	Metrics  *Metrics // may be nil
-	// ParcelBatch bounds how many parcels a per-parcel tracker queries in one
-	// cycle (provider quotas); default 500. The rest wait for the next cycle.
+	// ParcelBatch bounds how many parcels a per-parcel tracker, or orders a
+	// per-order payment source, is asked about in one cycle (provider quotas);
+	// default 500. The rest wait for the next cycle.
 	ParcelBatch int
 
 	// beforeCommit runs after tickets are written and before the cursor moves;
@@ -104,6 +108,8 @@ type fetched struct {
 	erpWatched []string
 	// queried are the parcels a per-parcel tracker was asked about.
 	queried []orderbot.ShipmentRef
+	// asked are the orders a per-order payment source was asked about.
+	asked []string
 	// cov holds the sources' health and each data set's coverage, read
 	// before any record of the cycle (see Poll).
 	cov *detect.Snapshot
@@ -134,7 +140,8 @@ func (p *Poller) Source(name string) (Source, bool) {
 }
 
 // PollAll polls every source once, order sources first so that payments, stock
-// and parcels polled after them join with fresh orders. It returns every report
+// and parcels polled after them join with fresh orders, and listed payments
+// before payments asked per order. It returns every report
 // and an error naming the sources that failed.
 func (p *Poller) PollAll(ctx context.Context) ([]*Report, error) {
 	srcs := append([]Source(nil), p.Sources...)
@@ -144,10 +151,14 @@ func (p *Poller) PollAll(ctx context.Context) ([]*Report, error) {
 			return 0
 		case s.Payments != nil:
 			return 1
-		case s.Inventory != nil:
+		case s.PaymentQueries != nil:
+			// After the listed payments, which settle most orders a
+			// per-order source would otherwise be asked about.
 			return 2
+		case s.Inventory != nil:
+			return 3
 		}
-		return 3
+		return 4
 	}
 	sort.SliceStable(srcs, func(i, j int) bool { return rank(srcs[i]) < rank(srcs[j]) })
 	var reports []*Report
@@ -252,7 +263,7 @@ func (p *Poller) fetch(ctx context.Context, src Source, w orderbot.Window) (*fet
 	if src.Orders != nil {
 		// Records are joined while listing only when nothing the cycle fetches
 		// after the orders can belong to them.
-		join := src.Payments == nil && src.Tracking == nil
+		join := src.Payments == nil && src.PaymentQueries == nil && src.Tracking == nil
 		l, err := p.listOrders(ctx, src, w, join)
 		if err != nil {
 			return nil, err
@@ -298,6 +309,11 @@ func (p *Poller) fetch(ctx context.Context, src Source, w orderbot.Window) (*fet
 			return nil, fmt.Errorf("listing ERP orders: %w", err)
 		}
 	}
+	if src.PaymentQueries != nil {
+		if err := p.queryPayments(ctx, src, f); err != nil {
+			return nil, err
+		}
+	}
 	if src.Inventory != nil {
 		f.stockSide = src.Inventory.Side()
 		// Stock is listed whole every cycle: it is small next to orders, and a
@@ -332,6 +348,53 @@ func (p *Poller) fetch(ctx context.Context, src Source, w orderbot.Window) (*fet
 		}
 	}
 	return f, nil
+}
+
+// queryPayments asks a per-order payment source about the orders due in its
+// queue (scheduleOrderChecks fills it). No trade for an order is not an error
+// of the source, nor is an order it cannot answer for; a failure of the source
+// itself (auth, outage) fails the cycle.
+func (p *Poller) queryPayments(ctx context.Context, src Source, f *fetched) error {
+	due, err := p.Store.DueOrderChecks(ctx, src.Name, p.now(), p.queryBatch())
+	if err != nil {
+		return fmt.Errorf("reading order-check queue: %w", err)
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	orders, err := p.Store.Orders(ctx, due)
+	if err != nil {
+		return fmt.Errorf("loading orders to query: %w", err)
+	}
+	for _, id := range due {
+		o, ok := orders[id]
+		if !ok {
+			o = orderbot.Order{ID: id}
+		}
+		pm, err := src.PaymentQueries.QueryPayment(ctx, o)
+		switch {
+		case orderbot.IsKind(err, orderbot.KindNotFound):
+		case orderbot.IsKind(err, orderbot.KindInvalid):
+			p.log().Info("order cannot be queried here", "source", src.Name, "err", err)
+		case err != nil:
+			return fmt.Errorf("querying payment: %w", err)
+		default:
+			if pm.OrderID == "" {
+				pm.OrderID = id
+			}
+			f.payments = append(f.payments, pm)
+		}
+		f.asked = append(f.asked, id)
+	}
+	return nil
+}
+
+// queryBatch is ParcelBatch with its default.
+func (p *Poller) queryBatch() int {
+	if p.ParcelBatch <= 0 {
+		return 500
+	}
+	return p.ParcelBatch
 }
 
 // trackParcels asks a per-parcel tracker about the parcels due for a check. A

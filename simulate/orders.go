@@ -197,7 +197,7 @@ func (w *World) stripeID(prefix string) string {
 // pay records a succeeded provider payment of amount for order o at t.
 func (b *batch) pay(o *orderbot.Order, amount orderbot.Money, t time.Time) *orderbot.Payment {
 	b.payments = append(b.payments, orderbot.Payment{
-		ID: b.w.stripeID("pi_"), Provider: b.w.opts.PaymentSource, OrderID: o.ID,
+		ID: b.w.stripeID("pi_"), Provider: b.paymentSource(o, true), OrderID: o.ID,
 		Amount: amount, Status: orderbot.PaymentSucceeded, CreatedAt: t,
 	})
 	return &b.payments[len(b.payments)-1]
@@ -226,7 +226,7 @@ func (b *batch) markPaid(o *orderbot.Order, t time.Time, withPayment bool) int {
 	if b.w.chance(0.04) {
 		// A declined first attempt, as real checkouts have.
 		b.payments = append(b.payments, orderbot.Payment{
-			ID: b.w.stripeID("pi_"), Provider: b.w.opts.PaymentSource, OrderID: o.ID, Amount: o.Total,
+			ID: b.w.stripeID("pi_"), Provider: b.paymentSource(o, false), OrderID: o.ID, Amount: o.Total,
 			Status: orderbot.PaymentFailed, CreatedAt: t.Add(-b.w.between(30*time.Second, 3*minute)),
 		})
 	}
@@ -265,7 +265,7 @@ func (b *batch) cleanOrder() {
 		// Awaiting payment; some with an attempt in progress at the provider.
 		if viaProvider(o.PaymentMethod) && w.chance(0.3) {
 			b.payments = append(b.payments, orderbot.Payment{
-				ID: w.stripeID("pi_"), Provider: w.opts.PaymentSource, OrderID: o.ID, Amount: o.Total,
+				ID: w.stripeID("pi_"), Provider: b.paymentSource(&o, false), OrderID: o.ID, Amount: o.Total,
 				Status: orderbot.PaymentPending, CreatedAt: created.Add(w.between(10*time.Second, 5*minute)),
 			})
 		}

@@ -42,6 +42,10 @@ type Options struct {
 	ChinaTrackingSource string // "kuaidi100" (Chinese parcels)
 	ShopStockSource     string // "shopify"
 	ERPStockSource      string // "erpnext"
+
+	// ChinaWalletSource, when set, holds the payments of Chinese orders paid by
+	// wallet (Alipay), one per order; empty keeps them at PaymentSource.
+	ChinaWalletSource string
 }
 
 // Expected is one (kind, subject) pair the generator seeded on purpose.
@@ -284,6 +288,8 @@ type batch struct {
 	diffSince map[string]time.Time
 	srcs      []SourceStatus
 	expected  []Expected
+	// walletPaid marks orders with a succeeded payment at ChinaWalletSource.
+	walletPaid map[string]bool
 }
 
 func (b *batch) expect(k orderbot.Kind, subject, stage, note string) {
@@ -341,6 +347,9 @@ func (b *batch) sources() {
 	}
 	add(w.opts.OrderSource, orderbot.DataOrders, true)
 	add(w.opts.PaymentSource, orderbot.DataPayments, true)
+	if w.opts.ChinaWalletSource != "" {
+		add(w.opts.ChinaWalletSource, orderbot.DataPayments, true)
+	}
 	add(w.opts.TrackingSource, orderbot.DataTracking, true)
 	add(w.opts.ChinaTrackingSource, orderbot.DataTracking, false)
 	if w.opts.ShopStockSource != w.opts.OrderSource {

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/internal/jsonstr"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -155,7 +156,7 @@ func demandOf(o *orderbot.Order, lines []skuQty) (string, []skuQty) {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, sku)
+		b = jsonstr.AppendString(b, sku)
 		b = append(b, ':')
 		b = strconv.AppendInt(b, n, 10)
 	}
@@ -532,22 +533,22 @@ func atoi64(s string) int64 {
 func appendOrderJSON(b []byte, o *orderbot.Order) ([]byte, error) {
 	var err error
 	b = append(b, `{"id":`...)
-	b = appendJSONString(b, o.ID)
+	b = jsonstr.AppendString(b, o.ID)
 	b = append(b, `,"source":`...)
-	b = appendJSONString(b, o.Source)
+	b = jsonstr.AppendString(b, o.Source)
 	if o.Name != "" {
 		b = append(b, `,"name":`...)
-		b = appendJSONString(b, o.Name)
+		b = jsonstr.AppendString(b, o.Name)
 	}
 	b = append(b, `,"status":`...)
-	b = appendJSONString(b, string(o.Status))
+	b = jsonstr.AppendString(b, string(o.Status))
 	if b, err = appendTimeField(b, `,"status_since":`, o.StatusSince, true); err != nil {
 		return b, err
 	}
 	b = append(b, `,"financial":`...)
-	b = appendJSONString(b, string(o.Financial))
+	b = jsonstr.AppendString(b, string(o.Financial))
 	b = append(b, `,"fulfillment":`...)
-	b = appendJSONString(b, string(o.Fulfillment))
+	b = jsonstr.AppendString(b, string(o.Fulfillment))
 	b = append(b, `,"total":`...)
 	b = appendMoney(b, o.Total)
 	if o.Refunded != (orderbot.Money{}) {
@@ -556,7 +557,7 @@ func appendOrderJSON(b []byte, o *orderbot.Order) ([]byte, error) {
 	}
 	if o.PaymentMethod != "" {
 		b = append(b, `,"payment_method":`...)
-		b = appendJSONString(b, string(o.PaymentMethod))
+		b = jsonstr.AppendString(b, string(o.PaymentMethod))
 	}
 	if c := &o.Customer; *c != (orderbot.Customer{}) {
 		b = append(b, `,"customer":`...)
@@ -579,10 +580,10 @@ func appendOrderJSON(b []byte, o *orderbot.Order) ([]byte, error) {
 				b = append(b, ',')
 			}
 			b = append(b, `{"sku":`...)
-			b = appendJSONString(b, l.SKU)
+			b = jsonstr.AppendString(b, l.SKU)
 			if l.Title != "" {
 				b = append(b, `,"title":`...)
-				b = appendJSONString(b, l.Title)
+				b = jsonstr.AppendString(b, l.Title)
 			}
 			b = append(b, `,"qty":`...)
 			b = strconv.AppendInt(b, l.Quantity, 10)
@@ -606,10 +607,10 @@ func appendOrderJSON(b []byte, o *orderbot.Order) ([]byte, error) {
 				b = append(b, ',')
 			}
 			b = append(b, `{"tracking":`...)
-			b = appendJSONString(b, r.TrackingNumber)
+			b = jsonstr.AppendString(b, r.TrackingNumber)
 			if r.Carrier != "" {
 				b = append(b, `,"carrier":`...)
-				b = appendJSONString(b, r.Carrier)
+				b = jsonstr.AppendString(b, r.Carrier)
 			}
 			if b, err = appendTimeField(b, `,"shipped_at":`, r.ShippedAt, true); err != nil {
 				return b, err
@@ -633,7 +634,7 @@ func appendOrderJSON(b []byte, o *orderbot.Order) ([]byte, error) {
 	}
 	if o.URL != "" {
 		b = append(b, `,"url":`...)
-		b = appendJSONString(b, o.URL)
+		b = jsonstr.AppendString(b, o.URL)
 	}
 	if o.Test {
 		b = append(b, `,"test":true`...)
@@ -663,7 +664,7 @@ func appendMembers(b []byte, ms []member, flag bool, flagKey string) []byte {
 		b = append(b, '"')
 		b = append(b, m.key...)
 		b = append(b, '"', ':')
-		b = appendJSONString(b, m.value)
+		b = jsonstr.AppendString(b, m.value)
 	}
 	if flag {
 		comma()
@@ -678,7 +679,7 @@ func appendMoney(b []byte, m orderbot.Money) []byte {
 	b = append(b, `{"minor":`...)
 	b = strconv.AppendInt(b, m.Minor, 10)
 	b = append(b, `,"currency":`...)
-	b = appendJSONString(b, m.Currency)
+	b = jsonstr.AppendString(b, m.Currency)
 	return append(b, '}')
 }
 
@@ -739,6 +740,7 @@ func decodePayment(v string, p *orderbot.Payment) bool {
 		}
 		r.lit("]")
 	}
+	p.RefundsUnreported = r.next(`,"refunds_unreported":true`)
 	r.lit("}")
 	return r.ok && r.i == len(r.s)
 }

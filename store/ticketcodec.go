@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/internal/jsonstr"
 )
 
 // content is a ticket's "c" field: the parts of a ticket that can be long and
@@ -27,7 +27,7 @@ type content struct {
 // json.Marshal(content{Summary: a.Summary, Facts: a.Facts}) returns.
 func appendContent(dst []byte, a *orderbot.Anomaly) []byte {
 	dst = append(dst, `{"s":`...)
-	dst = appendJSONString(dst, a.Summary)
+	dst = jsonstr.AppendString(dst, a.Summary)
 	if len(a.Facts) > 0 {
 		dst = append(dst, `,"f":[`...)
 		for i, f := range a.Facts {
@@ -35,9 +35,9 @@ func appendContent(dst []byte, a *orderbot.Anomaly) []byte {
 				dst = append(dst, ',')
 			}
 			dst = append(dst, `{"l":`...)
-			dst = appendJSONString(dst, f.Label)
+			dst = jsonstr.AppendString(dst, f.Label)
 			dst = append(dst, `,"v":`...)
-			dst = appendJSONString(dst, f.Value)
+			dst = jsonstr.AppendString(dst, f.Value)
 			dst = append(dst, '}')
 		}
 		dst = append(dst, ']')
@@ -46,65 +46,10 @@ func appendContent(dst []byte, a *orderbot.Anomaly) []byte {
 		dst = append(dst, `,"r":{"minor":`...)
 		dst = strconv.AppendInt(dst, a.AtRisk.Minor, 10)
 		dst = append(dst, `,"currency":`...)
-		dst = appendJSONString(dst, a.AtRisk.Currency)
+		dst = jsonstr.AppendString(dst, a.AtRisk.Currency)
 		dst = append(dst, '}')
 	}
 	return append(dst, '}')
-}
-
-// appendJSONString is encoding/json's string encoding with HTML escaping (what
-// json.Marshal does): <, > and & and control characters as \u00XX (\b \f \n
-// \r \t short), invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // The packed fields of a ticket (lua/common.lua): identity, order link and

@@ -32,17 +32,46 @@ type Check struct {
 // cycle's are): removals and additions are batched separately, so for an id
 // listed twice either entry may win.
 func (s *Store) WatchChecks(ctx context.Context, checks []Check) error {
-	const op = "store.watch"
+	return s.scheduleChecks(ctx, "store.watch", s.watchKey(), checks, zaddSet)
+}
+
+// zaddMode is how scheduleChecks adds an id to its sorted set.
+type zaddMode int
+
+const (
+	zaddSet     zaddMode = iota // set the time
+	zaddNew                     // only ids not in the set (NX)
+	zaddEarlier                 // only an earlier time, or a new id (LT)
+)
+
+// scheduleChecks writes checks into the sorted set key (order id by check
+// time) in one round trip; a zero time removes the id.
+func (s *Store) scheduleChecks(ctx context.Context, op, key string, checks []Check, mode zaddMode) error {
 	if len(checks) == 0 {
 		return nil
 	}
-	key := s.watchKey()
 	pipe := s.rdb.Pipeline()
+	s.queueChecks(ctx, pipe, key, checks, mode)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// queueChecks adds the commands of scheduleChecks to pipe.
+func (s *Store) queueChecks(ctx context.Context, pipe redis.Pipeliner, key string, checks []Check, mode zaddMode) {
 	var add []redis.Z
 	var del []any
 	flush := func() {
 		if len(add) > 0 {
-			pipe.ZAdd(ctx, key, add...)
+			switch mode {
+			case zaddNew:
+				pipe.ZAddNX(ctx, key, add...)
+			case zaddEarlier:
+				pipe.ZAddLT(ctx, key, add...)
+			default:
+				pipe.ZAdd(ctx, key, add...)
+			}
 			add = nil // the command keeps the slice
 		}
 		if len(del) > 0 {
@@ -61,10 +90,6 @@ func (s *Store) WatchChecks(ctx context.Context, checks []Check) error {
 		}
 	}
 	flush()
-	if _, err := pipe.Exec(ctx); err != nil {
-		return s.fail(op, err)
-	}
-	return nil
 }
 
 // DueWatch returns up to limit order ids whose check time is at or before now,
@@ -72,14 +97,20 @@ func (s *Store) WatchChecks(ctx context.Context, checks []Check) error {
 // next check time (or zero) after evaluating it, so a crash in between only
 // means the order is evaluated again.
 func (s *Store) DueWatch(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	return s.dueChecks(ctx, "store.due_watch", s.watchKey(), now, limit)
+}
+
+// dueChecks returns up to limit ids of the sorted set key whose time is at or
+// before now, earliest first; limit ≤ 0 means 10,000.
+func (s *Store) dueChecks(ctx context.Context, op, key string, now time.Time, limit int) ([]string, error) {
 	if limit <= 0 {
 		limit = 10_000
 	}
-	ids, err := s.rdb.ZRangeByScore(ctx, s.watchKey(), &redis.ZRangeBy{
+	ids, err := s.rdb.ZRangeByScore(ctx, key, &redis.ZRangeBy{
 		Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: int64(limit),
 	}).Result()
 	if err != nil {
-		return nil, s.fail("store.due_watch", err)
+		return nil, s.fail(op, err)
 	}
 	return ids, nil
 }

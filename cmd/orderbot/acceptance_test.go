@@ -70,13 +70,13 @@ func writeFile(t *testing.T, name, content string) string {
 	return p
 }
 
-// `orderbot poll --once` against the five providers' wire-format fakes, seeded
+// `orderbot poll --once` against every source provider's wire-format fake, seeded
 // with every detectable kind, finds every seeded anomaly and opens one ticket
 // per fingerprint: at once, or on the second run for the kinds whose flap
 // guard wants a second look; a third run opens nothing new.
 func TestPollOnceFindsEverySeededKind(t *testing.T) {
 	srv := redistest.Start(t)
-	p := demo.StartProviders(time.Now)
+	p := demo.StartProviders(time.Now, simulatedSources()...)
 	defer p.Close()
 	// Every detectable kind but system.source_down, which needs a failing
 	// source rather than seeded records (TestPollOnceSourceFailureExitsNonZero).
@@ -88,7 +88,9 @@ func TestPollOnceFindsEverySeededKind(t *testing.T) {
 			kinds = append(kinds, k)
 		}
 	}
-	ds := simulate.New(7, simulate.Options{AnomalyRate: 0.05, Kinds: kinds}).Generate(600, time.Now())
+	opts := simulate.Options{AnomalyRate: 0.05, Kinds: kinds}
+	p.ShapeWorld(&opts) // Chinese wallet payments go to the simulated Alipay
+	ds := simulate.New(7, opts).Generate(600, time.Now())
 	if err := p.Load(ds); err != nil {
 		t.Fatal(err)
 	}
@@ -139,8 +141,8 @@ func TestPollOnceFindsEverySeededKind(t *testing.T) {
 			}
 		}
 	}
-	if polls != 5 {
-		t.Fatalf("%d poll lines, want one per source (5)", polls)
+	if polls != len(p.Sources) {
+		t.Fatalf("%d poll lines, want one per source (%d)", polls, len(p.Sources))
 	}
 	seededKinds := map[orderbot.Kind]bool{}
 	var missing []string

@@ -42,6 +42,7 @@ No accounts needed.`, stderr)
 	}
 
 	cfg := config.Default()
+	cfg.UseProviders(providers())
 	cfg.Log.Format = "text"
 	log := newLogger(cfg.Log, stderr)
 	clock := demo.NewClock(*speed)
@@ -60,7 +61,7 @@ No accounts needed.`, stderr)
 		fmt.Fprintln(stdout, "orderbot demo: using the Redis at REDIS_URL.")
 	}
 
-	providers := demo.StartProviders(clock.Now)
+	providers := demo.StartProviders(clock.Now, simulatedSources()...)
 	defer providers.Close()
 	providers.Configure(cfg, "@every 5s")
 	providers.ConfigureNotices(cfg)
@@ -102,8 +103,10 @@ No accounts needed.`, stderr)
 	}
 	defer a.Close()
 
+	worldOptions := simulate.Options{AnomalyRate: 0.05}
+	providers.ShapeWorld(&worldOptions)
 	feed := &demo.Feed{
-		World:     simulate.New(*seed, simulate.Options{AnomalyRate: 0.05}),
+		World:     simulate.New(*seed, worldOptions),
 		Providers: providers, Now: clock.Now, Initial: *orders, Batch: 40, Every: 20 * time.Second, Log: log,
 	}
 	first := make(chan struct{})

@@ -14,6 +14,7 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/integrations/aliyunsms"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/sendgrid"
 	"github.com/orderbot/orderbot/integrations/smtp"
 	"github.com/orderbot/orderbot/integrations/twilio"
@@ -42,18 +43,19 @@ func buildNotifier(cfg *config.Config, st *store.Store, shops []orderbot.OrderSo
 		DefaultZone: loadZone(n.DefaultTimezone), DefaultRegion: n.DefaultRegion, DailyCap: n.DailyCap,
 		OptOut: optOut, Sources: shops, Clock: now, Logger: log, Registerer: reg, // the notifier adds component=notify itself
 	}
+	httpOpts := func(o *httpclient.Options) { o.Registerer = reg }
 	switch n.SMS.Provider {
 	case config.SMSTwilio:
 		c, err := twilio.New(twilio.Options{APIURL: n.Twilio.APIURL, AccountSID: n.Twilio.AccountSID,
 			AuthToken: n.Twilio.AuthToken.Value(), From: n.Twilio.From, MessagingServiceSID: n.Twilio.MessagingServiceSID,
-			Logger: nlog, Registerer: reg})
+			Logger: nlog, HTTPOptions: httpOpts})
 		if err != nil {
 			return nil, fmt.Errorf("notices.twilio: %w", err)
 		}
 		opts.SMS, opts.SMSName = c, "Twilio"
 	case config.SMSAliyun:
 		c, err := aliyunsms.New(aliyunsms.Options{APIURL: n.Aliyun.APIURL, AccessKeyID: n.Aliyun.AccessKeyID.Value(),
-			AccessKeySecret: n.Aliyun.AccessKeySecret.Value(), SignName: n.Aliyun.SignName, Logger: nlog, Registerer: reg})
+			AccessKeySecret: n.Aliyun.AccessKeySecret.Value(), SignName: n.Aliyun.SignName, Logger: nlog, HTTPOptions: httpOpts})
 		if err != nil {
 			return nil, fmt.Errorf("notices.aliyun: %w", err)
 		}
@@ -62,7 +64,7 @@ func buildNotifier(cfg *config.Config, st *store.Store, shops []orderbot.OrderSo
 	switch n.Email.Provider {
 	case config.EmailSendGrid:
 		c, err := sendgrid.New(sendgrid.Options{APIURL: n.SendGrid.APIURL, APIKey: n.SendGrid.APIKey.Value(),
-			From: n.SendGrid.From, FromName: n.SendGrid.FromName, Logger: nlog, Registerer: reg})
+			From: n.SendGrid.From, FromName: n.SendGrid.FromName, Logger: nlog, HTTPOptions: httpOpts})
 		if err != nil {
 			return nil, fmt.Errorf("notices.sendgrid: %w", err)
 		}

@@ -13,7 +13,10 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/demo"
+	"github.com/orderbot/orderbot/integrations/aftership"
 	"github.com/orderbot/orderbot/integrations/erpnext/erpnextfake"
+	"github.com/orderbot/orderbot/integrations/shopify"
+	"github.com/orderbot/orderbot/integrations/stripe"
 	"github.com/orderbot/orderbot/simulate"
 	"github.com/orderbot/orderbot/store"
 	"github.com/orderbot/orderbot/store/redistest"
@@ -38,7 +41,7 @@ func newSyncShop(t *testing.T, p *demo.Providers, erp *erpnextfake.Server) syncS
 	now := time.Now()
 	ds := simulate.New(11, simulate.Options{AnomalyRate: 0.1, Kinds: kinds}).Generate(120, now)
 	for i := range ds.Shipments {
-		ds.Shipments[i].Source = demo.SourceAfterShip
+		ds.Shipments[i].Source = aftership.DefaultName
 	}
 	if err := p.Load(ds); err != nil {
 		t.Fatal(err)
@@ -134,7 +137,17 @@ func syncConfig(p *demo.Providers, erpURL, schedule, link string) string {
     initial_lookback: 720h
     rate_limit: 500
     aftership: {api_key: "${OB_AFTERSHIP_KEY}"}
-`, schedule, p.Shopify.URL(), p.Stripe.URL(), erpURL, p.AfterShip.URL(), link)
+`, schedule, p.Source(shopify.DefaultName).URL(), p.Source(stripe.DefaultName).URL(), erpURL, p.Source(aftership.DefaultName).URL(), link)
+}
+
+// The ERP is this test's own fake (with the mirror's custom fields); the shop,
+// Stripe and AfterShip are the demo's simulated ones.
+const syncERPKey, syncERPSecret = "sync-erp-key", "sync-erp-secret"
+
+var syncERPEnv = []string{"OB_ERPNEXT_KEY=" + syncERPKey, "OB_ERPNEXT_SECRET=" + syncERPSecret}
+
+func startSyncProviders() *demo.Providers {
+	return demo.StartProviders(time.Now, demo.SimulatedShopify, demo.SimulatedStripe, demo.SimulatedAfterShip)
 }
 
 // The links of the issue: po_no holding "#1001" (the default) or the custom
@@ -156,12 +169,13 @@ func TestServeTwoOrderSourcesKeepsShopFacts(t *testing.T) {
 
 func serveSyncShop(t *testing.T, link string) {
 	srv := redistest.Start(t)
-	p := demo.StartProviders(time.Now)
+	p := startSyncProviders()
 	defer p.Close()
-	erp := erpnextfake.New(erpnextfake.Options{APIKey: p.ERPNext.APIKey(), APISecret: p.ERPNext.APISecret(), CustomFields: mirrorFields})
+	erp := erpnextfake.New(erpnextfake.Options{APIKey: syncERPKey, APISecret: syncERPSecret, CustomFields: mirrorFields})
 	defer erp.Close()
 	shop := newSyncShop(t, p, erp)
 	_, env := p.ConfigYAML("@every 2s")
+	env = append(env, syncERPEnv...)
 	cfg := writeFile(t, "orderbot.yaml", syncConfig(p, erp.URL(), "@every 2s", link))
 	env = append(env, "REDIS_URL="+srv.URL, "ORDERBOT_ADDR=127.0.0.1:0")
 
@@ -237,12 +251,14 @@ func TestPollOnceTwoOrderSourcesKeepsShopFacts(t *testing.T) {
 	for _, link := range syncLinks {
 		t.Run(link.name, func(t *testing.T) {
 			srv := redistest.Start(t)
-			p := demo.StartProviders(time.Now)
+			p := startSyncProviders()
 			defer p.Close()
-			erp := erpnextfake.New(erpnextfake.Options{APIKey: p.ERPNext.APIKey(), APISecret: p.ERPNext.APISecret(), CustomFields: mirrorFields})
+			erp := erpnextfake.New(erpnextfake.Options{APIKey: syncERPKey, APISecret: syncERPSecret, CustomFields: mirrorFields})
 			defer erp.Close()
 			shop := newSyncShop(t, p, erp)
 			_, env := p.ConfigYAML("@every 2s")
+			env = append(env, syncERPEnv...)
+			env = append(env, syncERPEnv...)
 			cfg := writeFile(t, "orderbot.yaml", syncConfig(p, erp.URL(), "@every 2s", link.yaml))
 			env = append(env, "REDIS_URL="+srv.URL)
 			got := map[string]bool{}

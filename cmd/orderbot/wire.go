@@ -18,12 +18,8 @@ import (
 	"github.com/orderbot/orderbot/bot"
 	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/detect"
-	"github.com/orderbot/orderbot/integrations/aftership"
-	"github.com/orderbot/orderbot/integrations/erpnext"
 	"github.com/orderbot/orderbot/integrations/httpclient"
-	"github.com/orderbot/orderbot/integrations/kuaidi100"
-	"github.com/orderbot/orderbot/integrations/shopify"
-	"github.com/orderbot/orderbot/integrations/stripe"
+	"github.com/orderbot/orderbot/integrations/provider"
 	"github.com/orderbot/orderbot/jobs"
 	"github.com/orderbot/orderbot/notify"
 	"github.com/orderbot/orderbot/store"
@@ -36,7 +32,7 @@ const defaultConfigPath = "orderbot.yaml"
 // loadConfig reads and validates the configuration; the error lists every
 // problem by key path.
 func loadConfig(path string) (*config.Config, error) {
-	cfg, err := config.Load(path, os.LookupEnv)
+	cfg, err := config.LoadWith(providers(), path, os.LookupEnv)
 	if err != nil {
 		if orderbot.IsKind(err, orderbot.KindNotFound) {
 			return nil, fmt.Errorf("%s: not found (copy orderbot.example.yaml to %s, or pass --config)", path, defaultConfigPath)
@@ -171,74 +167,70 @@ func buildSources(cfg *config.Config, log *slog.Logger, reg prometheus.Registere
 		for _, ds := range sc.Provides {
 			provides[ds] = true
 		}
-		switch sc.Type {
-		case config.SourceStripe:
-			c, err := stripe.New(stripe.Options{Name: name, APIURL: sc.APIURL, SecretKey: sc.Stripe.SecretKey.Value(),
-				OrderIDKey: sc.Stripe.OrderIDKey, Account: sc.Stripe.Account, Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries,
-				RateLimit: sc.RateLimit, Logger: log, Registerer: reg})
-			if err != nil {
-				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
-			}
-			js.Payments = c
-		case config.SourceShopify:
-			locs := make([]string, len(sc.Shopify.LocationIDs))
-			for i, id := range sc.Shopify.LocationIDs {
-				locs[i] = fmt.Sprint(id)
-			}
-			c, err := shopify.New(shopify.Options{Name: name, APIURL: sc.APIURL, AccessToken: sc.Shopify.AccessToken.Value(),
-				APIVersion: sc.Shopify.APIVersion, Locations: locs, Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries,
-				RateLimit: sc.RateLimit, Logger: log, Registerer: reg})
-			if err != nil {
-				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
-			}
-			if provides[orderbot.DataOrders] {
-				js.Orders = c
-			}
-			if provides[orderbot.DataInventory] {
-				js.Inventory = c
-			}
-		case config.SourceERPNext:
-			links := cfg.OrderLinksOf(name) // nil unless a shop provides orders too
-			c, err := erpnext.New(erpnext.Options{Name: name, APIURL: sc.APIURL, APIKey: sc.ERPNext.APIKey.Value(),
-				APISecret: sc.ERPNext.APISecret.Value(), Warehouses: sc.ERPNext.Warehouses, TimeZone: cfg.Timezone,
-				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: log, HTTPOptions: httpOpts,
-				Links: links})
-			if err != nil {
-				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
-			}
-			switch {
-			case provides[orderbot.DataOrders] && links != nil:
-				// Beside a shop the Sales Orders are the ERP's view of the
-				// shop's orders, never orders of their own.
-				js.ERPOrders, js.Links = c, links
-			case provides[orderbot.DataOrders]:
-				js.Orders = c
-			}
-			if provides[orderbot.DataInventory] {
-				js.Inventory = c
-			}
-		case config.SourceAfterShip:
-			c, err := aftership.New(aftership.Options{Name: name, APIURL: sc.APIURL, APIKey: sc.AfterShip.APIKey.Value(),
-				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: log, HTTPOptions: httpOpts})
-			if err != nil {
-				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
-			}
-			js.Tracking = c
-		case config.SourceKuaidi100:
-			c, err := kuaidi100.New(kuaidi100.Options{Name: name, APIURL: sc.APIURL, Customer: sc.Kuaidi100.Customer.Value(),
-				Key: sc.Kuaidi100.Key.Value(), Carriers: sc.Kuaidi100.CarrierCodes, Phone: sc.Kuaidi100.Phone,
-				Timeout: sc.Timeout.D(), MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, Logger: log, HTTPOptions: httpOpts})
-			if err != nil {
-				return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
-			}
-			js.Tracking = c
-		default:
+		spec, ok := cfg.Providers().Source(string(sc.Type))
+		if !ok {
 			return nil, nil, fmt.Errorf("sources.%s: unknown type %q", name, sc.Type)
+		}
+		links := cfg.OrderLinksOf(name) // nil unless an ERP provides orders beside a shop
+		c, err := spec.Build(provider.Common{Name: name, APIURL: sc.APIURL, Provides: sc.Provides, Timeout: sc.Timeout.D(),
+			MaxRetries: sc.MaxRetries, RateLimit: sc.RateLimit, TimeZone: cfg.Timezone, Logger: log, HTTP: httpOpts,
+			Links: links}, sc.Block)
+		if err != nil {
+			return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
+		}
+		if err := assignRoles(&js, c, provides, links); err != nil {
+			return nil, nil, fmt.Errorf("sources.%s: %w", name, err)
 		}
 		out = append(out, js)
 		schedules[name] = sc.Schedule
 	}
 	return out, schedules, nil
+}
+
+// assignRoles gives the adapter the roles its provides list asks for, found by
+// type assertion on the root interfaces.
+func assignRoles(js *jobs.Source, c orderbot.Source, provides map[orderbot.DataSet]bool, links []orderbot.OrderLink) error {
+	if e, ok := c.(orderbot.ERPOrderSource); ok && provides[orderbot.DataOrders] && links != nil {
+		// Beside a shop an ERP's orders are its view of the shop's orders,
+		// never orders of their own.
+		js.ERPOrders, js.Links = e, links
+		delete(provides, orderbot.DataOrders)
+	}
+	for _, err := range []error{
+		role(c, provides[orderbot.DataOrders], orderbot.DataOrders, &js.Orders),
+		paymentRole(c, provides[orderbot.DataPayments], js),
+		role(c, provides[orderbot.DataInventory], orderbot.DataInventory, &js.Inventory),
+		role(c, provides[orderbot.DataTracking], orderbot.DataTracking, &js.Tracking),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// paymentRole gives a payment adapter its role: listed (Stripe), or asked per
+// order (Alipay).
+func paymentRole(c orderbot.Source, wanted bool, js *jobs.Source) error {
+	if q, ok := c.(orderbot.PaymentQuerier); ok && wanted {
+		js.PaymentQueries = q
+		return nil
+	}
+	return role(c, wanted, orderbot.DataPayments, &js.Payments)
+}
+
+// role sets *dst to the adapter when it is wanted for data set ds and
+// implements the interface T that serves it.
+func role[T any](c orderbot.Source, wanted bool, ds orderbot.DataSet, dst *T) error {
+	if !wanted {
+		return nil
+	}
+	r, ok := c.(T)
+	if !ok {
+		return fmt.Errorf("the adapter cannot provide %s", ds)
+	}
+	*dst = r
+	return nil
 }
 
 // orderSources are the sources that provide orders, for lookups by id.

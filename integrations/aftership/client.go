@@ -91,6 +91,17 @@ type Client struct {
 
 var _ orderbot.ShipmentLister = (*Client)(nil)
 
+// Versions are the API versions the adapter speaks.
+var Versions = []string{Version202404, Version202310, VersionV4}
+
+// BaseURL is AfterShip's API base for a version: v4 has its own path.
+func BaseURL(version string) string {
+	if version == VersionV4 {
+		return "https://api.aftership.com/v4"
+	}
+	return "https://api.aftership.com/tracking/" + version
+}
+
 // New validates opts and builds a Client. Bad options are KindInvalid errors.
 func New(opts Options) (*Client, error) {
 	const op = "aftership.new"
@@ -102,14 +113,14 @@ func New(opts Options) (*Client, error) {
 		version = DefaultVersion
 	}
 	header := "as-api-key"
-	base := "https://api.aftership.com/tracking/" + version
 	switch version {
 	case Version202404, Version202310:
 	case VersionV4:
-		header, base = "aftership-api-key", "https://api.aftership.com/v4"
+		header = "aftership-api-key"
 	default:
 		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "api version %q is not supported (2024-04, 2023-10, v4)", version)
 	}
+	base := BaseURL(version)
 	if opts.APIURL != "" {
 		base = opts.APIURL
 	}

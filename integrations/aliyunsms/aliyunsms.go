@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/notice"
@@ -53,11 +51,11 @@ type Options struct {
 	Timeout time.Duration
 	// RateLimit is requests per second; 0 means DefaultRateLimit, negative
 	// means unlimited.
-	RateLimit  float64
-	Burst      int
-	Breaker    httpclient.BreakerSettings
-	Logger     *slog.Logger
-	Registerer prometheus.Registerer
+	RateLimit float64
+	Logger    *slog.Logger
+	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
+	// in: wiring adds a metrics registry, tests shorten waits.
+	HTTPOptions func(*httpclient.Options)
 	// Now stamps Timestamp; a test hook, default time.Now.
 	Now func() time.Time
 	// Nonce returns SignatureNonce; a test hook, default a random UUID.
@@ -104,21 +102,22 @@ func New(opts Options) (*Client, error) {
 	if opts.Nonce == nil {
 		opts.Nonce = uuid
 	}
-	hc, err := httpclient.New(httpclient.Options{
+	hopts := httpclient.Options{
 		Provider:    Provider,
 		BaseURL:     opts.APIURL,
 		Timeout:     opts.Timeout,
 		MaxRetries:  -1, // SendSms is not idempotent; see the package doc
 		RateLimit:   opts.RateLimit,
-		Burst:       opts.Burst,
 		Secrets:     []string{opts.AccessKeySecret},
 		Header:      http.Header{"Accept": {"application/json"}},
 		DecodeError: decodeError,
 		Logger:      opts.Logger,
-		Breaker:     opts.Breaker,
-		Registerer:  opts.Registerer,
 		Transport:   notice.NewTransport(),
-	})
+	}
+	if opts.HTTPOptions != nil {
+		opts.HTTPOptions(&hopts)
+	}
+	hc, err := httpclient.New(hopts)
 	if err != nil {
 		return nil, err
 	}
@@ -244,11 +243,17 @@ var codeKinds = map[string]struct {
 }
 
 // businessError is the error for a refusal with code; unknown codes are
-// KindPermanent, since a later identical request would be refused again.
+// KindPermanent, since a later identical request would be refused again,
+// unless the HTTP status already says more (429 throttled, 401/403 refused
+// credentials, 5xx an outage), which holds whatever the code.
 func businessError(op, code string, cause error) error {
 	k, ok := codeKinds[code]
 	if !ok {
 		k.kind, k.msg = orderbot.KindPermanent, "Alibaba Cloud SMS refused the SMS"
+		switch ck := orderbot.KindOf(cause); ck {
+		case orderbot.KindRateLimited, orderbot.KindUnauthorized, orderbot.KindTransient:
+			k.kind = ck
+		}
 	}
 	e := &orderbot.Error{Kind: k.kind, Op: op, Msg: k.msg + " (" + code + ")", Err: cause}
 	var oe *orderbot.Error

@@ -18,6 +18,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/httpclient"
+	"github.com/orderbot/orderbot/integrations/notice"
 )
 
 // Env is what Run hands the adapter constructor for one scenario. Setup must
@@ -65,6 +66,11 @@ type Case struct {
 	ErrorBody func(status int, msg string) []byte
 	// ContentType of error answers; default "application/json".
 	ContentType string
+	// Sender marks a notice sender (integrations/notice): its sends are not
+	// idempotent, so nothing is ever retried, and a send whose answer was
+	// never read (a timeout) fails as notice.ErrOutcomeUnknown, permanent,
+	// since the message may have gone out.
+	Sender bool
 }
 
 // scenario is one scripted server behaviour and the outcome the contract
@@ -74,7 +80,28 @@ type scenario struct {
 	status    int    // answered status, or 0 for a special behaviour
 	behaviour string // "", "hang", "malformed", "refused"
 	kind      orderbot.ErrorKind
-	retried   bool
+	retried   bool // the policy repeats the request
+	retryable bool // the error says a later call may succeed
+	sent      bool // a sender: the call succeeds
+	anyKind   bool // a sender: any non-retryable kind
+}
+
+// forSender is the outcome a notice sender promises instead: one attempt
+// always; a timed-out send is permanent (it may have been delivered); a 2xx
+// is a sent message (or an unknown outcome) even when its body cannot be read,
+// since sending again could send twice; and other 4xx answers may take the kind the provider's own
+// error code gives (anyKind), as long as it is not retryable.
+func (sc scenario) forSender() scenario {
+	sc.retried = false
+	switch {
+	case sc.behaviour == "hang":
+		sc.kind, sc.retryable = orderbot.KindPermanent, false
+	case sc.behaviour == "malformed":
+		sc.sent = true
+	case sc.status == 400 || sc.status == 404 || sc.status == 409 || sc.status == 422:
+		sc.anyKind = true
+	}
+	return sc
 }
 
 var scenarios = []scenario{
@@ -84,12 +111,12 @@ var scenarios = []scenario{
 	{name: "404 not found", status: 404, kind: orderbot.KindNotFound},
 	{name: "409 conflict", status: 409, kind: orderbot.KindConflict},
 	{name: "422 unprocessable", status: 422, kind: orderbot.KindInvalid},
-	{name: "429 rate limited", status: 429, kind: orderbot.KindRateLimited, retried: true},
-	{name: "500 server error", status: 500, kind: orderbot.KindTransient, retried: true},
-	{name: "503 unavailable", status: 503, kind: orderbot.KindTransient, retried: true},
-	{name: "timeout", behaviour: "hang", kind: orderbot.KindTransient, retried: true},
+	{name: "429 rate limited", status: 429, kind: orderbot.KindRateLimited, retried: true, retryable: true},
+	{name: "500 server error", status: 500, kind: orderbot.KindTransient, retried: true, retryable: true},
+	{name: "503 unavailable", status: 503, kind: orderbot.KindTransient, retried: true, retryable: true},
+	{name: "timeout", behaviour: "hang", kind: orderbot.KindTransient, retried: true, retryable: true},
 	{name: "malformed body", behaviour: "malformed", kind: orderbot.KindPermanent},
-	{name: "connection refused", behaviour: "refused", kind: orderbot.KindTransient, retried: true},
+	{name: "connection refused", behaviour: "refused", kind: orderbot.KindTransient, retried: true, retryable: true},
 }
 
 const (
@@ -116,7 +143,9 @@ func Run(t *testing.T, c Case) {
 		t.Run(sc.name, func(t *testing.T) { runScenario(t, c, sc) })
 	}
 	t.Run("cancel during request", func(t *testing.T) { runCancel(t, c, "request") })
-	t.Run("cancel during backoff", func(t *testing.T) { runCancel(t, c, "backoff") })
+	if !c.Sender { // a sender never backs off
+		t.Run("cancel during backoff", func(t *testing.T) { runCancel(t, c, "backoff") })
+	}
 	t.Run("already cancelled", func(t *testing.T) { runCancel(t, c, "before") })
 }
 
@@ -249,6 +278,9 @@ func startServer(t *testing.T, c Case, sc scenario) (*server, string) {
 }
 
 func runScenario(t *testing.T, c Case, sc scenario) {
+	if c.Sender {
+		sc = sc.forSender()
+	}
 	s, base := startServer(t, c, sc)
 	logs := &logBuffer{}
 	timeout := GenerousTimeout
@@ -268,15 +300,30 @@ func runScenario(t *testing.T, c Case, sc scenario) {
 		before := s.calls.Load()
 		elapsed, err := callWatched(t, s, op, timeout)
 		calls := s.calls.Load() - before
+		if sc.sent {
+			// The provider accepted something: a success, or an outcome
+			// nobody may resend blindly (providers that report refusals
+			// inside HTTP 200 cannot tell which it was).
+			if err != nil && (!errors.Is(err, notice.ErrOutcomeUnknown) || orderbot.Retryable(err)) {
+				t.Errorf("%s: %s: a 2xx answer is a sent message or an unknown outcome, got %v", op.Name, sc.name, err)
+			}
+			if calls != 1 {
+				t.Errorf("%s: server saw %d requests, want 1", op.Name, calls)
+			}
+			continue
+		}
 		if err == nil {
 			t.Errorf("%s: no error for %s", op.Name, sc.name)
 			continue
 		}
-		if k := orderbot.KindOf(err); k != sc.kind {
+		if k := orderbot.KindOf(err); k != sc.kind && !sc.anyKind {
 			t.Errorf("%s: kind = %q, want %q (error: %v)", op.Name, k, sc.kind, err)
 		}
-		if orderbot.Retryable(err) != sc.retried {
-			t.Errorf("%s: Retryable = %v, want %v", op.Name, orderbot.Retryable(err), sc.retried)
+		if c.Sender && sc.behaviour == "hang" && !errors.Is(err, notice.ErrOutcomeUnknown) {
+			t.Errorf("%s: a send that timed out is not notice.ErrOutcomeUnknown: %v", op.Name, err)
+		}
+		if orderbot.Retryable(err) != sc.retryable {
+			t.Errorf("%s: Retryable = %v, want %v", op.Name, orderbot.Retryable(err), sc.retryable)
 		}
 		if sc.kind == orderbot.KindRateLimited {
 			var oe *orderbot.Error

@@ -15,7 +15,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/go-resty/resty/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker/v2"
@@ -97,6 +96,11 @@ type Options struct {
 	// DecodeError optionally extracts the provider's error message from an error
 	// answer; the result is scrubbed and shortened before use.
 	DecodeError func(status int, h http.Header, body []byte) string
+	// BodyError optionally finds an error in a 2xx answer, for providers that
+	// report failures inside HTTP 200 (Alipay's gateway). A non-empty kind makes
+	// the attempt fail with that kind and message; KindTransient and
+	// KindRateLimited are retried like a 5xx or 429, under the same limits.
+	BodyError func(r *Response) (kind orderbot.ErrorKind, msg string)
 	// Logger receives debug lines per attempt and info lines per retry; default
 	// slog.Default().
 	Logger *slog.Logger
@@ -350,14 +354,6 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if idempotent {
 		maxAttempts += c.opts.MaxRetries
 	}
-	bo := &backoff.ExponentialBackOff{
-		InitialInterval:     c.opts.InitialBackoff,
-		RandomizationFactor: 0.5,
-		Multiplier:          2,
-		MaxInterval:         c.opts.MaxBackoff,
-	}
-	bo.Reset()
-
 	for attempt := 1; ; attempt++ {
 		if err := c.waitTurn(ctx); err != nil {
 			return nil, c.cancelled(op, method, path, err)
@@ -372,7 +368,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		if attempt >= maxAttempts || !orderbot.Retryable(aerr) || errors.Is(aerr, ErrBreakerOpen) {
 			return nil, aerr
 		}
-		wait := bo.NextBackOff()
+		wait := Backoff(attempt, c.opts.InitialBackoff, c.opts.MaxBackoff)
 		if aerr.RetryAfter > 0 {
 			// The provider said when; jitter would only make us early or late.
 			wait = aerr.RetryAfter
@@ -525,6 +521,16 @@ func (c *Client) attempt(ctx context.Context, op, method, target, path string, r
 		}
 		out := &Response{Status: raw.StatusCode, Header: raw.Header, Body: body, RequestID: requestID(raw.Header)}
 		if raw.StatusCode >= 200 && raw.StatusCode < 300 {
+			if c.opts.BodyError != nil {
+				if kind, msg := c.opts.BodyError(out); kind != "" {
+					e := orderbot.Errorf(kind, op, "%s", c.Scrub(fmt.Sprintf("%s answered %s %s with an error: %s",
+						c.opts.Provider, method, path, msg)))
+					if kind == orderbot.KindRateLimited {
+						e.RetryAfter = suggestedWait(n, c.opts)
+					}
+					return nil, &failure{err: e, trips: kind == orderbot.KindTransient}
+				}
+			}
 			return out, nil
 		}
 		return nil, c.statusFailure(op, method, path, out, suggestedWait(n, c.opts))

@@ -13,9 +13,9 @@
 //     (github.com/sony/gobreaker/v2) that only 5xx answers, timeouts and network
 //     failures trip: a 4xx is the caller's problem, not the provider's health;
 //   - 429, 5xx, timeouts and network failures of idempotent requests are retried
-//     with jittered exponential backoff (github.com/cenkalti/backoff/v5) or the
-//     provider's Retry-After, each wait capped by Options.MaxBackoff and cut short
-//     by context cancellation;
+//     with jittered exponential backoff (Backoff, on github.com/cenkalti/backoff/v5,
+//     which Slack calls share) or the provider's Retry-After, each wait capped by
+//     Options.MaxBackoff and cut short by context cancellation;
 //   - every failure is an *orderbot.Error whose kind says what the caller should
 //     do, and whose text never carries a configured secret.
 //

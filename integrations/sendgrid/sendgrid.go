@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/notice"
@@ -55,11 +53,11 @@ type Options struct {
 	Timeout time.Duration
 	// RateLimit is requests per second; 0 means DefaultRateLimit, negative
 	// means unlimited.
-	RateLimit  float64
-	Burst      int
-	Breaker    httpclient.BreakerSettings
-	Logger     *slog.Logger
-	Registerer prometheus.Registerer
+	RateLimit float64
+	Logger    *slog.Logger
+	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
+	// in: wiring adds a metrics registry, tests shorten waits.
+	HTTPOptions func(*httpclient.Options)
 	// Now is the clock X-RateLimit-Reset is read against; default time.Now.
 	Now func() time.Time
 }
@@ -106,22 +104,23 @@ func New(opts Options) (*Client, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	hc, err := httpclient.New(httpclient.Options{
+	hopts := httpclient.Options{
 		Provider:    Provider,
 		BaseURL:     opts.APIURL,
 		Timeout:     opts.Timeout,
 		MaxRetries:  -1, // sends are never retried; see the package doc
 		RateLimit:   opts.RateLimit,
-		Burst:       opts.Burst,
 		Secrets:     []string{opts.APIKey},
 		Header:      http.Header{"Authorization": {"Bearer " + opts.APIKey}, "Accept": {"application/json"}},
 		DecodeError: func(_ int, _ http.Header, body []byte) string { return firstError(body) },
 		Logger:      opts.Logger,
-		Breaker:     opts.Breaker,
-		Registerer:  opts.Registerer,
 		Now:         opts.Now,
 		Transport:   notice.NewTransport(),
-	})
+	}
+	if opts.HTTPOptions != nil {
+		opts.HTTPOptions(&hopts)
+	}
+	hc, err := httpclient.New(hopts)
 	if err != nil {
 		return nil, err
 	}

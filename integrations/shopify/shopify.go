@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/httpclient"
 )
@@ -73,16 +71,13 @@ type Options struct {
 	// HTTP policy (see httpclient.Options); zero values take its defaults.
 	Timeout    time.Duration
 	MaxRetries int
-	MaxBackoff time.Duration
 	// RateLimit is a client-side requests-per-second limit on top of the
 	// call-limit pacing; 0 means none.
-	RateLimit  float64
-	Burst      int
-	Breaker    httpclient.BreakerSettings
-	Logger     *slog.Logger
-	Registerer prometheus.Registerer
-	// Sleep is a test hook for backoff and pacing waits.
-	Sleep func(ctx context.Context, d time.Duration) error
+	RateLimit float64
+	Logger    *slog.Logger
+	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
+	// in: wiring adds a metrics registry, tests shorten waits.
+	HTTPOptions func(*httpclient.Options)
 }
 
 // Client is the Shopify adapter. It is safe for concurrent use.
@@ -156,23 +151,22 @@ func New(opts Options) (*Client, error) {
 	for _, g := range opts.CODGateways {
 		cod = append(cod, normalizeName(g))
 	}
-	hc, err := httpclient.New(httpclient.Options{
+	hopts := httpclient.Options{
 		Provider:    "shopify",
 		BaseURL:     strings.TrimRight(opts.APIURL, "/"),
 		Timeout:     opts.Timeout,
 		MaxRetries:  opts.MaxRetries,
-		MaxBackoff:  opts.MaxBackoff,
 		RateLimit:   opts.RateLimit,
-		Burst:       opts.Burst,
 		Secrets:     []string{opts.AccessToken},
 		Header:      http.Header{"X-Shopify-Access-Token": {opts.AccessToken}, "Accept": {"application/json"}},
 		RateHeaders: CallLimitPacing(opts.LeakRate, opts.Headroom),
 		DecodeError: decodeError,
 		Logger:      opts.Logger,
-		Breaker:     opts.Breaker,
-		Sleep:       opts.Sleep,
-		Registerer:  opts.Registerer,
-	})
+	}
+	if opts.HTTPOptions != nil {
+		opts.HTTPOptions(&hopts)
+	}
+	hc, err := httpclient.New(hopts)
 	if err != nil {
 		return nil, err
 	}

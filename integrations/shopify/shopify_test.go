@@ -45,7 +45,7 @@ func newAdapter(t testing.TB, f *shopifyfake.Server, mutate func(*shopify.Option
 		APIURL:      f.URL(),
 		AccessToken: f.AccessToken(),
 		Timeout:     conformance.GenerousTimeout,
-		Sleep:       sl.Sleep,
+		HTTPOptions: func(o *httpclient.Options) { o.Sleep = sl.Sleep },
 		Logger:      slog.New(slog.DiscardHandler),
 	}
 	if mutate != nil {
@@ -570,7 +570,7 @@ func TestConformance(t *testing.T) {
 		Setup: func(t testing.TB, env conformance.Env) []conformance.Op {
 			c, err := shopify.New(shopify.Options{
 				APIURL: env.URL, AccessToken: token, Timeout: env.Timeout, MaxRetries: env.MaxRetries,
-				Sleep: env.Sleep, Logger: env.Logger,
+				Logger: env.Logger, HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep },
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/httpclient"
 )
@@ -55,16 +53,13 @@ type Options struct {
 	// HTTP policy (see httpclient.Options); zero values take its defaults.
 	Timeout    time.Duration
 	MaxRetries int
-	MaxBackoff time.Duration
 	// RateLimit is requests per second; 0 means DefaultRateLimit, negative
 	// means unlimited.
-	RateLimit  float64
-	Burst      int
-	Breaker    httpclient.BreakerSettings
-	Logger     *slog.Logger
-	Registerer prometheus.Registerer
-	// Sleep is a test hook for backoff waits.
-	Sleep func(ctx context.Context, d time.Duration) error
+	RateLimit float64
+	Logger    *slog.Logger
+	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
+	// in: wiring adds a metrics registry, tests shorten waits.
+	HTTPOptions func(*httpclient.Options)
 }
 
 // Client is the Stripe adapter. It is safe for concurrent use.
@@ -118,22 +113,21 @@ func New(opts Options) (*Client, error) {
 	if opts.APIVersion != "" {
 		header.Set("Stripe-Version", opts.APIVersion)
 	}
-	hc, err := httpclient.New(httpclient.Options{
+	hopts := httpclient.Options{
 		Provider:    Provider,
 		BaseURL:     opts.APIURL,
 		Timeout:     opts.Timeout,
 		MaxRetries:  opts.MaxRetries,
-		MaxBackoff:  opts.MaxBackoff,
 		RateLimit:   opts.RateLimit,
-		Burst:       opts.Burst,
 		Secrets:     []string{opts.SecretKey},
 		Header:      header,
 		DecodeError: decodeError,
 		Logger:      opts.Logger,
-		Breaker:     opts.Breaker,
-		Sleep:       opts.Sleep,
-		Registerer:  opts.Registerer,
-	})
+	}
+	if opts.HTTPOptions != nil {
+		opts.HTTPOptions(&hopts)
+	}
+	hc, err := httpclient.New(hopts)
 	if err != nil {
 		return nil, err
 	}

@@ -36,13 +36,13 @@ func newAdapter(t *testing.T, f *stripefake.Server, mutate func(*stripe.Options)
 	t.Helper()
 	sl := &conformance.Sleeper{}
 	o := stripe.Options{
-		Name:      "stripe-main",
-		APIURL:    f.URL(),
-		SecretKey: f.APIKey(),
-		Timeout:   conformance.GenerousTimeout,
-		RateLimit: -1,
-		Sleep:     sl.Sleep,
-		Logger:    slog.New(slog.DiscardHandler),
+		Name:        "stripe-main",
+		APIURL:      f.URL(),
+		SecretKey:   f.APIKey(),
+		Timeout:     conformance.GenerousTimeout,
+		RateLimit:   -1,
+		HTTPOptions: func(o *httpclient.Options) { o.Sleep = sl.Sleep },
+		Logger:      slog.New(slog.DiscardHandler),
 	}
 	if mutate != nil {
 		mutate(&o)
@@ -445,7 +445,7 @@ func TestConformance(t *testing.T) {
 		Setup: func(t testing.TB, env conformance.Env) []conformance.Op {
 			c, err := stripe.New(stripe.Options{
 				APIURL: env.URL, SecretKey: key, Timeout: env.Timeout, MaxRetries: env.MaxRetries,
-				Sleep: env.Sleep, Logger: env.Logger, RateLimit: -1,
+				Logger: env.Logger, HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep }, RateLimit: -1,
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -12,8 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/notice"
@@ -66,11 +64,11 @@ type Options struct {
 	Timeout time.Duration
 	// RateLimit is requests per second; 0 means DefaultRateLimit, negative
 	// means unlimited.
-	RateLimit  float64
-	Burst      int
-	Breaker    httpclient.BreakerSettings
-	Logger     *slog.Logger
-	Registerer prometheus.Registerer
+	RateLimit float64
+	Logger    *slog.Logger
+	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
+	// in: wiring adds a metrics registry, tests shorten waits.
+	HTTPOptions func(*httpclient.Options)
 }
 
 // Client is the Twilio adapter. It is safe for concurrent use.
@@ -113,21 +111,22 @@ func New(opts Options) (*Client, error) {
 	}
 	req, _ := http.NewRequest(http.MethodPost, "http://x", nil)
 	req.SetBasicAuth(user, opts.AuthToken)
-	hc, err := httpclient.New(httpclient.Options{
+	hopts := httpclient.Options{
 		Provider:    Provider,
 		BaseURL:     opts.APIURL,
 		Timeout:     opts.Timeout,
 		MaxRetries:  -1, // sends are never retried; see the package doc
 		RateLimit:   opts.RateLimit,
-		Burst:       opts.Burst,
 		Secrets:     []string{opts.AuthToken, req.Header.Get("Authorization")},
 		Header:      http.Header{"Authorization": {req.Header.Get("Authorization")}, "Accept": {"application/json"}},
 		DecodeError: decodeError,
 		Logger:      opts.Logger,
-		Breaker:     opts.Breaker,
-		Registerer:  opts.Registerer,
 		Transport:   notice.NewTransport(),
-	})
+	}
+	if opts.HTTPOptions != nil {
+		opts.HTTPOptions(&hopts)
+	}
+	hc, err := httpclient.New(hopts)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,8 @@ package shopifyfake
 import (
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/orderbot/orderbot/internal/jsonstr"
 )
 
 // Orders are the fake's bulk output (a benchmark pages 100,000 of them), so
@@ -55,7 +56,7 @@ func (w *jw) key(k string) {
 
 func (w *jw) str(s string) {
 	w.comma()
-	w.b = appendString(w.b, s)
+	w.b = jsonstr.AppendString(w.b, s)
 }
 
 func (w *jw) strPtr(s *string) {
@@ -100,57 +101,6 @@ func (w *jw) strs(list []string) {
 		w.str(s)
 	}
 	w.close(']')
-}
-
-// appendString appends s as a JSON string the way encoding/json does (HTML
-// characters escaped, invalid UTF-8 replaced).
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 func (w *jw) address(a *wireAddress) {

@@ -1,4 +1,4 @@
-package config
+package secret
 
 import (
 	"encoding/json"
@@ -11,8 +11,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// redacted is what a non-empty Secret prints as, everywhere.
-const redacted = "<redacted>"
+// Redacted is what a non-empty Secret prints as, everywhere.
+const Redacted = "<redacted>"
 
 // maxSecretFileBytes bounds a secret file: a token or key is a few hundred bytes,
 // so anything larger is the wrong file and must not be read into memory.
@@ -38,8 +38,8 @@ type secretValue struct {
 	v string
 }
 
-// NewSecret wraps a value as a Secret; an empty value gives the empty Secret.
-func NewSecret(v string) Secret {
+// New wraps a value as a Secret; an empty value gives the empty Secret.
+func New(v string) Secret {
 	if v == "" {
 		return Secret{}
 	}
@@ -60,7 +60,7 @@ func (s Secret) IsSet() bool { return s.Value() != "" }
 
 func (s Secret) shown() string {
 	if s.IsSet() {
-		return redacted
+		return Redacted
 	}
 	return ""
 }
@@ -105,7 +105,7 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 			*s = Secret{}
 			return nil
 		}
-		*s = NewSecret(n.Value)
+		*s = New(n.Value)
 		return nil
 	case yaml.MappingNode:
 		path, err := secretFilePath(n)
@@ -116,7 +116,7 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 		if err != nil {
 			return err
 		}
-		*s = NewSecret(v)
+		*s = New(v)
 		return nil
 	}
 	return fmt.Errorf("must be a string or a mapping {file: path}")

@@ -1,0 +1,49 @@
+package erpnext
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/config/secret"
+	"github.com/orderbot/orderbot/integrations/provider"
+)
+
+// Config is the sources.NAME.erpnext block: an API user's key pair and filters.
+type Config struct {
+	APIKey    secret.Secret `yaml:"api_key"`
+	APISecret secret.Secret `yaml:"api_secret"`
+	// Warehouses limits stock (Bin) reads to these warehouses; empty reads all.
+	Warehouses []string `yaml:"warehouses,flow"`
+	// Company limits Sales Orders to one company; empty reads all.
+	Company string `yaml:"company"`
+}
+
+// ApplyDefaults has nothing to fill.
+func (c *Config) ApplyDefaults(*string) {}
+
+// Validate checks the key pair and the warehouse names.
+func (c *Config) Validate(p provider.Problems, enabled bool) {
+	if enabled && !c.APIKey.IsSet() {
+		p.Required("api_key", "")
+	}
+	if enabled && !c.APISecret.IsSet() {
+		p.Required("api_secret", "")
+	}
+	for i, w := range c.Warehouses {
+		if strings.TrimSpace(w) == "" {
+			p.Add("warehouses["+strconv.Itoa(i)+"]", "must not be empty")
+		}
+	}
+}
+
+// Spec declares the erpnext source type. Every site has its own host; ERPNext
+// has no rate limit unless the site configures one.
+var Spec = provider.NewSourceSpec(DefaultName, provider.Defaults{Orders: provider.ERPOrders, RateLimit: 5,
+	Provides: []orderbot.DataSet{orderbot.DataInventory},
+	Allowed:  []orderbot.DataSet{orderbot.DataInventory, orderbot.DataOrders}},
+	func(c provider.Common, cfg *Config) (orderbot.Source, error) {
+		return New(Options{Name: c.Name, APIURL: c.APIURL, APIKey: cfg.APIKey.Value(), APISecret: cfg.APISecret.Value(),
+			Warehouses: cfg.Warehouses, TimeZone: c.TimeZone, Timeout: c.Timeout, MaxRetries: c.MaxRetries,
+			RateLimit: c.RateLimit, Logger: c.Logger, HTTPOptions: c.HTTP, Links: c.Links})
+	})
