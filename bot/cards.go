@@ -763,8 +763,9 @@ func (c *cards) ticketList(title string, ts []orderbot.Ticket, more bool, now ti
 	return message{Text: clip(esc(fmt.Sprintf("%s: %d tickets", title, len(ts))), maxFallbackText), Blocks: fitBlocks(blocks, maxBlocks)}
 }
 
-// orderView answers /ob order: the order, its payments, latest tracking and
-// tickets, with the customer's contact data masked.
+// orderView answers /ob order: the order, its payments, every system side by
+// side (see orderview.go), every parcel's checkpoints and the tickets, with
+// the customer's contact data masked.
 func (c *cards) orderView(v OrderView, now time.Time) message {
 	o := v.Order
 	name := o.Name
@@ -815,31 +816,8 @@ func (c *cards) orderView(v OrderView, now time.Time) message {
 		}
 	}
 	blocks = append(blocks, slack.NewSectionBlock(md(pay.String(), maxSectionText), nil, nil))
-	if s, ok := latestShipment(v.Shipments); ok {
-		line := fmt.Sprintf("*Tracking*\n%s `%s`: %s", esc(s.Carrier), esc(s.TrackingNumber), esc(string(s.Status)))
-		if s.StatusText != "" {
-			line += " — " + clip(esc(oneLine(s.StatusText)), 200)
-		}
-		if len(s.Checkpoints) > 0 {
-			cp := s.Checkpoints[0]
-			line += fmt.Sprintf("\nLast checkpoint %s: %s", slackDate(cp.Time, c.loc), clip(esc(oneLine(cp.Message)), 300))
-			if cp.Location != "" {
-				line += " (" + clip(esc(oneLine(cp.Location)), 100) + ")"
-			}
-		}
-		if !s.ExpectedDelivery.IsZero() {
-			line += "\nExpected " + slackDate(s.ExpectedDelivery, c.loc)
-		}
-		if s.URL != "" {
-			if _, ok := expandLink(s.URL, nil); ok {
-				line += "\n" + link(s.URL, "Track the parcel")
-			}
-		}
-		blocks = append(blocks, slack.NewSectionBlock(md(line, maxSectionText), nil, nil))
-	} else if len(o.Shipments) > 0 {
-		sr := o.Shipments[len(o.Shipments)-1]
-		blocks = append(blocks, slack.NewSectionBlock(md(fmt.Sprintf("*Tracking*\n%s `%s`: no carrier data yet", esc(sr.Carrier), esc(sr.TrackingNumber)), maxSectionText), nil, nil))
-	}
+	blocks = append(blocks, c.systemsBlocks(v)...)
+	blocks = append(blocks, c.parcelBlocks(v)...)
 	var tk strings.Builder
 	tk.WriteString("*Tickets*")
 	if len(v.Tickets) == 0 {
@@ -859,19 +837,6 @@ func (c *cards) orderView(v OrderView, now time.Time) message {
 	}
 	text := clip(esc(fmt.Sprintf("Order %s: %s, %s, %s", name, o.Status, o.Financial, o.Fulfillment)), maxFallbackText)
 	return message{Text: text, Blocks: fitBlocks(blocks, maxBlocks)}
-}
-
-func latestShipment(ss []orderbot.Shipment) (orderbot.Shipment, bool) {
-	if len(ss) == 0 {
-		return orderbot.Shipment{}, false
-	}
-	best := ss[0]
-	for _, s := range ss[1:] {
-		if s.LastEventAt.After(best.LastEventAt) {
-			best = s
-		}
-	}
-	return best, true
 }
 
 func paymentMethod(m orderbot.PaymentMethod) string {

@@ -196,6 +196,8 @@ type OrderView struct {
 	Payments  []orderbot.Payment
 	Shipments []orderbot.Shipment
 	Tickets   []orderbot.Ticket
+	// ERP are the ERP's records of the order (usually one Sales Order).
+	ERP []orderbot.ErpOrder
 }
 
 // DefaultEscalation is the chain used when Options.Escalation is empty.

@@ -3,8 +3,13 @@ package jobs
 import (
 	"context"
 	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/detect"
@@ -26,7 +31,55 @@ import (
 // process (adapter, poller, store client and the in-process fake).
 //
 //	go test ./jobs -run '^$' -bench PollCycleShopify -benchtime 2x
-func BenchmarkPollCycleShopify(b *testing.B) {
+func BenchmarkPollCycleShopify(b *testing.B) { pollCycle(b, false) }
+
+// BenchmarkPollCycleShopifyERP is the same cycle with an ERP mirroring every
+// order (an ERPNext source beside the shop, its Sales Orders polled before
+// the timer like the payments): each order is joined with its ERP record and
+// the sync kinds run.
+//
+//	go test ./jobs -run '^$' -bench PollCycleShopifyERP -benchtime 2x
+func BenchmarkPollCycleShopifyERP(b *testing.B) { pollCycle(b, true) }
+
+// erpList is an ERP order source serving records from memory.
+type erpList struct{ recs []orderbot.ErpOrder }
+
+func (e *erpList) Name() string { return "erpnext" }
+
+func (e *erpList) ListERPOrders(ctx context.Context, w orderbot.Window, page func([]orderbot.ErpOrder) error) error {
+	for lo := 0; lo < len(e.recs); lo += 1000 {
+		if err := page(e.recs[lo:min(lo+1000, len(e.recs))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cpuSeconds is this process's user+system CPU time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// redisCPU is the Redis server's user+system CPU seconds (INFO cpu).
+func redisCPU(ctx context.Context, b *testing.B, rdb redis.UniversalClient) float64 {
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sum float64
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+			f, _ := strconv.ParseFloat(v, 64)
+			sum += f
+		}
+	}
+	return sum
+}
+
+func pollCycle(b *testing.B, withERP bool) {
 	const n = 100_000
 	now := time.Now().UTC().Truncate(time.Second)
 	ds := simulate.New(42, simulate.Options{AnomalyRate: 0.01}).Generate(n, now)
@@ -58,9 +111,21 @@ func BenchmarkPollCycleShopify(b *testing.B) {
 			{Name: "stripe", Payments: stripe, InitialLookback: 60 * 24 * time.Hour}},
 		Now: clock,
 	}
+	if withERP {
+		erp := &erpList{recs: make([]orderbot.ErpOrder, len(ds.Orders))}
+		for i, o := range ds.Orders {
+			erp.recs[i] = orderbot.ErpOrder{ID: "SAL-ORD-" + o.ID, Source: "erpnext",
+				Link:   orderbot.OrderRef{Shop: "shopify", Holds: orderbot.LinkID, Value: o.ID},
+				Status: o.Status, Financial: o.Financial, Fulfillment: o.Fulfillment, Total: o.Total, Lines: o.Lines,
+				CreatedAt: o.CreatedAt, Modified: o.UpdatedAt}
+		}
+		p.Sources = append(p.Sources, Source{Name: "erpnext", ERPOrders: erp, InitialLookback: 60 * 24 * time.Hour,
+			Links: []orderbot.OrderLink{{Shop: "shopify", Field: "custom_shopify_order_id", Holds: orderbot.LinkID}}})
+	}
 	ctx := context.Background()
 	var opened int
-	var mallocs, bytes uint64 // during the timed polls
+	var goCPU, redisCPUs float64 // during the timed polls
+	var mallocs, bytes uint64    // during the timed polls
 	var before, after runtime.MemStats
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -75,10 +140,18 @@ func BenchmarkPollCycleShopify(b *testing.B) {
 		if _, err := p.Poll(ctx, "stripe"); err != nil {
 			b.Fatal(err)
 		}
+		if withERP {
+			if _, err := p.Poll(ctx, "erpnext"); err != nil {
+				b.Fatal(err)
+			}
+		}
 		runtime.ReadMemStats(&before)
+		cpu0, rcpu0 := cpuSeconds(), redisCPU(ctx, b, rdb)
 		b.StartTimer()
 		rep, err := p.Poll(ctx, "shopify")
 		b.StopTimer()
+		goCPU += cpuSeconds() - cpu0
+		redisCPUs += redisCPU(ctx, b, rdb) - rcpu0
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -99,6 +172,8 @@ func BenchmarkPollCycleShopify(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "orders/s")
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/cycle")
 	b.ReportMetric(float64(opened), "tickets/cycle")
+	b.ReportMetric(goCPU/float64(b.N), "go-cpu-s/cycle")
+	b.ReportMetric(redisCPUs/float64(b.N), "redis-cpu-s/cycle")
 	// Allocations of the whole process during the timed polls: the adapter,
 	// the poller and store, and the in-process fake serving the pages.
 	b.ReportMetric(float64(mallocs)/float64(n*b.N), "allocs/order")

@@ -15,6 +15,9 @@ type Directory struct {
 	Store *store.Store
 	// Sources are asked, in order, for an order the cache does not know.
 	Sources []orderbot.OrderSource
+	// Links are the ERP sources' order links: the view shows the ERP's
+	// records of the order beside the shop's.
+	Links []orderbot.OrderLink
 }
 
 const op = "lookup.find_order"
@@ -36,6 +39,13 @@ func (d *Directory) FindOrder(ctx context.Context, query string) (bot.OrderView,
 	v.Shipments, err = d.shipments(ctx, o)
 	if err != nil {
 		return v, err
+	}
+	if refs := orderbot.RefsOf(&o, d.Links); len(refs) > 0 {
+		erps, err := d.Store.ERPOf(ctx, [][]orderbot.OrderRef{refs})
+		if err != nil {
+			return v, err
+		}
+		v.ERP = erps[0]
 	}
 	for _, k := range orderbot.Kinds() {
 		if s, _ := orderbot.Spec(k); s.GroupBy != orderbot.ByOrder {

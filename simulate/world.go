@@ -17,8 +17,9 @@ type Options struct {
 	// in proportion (at least one subject each). Zero means 0.01; a negative
 	// value seeds nothing.
 	AnomalyRate float64
-	// Kinds are the kinds to seed; nil means every detectable kind (all but the
-	// manual shipping.not_received).
+	// Kinds are the kinds to seed; nil means every detectable kind but the
+	// manual shipping.not_received and the sync kinds (the world has no ERP
+	// mirror of its orders).
 	Kinds []orderbot.Kind
 	// Settings are the thresholds the seeded anomalies must cross and clean
 	// records must stay within, as the detector under test is configured. Nil
@@ -179,7 +180,9 @@ func New(seed int64, opts Options) *World {
 	}
 	if opts.Kinds == nil {
 		for _, k := range orderbot.Kinds() {
-			if spec, _ := orderbot.Spec(k); !spec.Manual {
+			// The sync kinds need an ERP mirror of the shop, which the
+			// world does not make.
+			if spec, _ := orderbot.Spec(k); !spec.Manual && k.Category() != "sync" {
 				w.seeds[k] = true
 			}
 		}

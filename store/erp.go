@@ -58,11 +58,12 @@ func (s *Store) ERPOf(ctx context.Context, refs [][]orderbot.OrderRef) ([][]orde
 	const op = "store.erp_of"
 	out := make([][]orderbot.ErpOrder, len(refs))
 	pipe := s.rdb.Pipeline()
-	cmds := make([][]*redis.MapStringStringCmd, len(refs))
+	cmds := make([][]*redis.StringSliceCmd, len(refs))
 	n := 0
 	for i, rs := range refs {
 		for _, r := range rs {
-			cmds[i] = append(cmds[i], pipe.HGetAll(ctx, s.erpKey(r)))
+			// The record's name is inside its JSON: the values suffice.
+			cmds[i] = append(cmds[i], pipe.HVals(ctx, s.erpKey(r)))
 			n++
 		}
 	}
@@ -73,16 +74,14 @@ func (s *Store) ERPOf(ctx context.Context, refs [][]orderbot.OrderRef) ([][]orde
 		return nil, s.fail(op, err)
 	}
 	for i, cs := range cmds {
-		seen := map[string]bool{}
 		for _, c := range cs {
-			for name, v := range c.Val() {
-				if seen[name] {
-					continue
-				}
-				seen[name] = true
+			for _, v := range c.Val() {
 				var e orderbot.ErpOrder
 				if err := json.Unmarshal([]byte(v), &e); err != nil {
-					return nil, orderbot.Wrap(orderbot.KindPermanent, op, err, fmt.Sprintf("ERP record %s", name))
+					return nil, orderbot.Wrap(orderbot.KindPermanent, op, err, fmt.Sprintf("ERP record of %v", refs[i]))
+				}
+				if len(cs) > 1 && containsERP(out[i], e.ID) {
+					continue // filed under two references of the order
 				}
 				out[i] = append(out[i], e)
 			}
@@ -141,4 +140,13 @@ func (s *Store) ShopOrderIDs(ctx context.Context, refs []orderbot.OrderRef) ([]s
 		}
 	}
 	return out, nil
+}
+
+func containsERP(es []orderbot.ErpOrder, id string) bool {
+	for i := range es {
+		if es[i].ID == id {
+			return true
+		}
+	}
+	return false
 }

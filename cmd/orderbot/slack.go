@@ -43,6 +43,9 @@ func (a *app) buildBot() (*bot.Bot, error) {
 		steps = append(steps, bot.EscalationStep{After: s.After.D(), Action: action})
 	}
 	dir := &lookup.Directory{Store: a.store, Sources: orderSources(a.poller.Sources)}
+	for _, s := range a.poller.Sources {
+		dir.Links = append(dir.Links, s.Links...)
+	}
 	opener := &tickets.Manual{Engine: a.engine, Orders: dir}
 	return bot.New(bot.Options{
 		BotToken: c.Slack.BotToken.Value(), SigningSecret: c.Slack.SigningSecret.Value(), AppToken: c.Slack.AppToken.Value(),

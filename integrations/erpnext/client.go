@@ -178,6 +178,17 @@ func (c *Client) Side() orderbot.StockSide { return orderbot.SideERP }
 // order is read in full (items included). An order deleted between the list and
 // the read is skipped.
 func (c *Client) ListOrders(ctx context.Context, w orderbot.Window, page func([]orderbot.Order) error) error {
+	return listSalesOrders(ctx, c, w, func(so *salesOrder) (orderbot.Order, string, time.Time, bool, error) {
+		o, err := c.toOrder(opListOrders, "data", so)
+		return o, o.ID, o.UpdatedAt, err == nil, err
+	}, page)
+}
+
+// listSalesOrders lists the Sales Orders modified in w, oldest first, reads
+// each in full and hands the mapped documents over page by page; conv maps
+// one and says whether to keep it. A document listed again (modified while
+// paging) is read and delivered again only when newer.
+func listSalesOrders[T any](ctx context.Context, c *Client, w orderbot.Window, conv func(*salesOrder) (T, string, time.Time, bool, error), page func([]T) error) error {
 	if !w.From.IsZero() && !w.To.IsZero() && !w.From.Before(w.To) {
 		return nil
 	}
@@ -195,23 +206,23 @@ func (c *Client) ListOrders(ctx context.Context, w orderbot.Window, page func([]
 		if err != nil {
 			return err
 		}
-		orders := make([]orderbot.Order, 0, len(docs))
+		out := make([]T, 0, len(docs))
 		for _, so := range docs {
 			if so == nil {
 				continue
 			}
-			o, err := c.toOrder(opListOrders, "data", so)
+			v, name, modified, keep, err := conv(so)
 			if err != nil {
 				return err
 			}
-			if seen.keep(o.ID, o.UpdatedAt) {
-				orders = append(orders, o)
+			if seen.keep(name, modified) && keep {
+				out = append(out, v)
 			}
 		}
-		if len(orders) == 0 {
+		if len(out) == 0 {
 			return nil
 		}
-		return page(orders)
+		return page(out)
 	})
 }
 

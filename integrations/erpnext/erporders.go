@@ -37,40 +37,10 @@ func (c *Client) ListERPOrders(ctx context.Context, w orderbot.Window, page func
 	if len(c.links) == 0 {
 		return orderbot.Errorf(orderbot.KindInvalid, opListOrders, "no order links configured: the Sales Orders are orders of their own")
 	}
-	if !w.From.IsZero() && !w.To.IsZero() && !w.From.Before(w.To) {
-		return nil
-	}
-	seen := newSeenSet()
-	q := listQuery{op: opListOrders, doctype: doctypeSalesOrder, fields: orderListFields, from: w.From, to: w.To}
-	return listRows(ctx, c, q, func(r *listRow) (string, string) { return r.Name, r.Modified }, func(rows []listRow, at []time.Time) error {
-		want := make([]string, 0, len(rows))
-		for i, r := range rows {
-			if seen.newer(r.Name, at[i]) {
-				want = append(want, r.Name)
-			}
-		}
-		docs, err := c.fetchOrders(ctx, want)
-		if err != nil {
-			return err
-		}
-		out := make([]orderbot.ErpOrder, 0, len(docs))
-		for _, so := range docs {
-			if so == nil {
-				continue
-			}
-			e, ok, err := c.toERPOrder(so)
-			if err != nil {
-				return err
-			}
-			if seen.keep(e.ID, e.Modified) && ok {
-				out = append(out, e)
-			}
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		return page(out)
-	})
+	return listSalesOrders(ctx, c, w, func(so *salesOrder) (orderbot.ErpOrder, string, time.Time, bool, error) {
+		e, ok, err := c.toERPOrder(so)
+		return e, e.ID, e.Modified, ok, err
+	}, page)
 }
 
 // toERPOrder maps a Sales Order onto the ERP's record of a shop order; ok is
