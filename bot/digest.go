@@ -128,3 +128,16 @@ func (c *cards) spikeView(s analytics.Spike, links []string) message {
 	}
 	return message{Text: fmt.Sprintf("Spike: %d %s tickets in an hour", s.Count, kindTitle(s.Kind)), Blocks: blocks}
 }
+
+// PostOversellForecast warns that a SKU is expected to oversell.
+func (b *Bot) PostOversellForecast(ctx context.Context, channel string, f analytics.OversellForecast) error {
+	text := fmt.Sprintf(":chart_with_downwards_trend: *%s may oversell in about %s.* It sells about %.0f units an hour and the ERP covers %d more; "+
+		"the shop shows %d units more than the ERP (up from %d), so the shop's stock is not following the ERP's. "+
+		"Check the stock sync before it happens.", esc(f.SKU), human(f.In), f.Rate, f.Headroom, f.Gap, f.GapBefore)
+	m := message{Text: fmt.Sprintf("%s may oversell in about %s", f.SKU, human(f.In)),
+		Blocks: []slack.Block{slack.NewSectionBlock(md(text, maxSectionText), nil, nil)}}
+	if _, ce := b.api.post(ctx, channel, "", m, false); ce != nil {
+		return ce.err
+	}
+	return nil
+}

@@ -62,7 +62,8 @@ func TestInventoryRules(t *testing.T) {
 			want: []found{{orderbot.InventoryOversold, "S1", ""}},
 			check: func(t *testing.T, res *detect.Result) {
 				a := anomaly(t, res, orderbot.InventoryOversold, "S1")
-				if factValue(a, "Short by") != "1" || factValue(a, "Open order quantity") != "10" || a.Source != "erpnext" || a.OrderID != "" {
+				if factValue(a, "Short by") != "1" || factValue(a, "Open order quantity") != "10" || a.Source != "erpnext" || a.OrderID != "" ||
+					a.Dims.SKU != "S1" {
 					t.Errorf("anomaly %+v", a)
 				}
 			},

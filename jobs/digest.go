@@ -67,42 +67,28 @@ func (d *Digest) Run(ctx context.Context) (posted bool, err error) {
 		now = d.Now
 	}
 	date, since, until := d.Due(now())
-	lease := "digest:" + date
-	if done, err := d.Store.Posted(ctx, lease); err != nil || done {
-		return false, err
-	}
-	ok, err := d.Store.AcquireLease(ctx, lease, d.Holder, digestLease)
-	if err != nil || !ok {
-		return false, err
-	}
-	defer func() {
-		if rerr := d.Store.ReleaseLease(context.WithoutCancel(ctx), lease, d.Holder); rerr != nil && err == nil {
-			err = rerr
+	post := func(ctx context.Context) error {
+		p := analytics.Period{Name: "day", Since: since, Until: until, PrevSince: since.AddDate(0, 0, -7), PrevUntil: until.AddDate(0, 0, -7)}
+		r, err := d.Model.Report(ctx, p, analytics.Filter{})
+		if err != nil {
+			return err
 		}
-	}()
-	// Another replica may have posted and released between the check and the
-	// lease.
-	if done, err := d.Store.Posted(ctx, lease); err != nil || done {
-		return false, err
+		days, cur, prev, err := d.Model.DailyOpened(ctx, since, 7)
+		if err != nil {
+			return err
+		}
+		chart, err := analytics.Chart("Tickets opened per day", days, cur, prev)
+		if err != nil {
+			return err
+		}
+		return d.Poster.PostDigest(ctx, d.Channel, r, chart)
 	}
-	p := analytics.Period{Name: "day", Since: since, Until: until, PrevSince: since.AddDate(0, 0, -7), PrevUntil: until.AddDate(0, 0, -7)}
-	r, err := d.Model.Report(ctx, p, analytics.Filter{})
+	posted, err = postOnce(ctx, d.Store, "digest:"+date, d.Holder, digestLease, digestKeep, post)
 	if err != nil {
-		return false, fmt.Errorf("digest %s: %w", date, err)
+		return posted, fmt.Errorf("digest %s: %w", date, err)
 	}
-	days, cur, prev, err := d.Model.DailyOpened(ctx, since, 7)
-	if err != nil {
-		return false, fmt.Errorf("digest %s: %w", date, err)
-	}
-	chart, err := analytics.Chart("Tickets opened per day", days, cur, prev)
-	if err != nil {
-		return false, fmt.Errorf("digest %s: %w", date, err)
-	}
-	if err := d.Poster.PostDigest(ctx, d.Channel, r, chart); err != nil {
-		return false, fmt.Errorf("digest %s: %w", date, err)
-	}
-	if err := d.Store.MarkPosted(ctx, lease, digestKeep); err != nil {
-		return true, fmt.Errorf("digest %s: %w", date, err)
+	if !posted {
+		return false, nil
 	}
 	if d.Log != nil {
 		d.Log.Info("daily digest posted", "date", date, "channel", d.Channel)

@@ -5,15 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/analytics"
-	"github.com/orderbot/orderbot/bot"
 	"github.com/orderbot/orderbot/bot/slackfake"
 	"github.com/orderbot/orderbot/store"
 	"github.com/orderbot/orderbot/store/redistest"
@@ -45,13 +42,7 @@ func TestDigestOncePerDay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := bot.New(bot.Options{BotToken: fake.Token(), SigningSecret: fake.SigningSecret(), APIURL: fake.APIURL(),
-			Location: shanghai, Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Departments: map[string]bot.Department{"logistics": {Channel: "C0LOG"}}}, st, nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = b.Close(context.Background()) })
+		b := testBot(t, fake, st, clock, shanghai)
 		replicas = append(replicas, &Digest{Store: st, Model: &analytics.Model{Rollups: st, Location: shanghai},
 			Poster: b, Channel: channel, At: 8*time.Hour + 30*time.Minute, Location: shanghai,
 			Holder: fmt.Sprint("replica-", i), Now: clock})

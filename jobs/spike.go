@@ -72,43 +72,28 @@ func (w *SpikeWatch) Run(ctx context.Context) (int, error) {
 	return posted, nil
 }
 
-func (w *SpikeWatch) postOnce(ctx context.Context, s analytics.Spike) (posted bool, err error) {
+func (w *SpikeWatch) postOnce(ctx context.Context, s analytics.Spike) (bool, error) {
 	name := fmt.Sprintf("spike:%s:%d", s.Kind, s.Hour)
-	if done, err := w.Store.Posted(ctx, name); err != nil || done {
-		return false, err
-	}
-	ok, err := w.Store.AcquireLease(ctx, name, w.Holder, 5*time.Minute)
-	if err != nil || !ok {
-		return false, err
-	}
-	defer func() {
-		if rerr := w.Store.ReleaseLease(context.WithoutCancel(ctx), name, w.Holder); rerr != nil && err == nil {
-			err = rerr
+	posted, err := postOnce(ctx, w.Store, name, w.Holder, 5*time.Minute, spikeKeep, func(ctx context.Context) error {
+		// The spike's tickets: the newest of the kind, those opened in its hour.
+		start, end := time.Unix(s.Hour*3600, 0), time.Unix((s.Hour+1)*3600, 0)
+		all, err := w.Store.List(ctx, store.Filter{Kind: s.Kind, Limit: 500})
+		if err != nil {
+			return err
 		}
-	}()
-	if done, err := w.Store.Posted(ctx, name); err != nil || done {
-		return false, err
-	}
-	// The spike's tickets: the newest of the kind, those opened in its hour.
-	start, end := time.Unix(s.Hour*3600, 0), time.Unix((s.Hour+1)*3600, 0)
-	all, err := w.Store.List(ctx, store.Filter{Kind: s.Kind, Limit: 500})
+		var tickets []orderbot.Ticket
+		for _, t := range all {
+			if !t.OpenedAt.Before(start) && t.OpenedAt.Before(end) {
+				tickets = append(tickets, t)
+			}
+		}
+		return w.Poster.PostSpike(ctx, w.Channel, s, tickets)
+	})
 	if err != nil {
-		return false, fmt.Errorf("spikes: %w", err)
+		return posted, fmt.Errorf("spikes: %w", err)
 	}
-	var tickets []orderbot.Ticket
-	for _, t := range all {
-		if !t.OpenedAt.Before(start) && t.OpenedAt.Before(end) {
-			tickets = append(tickets, t)
-		}
-	}
-	if err := w.Poster.PostSpike(ctx, w.Channel, s, tickets); err != nil {
-		return false, fmt.Errorf("spikes: %w", err)
-	}
-	if err := w.Store.MarkPosted(ctx, name, spikeKeep); err != nil {
-		return true, fmt.Errorf("spikes: %w", err)
-	}
-	if w.Log != nil {
+	if posted && w.Log != nil {
 		w.Log.Info("spike alert posted", "kind", string(s.Kind), "count", s.Count, "baseline", s.Baseline)
 	}
-	return true, nil
+	return posted, nil
 }

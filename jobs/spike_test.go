@@ -3,8 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/analytics"
-	"github.com/orderbot/orderbot/bot"
 	"github.com/orderbot/orderbot/bot/slackfake"
 	"github.com/orderbot/orderbot/store"
 	"github.com/orderbot/orderbot/store/redistest"
@@ -39,13 +36,7 @@ func TestSpikeWatchPostsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		st = s
-		b, err := bot.New(bot.Options{BotToken: fake.Token(), SigningSecret: fake.SigningSecret(), APIURL: fake.APIURL(),
-			Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Departments: map[string]bot.Department{"finance": {Channel: "C0FIN"}}}, s, nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = b.Close(context.Background()) })
+		b := testBot(t, fake, s, clock, nil)
 		watches = append(watches, &SpikeWatch{Store: s, Poster: b, Channel: channel, Rule: analytics.SpikeRule{Factor: 3, MinCount: 10},
 			Holder: fmt.Sprint("replica-", i), Now: clock})
 	}

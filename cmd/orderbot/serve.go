@@ -123,8 +123,8 @@ func (a *app) ready(ctx context.Context) error {
 }
 
 // scheduler registers one poll job per enabled source, the SLA sweeper, the
-// daily digest and spike alerts (when Slack and slack.digest_channel are
-// set) and the hourly retention job.
+// daily digest, spike alerts and oversell forecasts (when Slack and
+// slack.digest_channel are set) and the hourly retention job.
 func (a *app) scheduler() (*jobs.Scheduler, error) {
 	host, _ := os.Hostname()
 	s := jobs.NewScheduler(jobs.SchedulerOptions{
@@ -165,6 +165,15 @@ func (a *app) scheduler() (*jobs.Scheduler, error) {
 			Holder: digest.Holder, Now: a.now, Log: a.log}
 		if err := s.Add(jobs.Job{Name: "spikes", Spec: "@every 5m", Run: func(ctx context.Context) error {
 			_, err := spikes.Run(ctx)
+			return err
+		}}); err != nil {
+			return nil, err
+		}
+		// Every five minutes: the forecast keeps an hour of looks per SKU.
+		oversell := &jobs.OversellWatch{Store: a.store, Poster: a.bot, Channel: a.cfg.Slack.DigestChannel,
+			Location: a.cfg.Location(), Holder: digest.Holder, Now: a.now, Log: a.log}
+		if err := s.Add(jobs.Job{Name: "oversell", Spec: "@every 5m", Run: func(ctx context.Context) error {
+			_, err := oversell.Run(ctx)
 			return err
 		}}); err != nil {
 			return nil, err
