@@ -214,7 +214,14 @@ func TestDemoPageInBrowser(t *testing.T) {
 
 	// The slash-command box: "/ob ticket T…" is answered on the response URL
 	// the stand-in issued, and shows to the demo user alone.
-	id := ticketIDOnCard.FindStringSubmatch(cardText())
+	// Read until it matches: under load one read of the card can fail or
+	// land mid re-render (it then reads empty), though the id is there.
+	var id []string
+	for deadline := time.Now().Add(10 * time.Second); id == nil && time.Now().Before(deadline); {
+		if id = ticketIDOnCard.FindStringSubmatch(cardText()); id == nil {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 	if id == nil {
 		t.Fatalf("no ticket id on the card:\n%s", cardText())
 	}
