@@ -30,8 +30,10 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // BenchmarkInteractionAck sends signed card clicks at about 500 per second
 // (Claim, Release, Snooze on 100 tickets by many users) to the real handler
-// with a real Redis behind it and the poster running, and reports the ack
-// latency seen by the sender. Run with e.g. -benchtime 5000x.
+// with a real Redis behind it, the click workers and the poster running, and
+// reports the ack latency seen by the sender, then waits until every click was
+// carried out and reports the CPU (process and Redis) per click, work included.
+// Run with e.g. -benchtime 5000x.
 func BenchmarkInteractionAck(b *testing.B) {
 	h := newHarness(b, func(o *Options) { o.Workers = 64 })
 	h.runPoster()
@@ -62,6 +64,7 @@ func BenchmarkInteractionAck(b *testing.B) {
 	var failed sync.Map
 	var wg sync.WaitGroup
 	const interval = 2 * time.Millisecond // 500 per second
+	cpu0, rcpu0 := cpuTime(), redisCPU(b, h.redis)
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
@@ -102,6 +105,9 @@ func BenchmarkInteractionAck(b *testing.B) {
 	b.ReportMetric(ms(percentile(lat, 1)), "max-ms")
 	b.ReportMetric(ms(percentile(server, 0.99)), "handler-p99-ms")
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	waitFor(b, time.Minute, "every click to be carried out", func() bool { return h.clickBacklog() == 0 })
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/click")
+	b.ReportMetric(float64((redisCPU(b, h.redis)-rcpu0).Microseconds())/float64(b.N), "redis-cpu-µs/click")
 	// Let the work after the acks finish before the harness closes.
 	ctxc, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -131,7 +131,15 @@ func (h *Handler) interaction(w http.ResponseWriter, body []byte) {
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 		return
 	}
-	writeJSON(w, h.b.dispatchInteraction(&ic))
+	resp := h.b.dispatchInteraction(&ic)
+	if nq, ok := resp.(notQueued); ok {
+		// Neither queued nor answered: a non-200 makes Slack show the user an
+		// error rather than accept a click that will never happen.
+		h.b.log.Error("slack click refused", slog.String("error", nq.Error()))
+		http.Error(w, "orderbot is busy; try again", http.StatusServiceUnavailable)
+		return
+	}
+	writeJSON(w, resp)
 }
 
 // parseCommand decodes a slash command body.

@@ -82,6 +82,10 @@ type Options struct {
 	// work waiting for them; default 1024.
 	Workers   int
 	QueueSize int
+	// ClickMaxWait is how long an acknowledged card click may wait in the click
+	// queue (store.OutboxClicks) before it is no longer applied and its user is
+	// told to try again instead; default 2m.
+	ClickMaxWait time.Duration
 	// BatchSize is how many outbox entries the poster reads at once; default 500.
 	BatchSize int
 	// Coalesce is how long the poster keeps reading after the first entry of a
@@ -297,6 +301,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = 1024
+	}
+	if o.ClickMaxWait <= 0 {
+		o.ClickMaxWait = 2 * time.Minute
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 500

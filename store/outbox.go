@@ -232,3 +232,54 @@ func entryOf(m redis.XMessage) OutboxEntry {
 	}
 	return e
 }
+
+// scriptOutboxRenew: KEYS[1] stream; ARGV group, consumer, then entry ids.
+// Resets the idle time of each entry still pending for consumer (XCLAIM to
+// itself, which sets idle to 0; JUSTID leaves the delivery count alone) and
+// returns the ids that are no longer its own: acknowledged, trimmed, or taken
+// over by another consumer.
+var scriptOutboxRenew = redis.NewScript(`
+local lost = {}
+for i = 3, #ARGV do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2])
+  if #p == 0 then
+    lost[#lost + 1] = ARGV[i]
+  else
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+  end
+end
+return lost
+`)
+
+// RenewOutbox is the heartbeat of a consumer that holds entries longer than the
+// reclaim threshold others use with ClaimStaleOutbox (the poster paces a
+// backlog; a click's work may wait on Slack): it resets the idle time of the
+// ids still pending for consumer, so a live consumer's work is not taken over
+// while a dead one's is after one threshold. It returns the ids consumer no
+// longer holds; their work belongs to someone else now.
+func (s *Store) RenewOutbox(ctx context.Context, stream, group, consumer string, ids ...string) ([]string, error) {
+	const op = "store.renew_outbox"
+	if !validStream(stream) || group == "" || consumer == "" {
+		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "outbox renewals need a stream, a group and a consumer")
+	}
+	var lost []string
+	// In chunks, so one script never holds Redis for long.
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, 0, 2+n)
+		args = append(args, group, consumer)
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		r, err := s.evalSha(ctx, scriptOutboxRenew, []string{s.outboxKey(stream)}, args...).StringSlice()
+		if err != nil {
+			if redis.HasErrorPrefix(err, "NOGROUP") {
+				return append(lost, ids...), nil
+			}
+			return lost, s.fail(op, err)
+		}
+		lost = append(lost, r...)
+		ids = ids[n:]
+	}
+	return lost, nil
+}
