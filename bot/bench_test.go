@@ -155,3 +155,56 @@ func BenchmarkFirstCard(b *testing.B) {
 	b.ReportMetric(ms(percentile(lat, 0.50)), "p50-ms")
 	b.ReportMetric(ms(percentile(lat, 1)), "max-ms")
 }
+
+// BenchmarkCardThroughput delivers a backlog of distinct new tickets (one card
+// each, spread over the five department channels) to the fake Slack with
+// pacing and storm control out of the way, as to a Slack API without rate
+// limits, and reports cards per second and the CPU (this process, fake
+// included, and Redis) per card. The backlog is in the outbox before the
+// poster starts, so the figure shows whether a card's cost grows with it. One
+// op is one whole backlog; run with -benchtime 1x.
+func BenchmarkCardThroughput(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("backlog=%d", n), func(b *testing.B) {
+			kinds := []orderbot.Kind{orderbot.PaymentUnrecorded, orderbot.ShippingLateDispatch, orderbot.ShippingStalled, orderbot.CustomerInvalidPhone, orderbot.SystemStuck}
+			var wall, cpu, rcpu time.Duration
+			for it := 0; it < b.N; it++ {
+				b.StopTimer()
+				h := newHarness(b, func(o *Options) {
+					o.PostsPerSecond = 1e6
+					o.UpdatesPerMinute = 1e6
+					o.StormThreshold = 1 << 30
+					o.ReclaimAfter = 0 // the default, not the harness's crash-test value
+				})
+				for lo := 0; lo < n; lo += 500 {
+					var as []orderbot.Anomaly
+					for i := lo; i < min(lo+500, n); i++ {
+						as = append(as, anomaly(kinds[i%len(kinds)], fmt.Sprintf("C%06d", i)))
+					}
+					h.open(as...)
+				}
+				cpu0, rcpu0 := cpuTime(), redisCPU(b, h.redis)
+				t0 := time.Now()
+				b.StartTimer()
+				h.runPoster()
+				for h.fake.CallCount("chat.postMessage") < n {
+					time.Sleep(20 * time.Millisecond)
+					if time.Since(t0) > 10*time.Minute {
+						b.Fatalf("%d of %d cards after 10 minutes", h.fake.CallCount("chat.postMessage"), n)
+					}
+				}
+				b.StopTimer()
+				wall += time.Since(t0)
+				cpu += cpuTime() - cpu0
+				rcpu += redisCPU(b, h.redis) - rcpu0
+				if got := h.fake.CallCount("chat.postMessage"); got != n {
+					b.Fatalf("%d cards posted for %d tickets", got, n)
+				}
+			}
+			cards := float64(n * b.N)
+			b.ReportMetric(cards/wall.Seconds(), "cards/s")
+			b.ReportMetric(float64(cpu.Microseconds())/cards, "cpu-µs/card")
+			b.ReportMetric(float64(rcpu.Microseconds())/cards, "redis-cpu-µs/card")
+		})
+	}
+}

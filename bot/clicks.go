@@ -109,8 +109,7 @@ func queueAge(id string) time.Duration {
 // RunClicks carries out queued card clicks until ctx ends, Workers at a time:
 // it reads only as many as it has free workers, so a burst waits in Redis, not
 // in memory. Clicks another replica took and did not finish (it died) are
-// taken over after ReclaimAfter; clicks in progress here are renewed so they
-// are not. On shutdown the clicks in progress get ten seconds to finish; the
+// taken over once its liveness lease (ReclaimAfter) has run out. On shutdown the clicks in progress get ten seconds to finish; the
 // ones cut short stay unacknowledged and are carried out by the next consumer.
 // Several replicas may run it.
 func (b *Bot) RunClicks(ctx context.Context) error {
@@ -159,7 +158,7 @@ func (b *Bot) RunClicks(ctx context.Context) error {
 			keep = wctx.Err() != nil
 		}()
 	}
-	var lastReclaim, lastRenew time.Time
+	var live liveness
 	failures := 0
 	for ctx.Err() == nil {
 	drain:
@@ -172,39 +171,32 @@ func (b *Bot) RunClicks(ctx context.Context) error {
 			}
 		}
 		flush()
-		now := time.Now()
-		if len(inflight) > 0 && now.Sub(lastRenew) >= b.opts.ReclaimAfter/3 {
-			lastRenew = now
-			ids := make([]string, 0, len(inflight))
-			for id := range inflight {
-				ids = append(ids, id)
-			}
-			if _, err := b.st.RenewOutbox(ctx, store.OutboxClicks, ClickGroup, b.opts.Instance, ids...); err != nil && ctx.Err() == nil {
-				log.Warn("renewing clicks in progress failed", slog.String("error", err.Error()))
+		// Clicks a dead replica held come first: they have waited longest. They
+		// may exceed the free workers for a moment; the next reads wait.
+		for _, e := range live.beat(ctx, b.st, log, store.OutboxClicks, ClickGroup, b.opts.Instance, b.opts.ReclaimAfter, b.opts.Workers) {
+			if !inflight[e.ID] {
+				start(e)
 			}
 		}
 		free := b.opts.Workers - len(inflight)
 		if free <= 0 {
+			// Wake for the heartbeat too, so a long click does not make this
+			// replica look dead.
+			t := time.NewTimer(b.opts.ReclaimAfter / 3)
 			select {
 			case d := <-done:
 				settle(d)
+			case <-t.C:
 			case <-ctx.Done():
 			}
+			t.Stop()
 			continue
 		}
-		var got []store.OutboxEntry
-		var err error
-		if now.Sub(lastReclaim) >= b.opts.ReclaimAfter/2 {
-			lastReclaim = now
-			got, err = b.st.ClaimStaleOutbox(ctx, store.OutboxClicks, ClickGroup, b.opts.Instance, b.opts.ReclaimAfter, free)
+		block := min(time.Second, b.opts.ReclaimAfter/3)
+		if len(inflight) > 0 {
+			block = 50 * time.Millisecond // finished clicks are acknowledged between reads
 		}
-		if err == nil && len(got) == 0 {
-			block := time.Second
-			if len(inflight) > 0 {
-				block = 50 * time.Millisecond // finished clicks are acknowledged between reads
-			}
-			got, err = b.st.ReadOutbox(ctx, store.OutboxClicks, ClickGroup, b.opts.Instance, free, block)
-		}
+		got, err := b.st.ReadOutbox(ctx, store.OutboxClicks, ClickGroup, b.opts.Instance, free, block)
 		if err != nil {
 			if ctx.Err() != nil {
 				break

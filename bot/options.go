@@ -91,8 +91,10 @@ type Options struct {
 	// Coalesce is how long the poster keeps reading after the first entry of a
 	// burst before it renders, so that a burst becomes one update; default 200ms.
 	Coalesce time.Duration
-	// ReclaimAfter is how long an outbox entry may stay unacknowledged with another
-	// (presumably dead) consumer before this one takes it over; default 1m.
+	// ReclaimAfter is the liveness lease of an outbox consumer (the poster, the
+	// click workers): renewed every third of it, and a replica that has not
+	// renewed it for that long is dead and the entries it held are taken over,
+	// within about 4/3 of it. Default 6s.
 	ReclaimAfter time.Duration
 	// PostLease bounds how long one replica may hold a ticket or a pending post
 	// before another may take over; it must exceed the Slack call timeout. Default 2m.
@@ -312,7 +314,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Coalesce = 200 * time.Millisecond
 	}
 	if o.ReclaimAfter <= 0 {
-		o.ReclaimAfter = time.Minute
+		o.ReclaimAfter = 6 * time.Second
 	}
 	if o.PostLease <= 0 {
 		o.PostLease = 2 * time.Minute

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/redis/go-redis/v9"
 )
 
 func TestOutboxReadAckAndStaleClaim(t *testing.T) {
@@ -193,52 +192,5 @@ func TestOutboxGroupsCreatedAtStart(t *testing.T) {
 	}
 	if _, err := New(ctx, e.srv.Client(t), Options{OutboxGroups: map[string][]string{"Bad Name": {"g"}}}); !orderbot.IsKind(err, orderbot.KindInvalid) {
 		t.Fatalf("bad stream name: %v", err)
-	}
-}
-
-// TestOutboxRenewKeepsLiveWork checks the consumer heartbeat without waiting:
-// entries are aged by XCLAIM's IDLE option, as if their holder had sat on them
-// for a minute.
-func TestOutboxRenewKeepsLiveWork(t *testing.T) {
-	e := newEnv(t, Options{})
-	ctx := context.Background()
-	for i := 0; i < 3; i++ {
-		if _, err := e.st.EnqueueOutbox(ctx, OutboxClicks, OutboxEntry{Payload: map[string]string{"n": fmt.Sprint(i)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := e.st.ReadOutbox(ctx, OutboxClicks, "g", "a", 10, 0)
-	if err != nil || len(got) != 3 {
-		t.Fatalf("read: %d %v", len(got), err)
-	}
-	rdb := e.srv.Client(t)
-	key := e.st.outboxKey(OutboxClicks)
-	for _, m := range got {
-		if err := rdb.Do(ctx, "XCLAIM", key, "g", "a", 0, m.ID, "IDLE", 60000, "JUSTID").Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Consumer a is alive and renews the first two; the third is left to age.
-	lost, err := e.st.RenewOutbox(ctx, OutboxClicks, "g", "a", got[0].ID, got[1].ID)
-	if err != nil || len(lost) != 0 {
-		t.Fatalf("renew: lost %v, %v", lost, err)
-	}
-	stale, err := e.st.ClaimStaleOutbox(ctx, OutboxClicks, "g", "b", 30*time.Second, 10)
-	if err != nil || len(stale) != 1 || stale[0].ID != got[2].ID {
-		t.Fatalf("b claimed %+v %v, want only the unrenewed entry", stale, err)
-	}
-	// b now holds the third; a's renewal reports it lost and leaves it with b.
-	// An acknowledged entry is lost too.
-	e.st.AckOutbox(ctx, OutboxClicks, "g", got[0].ID)
-	lost, err = e.st.RenewOutbox(ctx, OutboxClicks, "g", "a", got[0].ID, got[1].ID, got[2].ID)
-	if err != nil || len(lost) != 2 || lost[0] != got[0].ID || lost[1] != got[2].ID {
-		t.Fatalf("renew after takeover: lost %v, %v", lost, err)
-	}
-	p, err := rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: key, Group: "g", Start: got[2].ID, End: got[2].ID, Count: 1}).Result()
-	if err != nil || len(p) != 1 || p[0].Consumer != "b" {
-		t.Fatalf("the taken-over entry is pending for %+v (%v), want b", p, err)
-	}
-	if _, err := e.st.RenewOutbox(ctx, OutboxClicks, "", "a", got[1].ID); !orderbot.IsKind(err, orderbot.KindInvalid) {
-		t.Fatalf("renew without a group: %v", err)
 	}
 }

@@ -64,7 +64,6 @@ var scripts = []*redis.Script{
 	scriptUpsert, scriptTransition, scriptSweep, scriptPurge, scriptMsgRef, scriptGet,
 	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease,
 	scriptSlackPostBegin, scriptSlackPostFinish, scriptSlackPostAbort, scriptSlackAdmit, scriptSlackStormBreach, scriptSlackPace,
-	scriptOutboxRenew,
 }
 
 func (s *Store) loadScripts(ctx context.Context) error {
