@@ -96,8 +96,10 @@ type Options struct {
 	// renewed it for that long is dead and the entries it held are taken over,
 	// within about 4/3 of it. Default 6s.
 	ReclaimAfter time.Duration
-	// PostLease bounds how long one replica may hold a ticket or a pending post
-	// before another may take over; it must exceed the Slack call timeout. Default 2m.
+	// PostLease is how long a replica's hold on a ticket or a post in progress
+	// lasts without renewal; it is renewed every third of it while the work
+	// runs, so a killed replica's ticket and post are free again within it.
+	// Default 8s.
 	PostLease time.Duration
 	// MaxAttempts bounds the retries of one Slack call (429 and 5xx) before the
 	// entry is left for a later round; default 6.
@@ -317,7 +319,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.ReclaimAfter = 6 * time.Second
 	}
 	if o.PostLease <= 0 {
-		o.PostLease = 2 * time.Minute
+		o.PostLease = 8 * time.Second
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 6

@@ -103,8 +103,9 @@ type ticketWork struct {
 // plannedWork is a ticket as dispatch routed it: the ticket as loaded and the
 // channels its card belongs in.
 type plannedWork struct {
-	t     orderbot.Ticket
-	pairs []pair
+	t      orderbot.Ticket
+	loaded time.Time
+	pairs  []pair
 }
 
 type stormKey struct {
@@ -318,6 +319,7 @@ type pair struct {
 // escalation steps.
 type ticketJob struct {
 	ticket  orderbot.Ticket
+	loaded  time.Time // when ticket was read
 	entries []store.OutboxEntry
 	pairs   []pair
 }
@@ -397,7 +399,7 @@ func (p *Poster) dispatch(ctx context.Context) {
 			continue
 		}
 		w.channel = primary
-		pl := &planned{w: w, plannedWork: plannedWork{t: t, pairs: []pair{{channel: primary, primary: true}}}}
+		pl := &planned{w: w, plannedWork: plannedWork{t: t, loaded: now, pairs: []pair{{channel: primary, primary: true}}}}
 		if esc := p.opts.EscalationChannel; t.Severity == orderbot.SeverityCritical && esc != "" && esc != primary {
 			pl.pairs = append(pl.pairs, pair{channel: esc})
 		}
@@ -465,7 +467,7 @@ func (p *Poster) dispatch(ctx context.Context) {
 				pr.storm = folded[group{pr.channel, pl.t.Kind}][pl.t.ID]
 			}
 		}
-		pl.w.plan = &plannedWork{t: pl.t, pairs: pl.pairs}
+		pl.w.plan = &plannedWork{t: pl.t, loaded: pl.loaded, pairs: pl.pairs}
 		ready = append(ready, pl.w)
 	}
 	for _, w := range ready {
@@ -517,7 +519,7 @@ func (p *Poster) start(ctx context.Context, w *ticketWork) {
 	if hasCard {
 		w.parts++
 		wk.queued++
-		wk.jobs <- &ticketJob{ticket: pl.t, entries: w.entries, pairs: pl.pairs}
+		wk.jobs <- &ticketJob{ticket: pl.t, loaded: pl.loaded, entries: w.entries, pairs: pl.pairs}
 	}
 	if w.parts == 0 {
 		p.finish(ctx, w)

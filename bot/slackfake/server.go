@@ -192,6 +192,7 @@ func New(cfg Config) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/response/", s.serveResponseURL)
+	mux.HandleFunc("/hooks/", s.serveWebhook)
 	s.srv = httptest.NewServer(mux)
 	return s
 }
@@ -367,6 +368,9 @@ type apiRequest struct {
 	form   url.Values
 	json   map[string]json.RawMessage
 	raw    []byte
+	// blocks are the form's blocks once a handler decoded them, so recording
+	// the call does not decode them a second time.
+	blocks *slack.Blocks
 }
 
 func (r *apiRequest) get(name string) string {
@@ -529,7 +533,9 @@ func (s *Server) call(r *apiRequest, status int, code string) Call {
 			}
 		}
 	}
-	if b := r.form.Get("blocks"); b != "" {
+	if r.blocks != nil {
+		c.Blocks = *r.blocks
+	} else if b := r.form.Get("blocks"); b != "" {
 		_ = json.Unmarshal([]byte(b), &c.Blocks)
 	}
 	return c
