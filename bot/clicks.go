@@ -67,7 +67,9 @@ func (b *Bot) queueClick(ic *slack.InteractionCallback, a *slack.BlockAction) er
 	if ic.Container.IsEphemeral {
 		f[ckEphemeral] = "1"
 	}
-	ctx, cancel := context.WithTimeout(b.ctx, time.Second)
+	// Slack waits three seconds for the ack; what is left after this goes to
+	// telling the user when the queue cannot be reached.
+	ctx, cancel := context.WithTimeout(b.ctx, 1500*time.Millisecond)
 	defer cancel()
 	_, err := b.st.EnqueueOutbox(ctx, store.OutboxClicks, store.OutboxEntry{Payload: f})
 	return err
@@ -158,7 +160,7 @@ func (b *Bot) RunClicks(ctx context.Context) error {
 			keep = wctx.Err() != nil
 		}()
 	}
-	var live liveness
+	live := store.Liveness{Stream: store.OutboxClicks, Group: ClickGroup, Consumer: b.opts.Instance, TTL: b.opts.ReclaimAfter, Count: b.opts.Workers}
 	failures := 0
 	for ctx.Err() == nil {
 	drain:
@@ -173,7 +175,14 @@ func (b *Bot) RunClicks(ctx context.Context) error {
 		flush()
 		// Clicks a dead replica held come first: they have waited longest. They
 		// may exceed the free workers for a moment; the next reads wait.
-		for _, e := range live.beat(ctx, b.st, log, store.OutboxClicks, ClickGroup, b.opts.Instance, b.opts.ReclaimAfter, b.opts.Workers) {
+		took, err := live.Beat(ctx, b.st)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("consumer heartbeat or takeover failed", slog.String("error", err.Error()))
+		}
+		if len(took) > 0 {
+			log.Info("took over clicks of a stopped replica", slog.Int("clicks", len(took)))
+		}
+		for _, e := range took {
 			if !inflight[e.ID] {
 				start(e)
 			}
@@ -263,7 +272,7 @@ func (b *Bot) takeClick(ic *slack.InteractionCallback, a *slack.BlockAction, c c
 	}
 	b.log.Warn("a slack click could not be queued; telling the user", slog.String("ticket", c.ticket),
 		slog.String("action", c.action), slog.String("error", err.Error()))
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(b.ctx), 1500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(b.ctx), time.Second)
 	defer cancel()
 	return b.replied(ctx, ic, busyText)
 }

@@ -166,11 +166,18 @@ func (p *Poster) Run(ctx context.Context) error {
 	p.warned = map[string]bool{}
 	defer p.stop()
 
-	var live liveness
+	live := store.Liveness{Stream: store.OutboxSlack, Group: PosterGroup, Consumer: p.opts.Instance, TTL: p.opts.ReclaimAfter, Count: p.opts.BatchSize}
 	failures := 0
 	for ctx.Err() == nil {
 		p.drainResults(ctx)
-		p.merge(live.beat(ctx, p.st, p.log, store.OutboxSlack, PosterGroup, p.opts.Instance, p.opts.ReclaimAfter, p.opts.BatchSize))
+		took, err := live.Beat(ctx, p.st)
+		if err != nil && ctx.Err() == nil {
+			p.log.Warn("consumer heartbeat or takeover failed", slog.String("error", err.Error()))
+		}
+		if len(took) > 0 {
+			p.log.Info("took over outbox entries of a stopped poster", slog.Int("entries", len(took)))
+		}
+		p.merge(took)
 		got, err := p.read(ctx)
 		if err != nil {
 			if ctx.Err() != nil {

@@ -64,7 +64,7 @@ var scripts = []*redis.Script{
 	scriptUpsert, scriptTransition, scriptSweep, scriptPurge, scriptMsgRef, scriptGet,
 	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease,
 	scriptSlackPostBegin, scriptSlackPostFinish, scriptSlackPostAbort, scriptSlackAdmit, scriptSlackStormBreach, scriptSlackPace,
-	scriptSlackPostRenew,
+	scriptSlackPostRenew, scriptNoticeRenew,
 }
 
 func (s *Store) loadScripts(ctx context.Context) error {

@@ -150,3 +150,36 @@ func (s *Store) TakeOverOutbox(ctx context.Context, stream, group, consumer stri
 	}
 	return out, nil
 }
+
+// Liveness drives HeartbeatConsumer and TakeOverOutbox from a consumer's read
+// loop: call Beat every round; every third of TTL it renews the consumer's
+// liveness lease and returns the entries it took over from dead consumers, so
+// a replica killed mid-work has its entries picked up within about TTL + TTL/3
+// by the survivors or its own restart. Until a pass finds fewer than Count, it
+// also takes back the entries held under its own name, left by the previous
+// process of that name. Not safe for concurrent use.
+type Liveness struct {
+	Stream, Group, Consumer string
+	TTL                     time.Duration
+	Count                   int
+
+	last    time.Time
+	tookOwn bool
+}
+
+// Beat renews and takes over when due; it returns nothing otherwise.
+func (l *Liveness) Beat(ctx context.Context, s *Store) ([]OutboxEntry, error) {
+	now := time.Now()
+	if !l.last.IsZero() && now.Sub(l.last) < l.TTL/3 {
+		return nil, nil
+	}
+	l.last = now
+	if err := s.HeartbeatConsumer(ctx, l.Stream, l.Group, l.Consumer, l.TTL); err != nil {
+		return nil, err
+	}
+	took, err := s.TakeOverOutbox(ctx, l.Stream, l.Group, l.Consumer, l.TTL, l.Count, !l.tookOwn)
+	if err == nil {
+		l.tookOwn = len(took) < l.Count
+	}
+	return took, err
+}
