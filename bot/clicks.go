@@ -124,10 +124,15 @@ func (b *Bot) RunClicks(ctx context.Context) error {
 	}
 	done := make(chan doneClick, b.opts.Workers)
 	inflight := map[string]bool{}
+	// finished holds clicks carried out but not yet acknowledged; should one
+	// come back (a takeover of this consumer's own entries), it is not done
+	// twice.
+	finished := map[string]bool{}
 	var toAck []string
 	settle := func(d doneClick) {
 		delete(inflight, d.id)
 		if !d.keep {
+			finished[d.id] = true
 			toAck = append(toAck, d.id)
 		}
 	}
@@ -138,13 +143,21 @@ func (b *Bot) RunClicks(ctx context.Context) error {
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if err := b.st.AckOutbox(actx, store.OutboxClicks, ClickGroup, toAck...); err != nil {
-			// They come back through ClaimStaleOutbox and are done again; a
-			// repeated transition is refused as a conflict and explained.
+			// Kept for the next round; if this process dies first, whoever
+			// takes its entries over does them again (a repeated transition
+			// is refused as a conflict and explained).
 			log.Warn("acknowledging clicks failed", slog.Int("clicks", len(toAck)), slog.String("error", err.Error()))
+			return
+		}
+		for _, id := range toAck {
+			delete(finished, id)
 		}
 		toAck = toAck[:0]
 	}
 	start := func(e store.OutboxEntry) {
+		if inflight[e.ID] || finished[e.ID] {
+			return
+		}
 		inflight[e.ID] = true
 		go func() {
 			keep := false

@@ -68,8 +68,8 @@ func burstClick(h *harness, tickets []orderbot.Ticket, i int) (slackfake.Click, 
 // TestClickBurstDropsNothing sends signed clicks at 500 per second to the real
 // handler, with a real Redis and fewer click workers than the burst needs, and
 // accounts for every click: each acknowledged with 200 is then either applied
-// (a transition with the clicker as actor) or answered (refused, or "busy"),
-// exactly once; one answered 503 (neither queued nor answered in time, which
+// once (a transition with the clicker as actor) or answered (refused, or
+// "busy"), never both; one answered 503 (neither queued nor answered in time, which
 // Slack shows the user as an error) is applied at most once. Nothing is
 // asserted about durations: the test waits until every click has an outcome.
 // OB_CLICK_BURST_SECONDS sets the length (default 4 s; the figure is 60).
@@ -121,33 +121,36 @@ func TestClickBurstDropsNothing(t *testing.T) {
 
 	nRefused := 0
 	refused.Range(func(k, v any) bool { nRefused++; return true })
-	accounted := func(o clickOutcomes) int { return len(o.applied) + len(o.told) + nRefused }
-	// Wait for the signal (every click has an outcome); give up only when the
-	// queue is drained and outcomes stop arriving, and then say which are missing.
+	// Wait for the signal: every click acknowledged with 200 has an outcome.
+	// Give up only when the queue is drained and outcomes stop arriving, and
+	// then say which are missing.
+	missing := func(o clickOutcomes) []string {
+		var out []string
+		for i := 0; i < n; i++ {
+			c, user := burstClick(h, tickets, i)
+			if _, ok := refused.Load(i); !ok && o.applied[user]+o.told[user] == 0 {
+				out = append(out, fmt.Sprintf("%d:%s", i, c.ActionID))
+			}
+		}
+		return out
+	}
 	var o clickOutcomes
 	last, still := -1, 0
 	for {
 		o = h.clickOutcomes()
-		got := accounted(o)
-		if got >= n {
+		left := missing(o)
+		if len(left) == 0 {
 			break
 		}
-		if got == last && h.clickBacklog() == 0 {
+		if len(left) == last && h.clickBacklog() == 0 {
 			still++
 		} else {
 			still = 0
 		}
 		if still >= 500 {
-			var missing []string
-			for i := 0; i < n && len(missing) < 10; i++ {
-				c, user := burstClick(h, tickets, i)
-				if o.applied[user]+o.told[user] == 0 {
-					missing = append(missing, fmt.Sprintf("%d:%s", i, c.ActionID))
-				}
-			}
-			t.Fatalf("%d of %d clicks have no outcome and the queue is empty; first missing: %v", n-got, n, missing)
+			t.Fatalf("%d of %d clicks have no outcome and the queue is empty; first missing: %v", len(left), n, left[:min(10, len(left))])
 		}
-		last = got
+		last = len(left)
 		time.Sleep(20 * time.Millisecond)
 	}
 	for i := 0; i < n; i++ {
@@ -160,8 +163,10 @@ func TestClickBurstDropsNothing(t *testing.T) {
 			}
 			continue
 		}
-		if got := o.applied[user] + o.told[user]; got != 1 {
-			t.Fatalf("click %d (%s): applied %d times, answered %d times; want exactly one outcome", i, user, o.applied[user], o.told[user])
+		// Applied once and not answered, or not applied and answered (a reply
+		// that timed out on our side may have arrived and been sent again).
+		if a, told := o.applied[user], o.told[user]; !(a == 1 && told == 0 || a == 0 && told >= 1) {
+			t.Fatalf("click %d (%s): applied %d times, answered %d times; want one outcome", i, user, a, told)
 		}
 	}
 	waitFor(t, time.Minute, "the click queue to be acknowledged", func() bool { return h.clickBacklog() == 0 })

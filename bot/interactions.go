@@ -112,21 +112,27 @@ func (b *Bot) reply(ctx context.Context, ic *slack.InteractionCallback, text str
 	b.replied(ctx, ic, text)
 }
 
-// replied is reply reporting whether Slack took the message.
+// replied is reply reporting whether Slack took the message. A reply is the
+// only trace a refused click leaves, so a failed one is tried once more.
 func (b *Bot) replied(ctx context.Context, ic *slack.InteractionCallback, text string) bool {
 	m := note(text)
 	var ce *callError
-	switch {
-	case ic.ResponseURL != "":
-		ce = b.api.respond(ctx, ic.ResponseURL, m, false)
-	case ic.Channel.ID != "" || ic.Container.ChannelID != "":
-		ch := ic.Channel.ID
-		if ch == "" {
-			ch = ic.Container.ChannelID
+	for attempt := 0; attempt < 2; attempt++ {
+		switch {
+		case ic.ResponseURL != "":
+			ce = b.api.respond(ctx, ic.ResponseURL, m, false)
+		case ic.Channel.ID != "" || ic.Container.ChannelID != "":
+			ch := ic.Channel.ID
+			if ch == "" {
+				ch = ic.Container.ChannelID
+			}
+			ce = b.api.ephemeral(ctx, ch, ic.User.ID, m)
+		default:
+			return false
 		}
-		ce = b.api.ephemeral(ctx, ch, ic.User.ID, m)
-	default:
-		return false
+		if ce == nil || ctx.Err() != nil {
+			break
+		}
 	}
 	if ce != nil {
 		b.log.Warn("slack reply failed", slog.String("error", ce.err.Error()))
