@@ -577,12 +577,18 @@ func (p *Poster) worker(ctx context.Context, channel string) *channelWorker {
 	}
 	w := &channelWorker{jobs: make(chan job, workerQueue)}
 	p.workers[channel] = w
-	// One goroutine per post the channel's pacing allows each second (at most
-	// eight): at Slack's one post a second the channel's work runs strictly in
-	// order, and where the API allows more, a post's round trips do not hold
-	// up the next. Each ticket has one job at a time either way, and every post
-	// reserves its own paced slot.
-	for range min(max(int(p.opts.PostsPerSecond), 1), 8) {
+	// Where the pacing interval is shorter than a post's round trips (20 or
+	// more posts a second per channel: an API without Slack's limits), several
+	// goroutines (one per ten posts a second, at most eight) keep those round
+	// trips from holding up the next post. Below that, one goroutine runs the
+	// channel's work strictly in order, so posts reach Slack no closer than
+	// the pacing interval. Each ticket has one job at a time either way, and
+	// every post reserves its own paced slot.
+	n := 1
+	if p.opts.PostsPerSecond >= 20 {
+		n = min(int(p.opts.PostsPerSecond/10), 8)
+	}
+	for range n {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
