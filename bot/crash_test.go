@@ -40,6 +40,9 @@ func TestHelperPosterProcess(t *testing.T) {
 		Departments: map[string]Department{"finance": {Channel: chFinance}}, Logger: testLogger(),
 		PostLease: time.Second, ReclaimAfter: 300 * time.Millisecond,
 	}
+	if os.Getenv("OB_CRASH_DEFAULT_LEASES") == "1" {
+		opts.PostLease, opts.ReclaimAfter = 0, 0 // the defaults (TestKilledPosterWorkIsTakenOver)
+	}
 	b, err := New(opts, st, nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -17,14 +17,15 @@ import (
 // The Slack calls of the poster. Every message it posts goes through postOnce,
 // which makes the post happen exactly once even across crashes and replicas.
 
+// postBudget bounds one post's attempts: pacing, retries, 429 waits.
+const postBudget = 90 * time.Second
+
 // postOnce posts m to channel (in the thread threadTS when set) at most once
 // for key and returns the message's ts. The post is recorded as intended before
 // the call; when an earlier attempt may have reached Slack, the channel (or
 // thread) is searched for the message carrying key in its metadata first.
 func (p *Poster) postOnce(ctx context.Context, key, channel, threadTS string, m message, broadcast bool, keep time.Duration) (string, error) {
-	// Everything below must end well inside the lease, or another replica could
-	// take the post over while this one is still trying.
-	ctx, cancel := context.WithTimeout(ctx, p.opts.PostLease*3/4)
+	ctx, cancel := context.WithTimeout(ctx, postBudget)
 	defer cancel()
 	st, err := p.st.BeginSlackPost(ctx, key, p.holder, p.opts.PostLease, keep)
 	if err != nil {
@@ -36,8 +37,22 @@ func (p *Poster) postOnce(ctx context.Context, key, channel, threadTS string, m 
 	case st.Busy:
 		return "", errBusy
 	}
+	// The lease is short and renewed while this attempt lasts; if it is lost
+	// (this process stalled past it), the attempt stops and is released as
+	// uncertain, and whoever took over looks for the message before posting.
+	outer := ctx
+	ctx, stopHold := holdLease(ctx, p.opts.PostLease, func(rctx context.Context) (bool, error) {
+		return p.st.RenewSlackPost(rctx, key, p.holder, p.opts.PostLease)
+	})
+	defer stopHold()
+	lost := func(err error) error {
+		if ctx.Err() != nil && outer.Err() == nil {
+			return errBusy
+		}
+		return err
+	}
 	release := func(reached bool) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(outer), 5*time.Second)
 		defer cancel()
 		if err := p.st.AbortSlackPost(ctx, key, p.holder, reached); err != nil {
 			p.log.Warn("releasing a slack post failed", slog.String("key", key), slog.String("error", err.Error()))
@@ -47,7 +62,7 @@ func (p *Poster) postOnce(ctx context.Context, key, channel, threadTS string, m 
 		ts, ce := p.b.api.findPosted(ctx, channel, threadTS, key, st.Since)
 		if ce != nil {
 			release(true)
-			return "", ce.err
+			return "", lost(ce.err)
 		}
 		if ts != "" {
 			p.log.Info("found a post an earlier attempt made; not posting again", slog.String("key", key), slog.String("channel", channel))
@@ -59,7 +74,7 @@ func (p *Poster) postOnce(ctx context.Context, key, channel, threadTS string, m 
 	for attempt := 1; ; attempt++ {
 		if err := p.pace(ctx, "post:"+channel, time.Duration(float64(time.Second)/p.opts.PostsPerSecond), 1); err != nil {
 			release(attempt > 1)
-			return "", err
+			return "", lost(err)
 		}
 		started := time.Now()
 		var ce *callError
@@ -69,18 +84,18 @@ func (p *Poster) postOnce(ctx context.Context, key, channel, threadTS string, m 
 		}
 		if !ce.reached || !orderbot.Retryable(ce.err) || attempt >= p.opts.MaxAttempts {
 			release(ce.reached || attempt > 1)
-			return "", ce.err
+			return "", lost(ce.err)
 		}
 		// A 5xx or a timeout: the message may exist. Back off, look, and post
 		// again only when it is not there.
 		if !sleepCtx(ctx, p.b.api.backoff(attempt)) {
 			release(true)
-			return "", ctx.Err()
+			return "", lost(ctx.Err())
 		}
 		found, fe := p.b.api.findPosted(ctx, channel, threadTS, key, started)
 		if fe != nil {
 			release(true)
-			return "", fe.err
+			return "", lost(fe.err)
 		}
 		if found != "" {
 			ts = found
@@ -141,9 +156,9 @@ func (p *Poster) update(ctx context.Context, channel, ts string, m message) erro
 func (j *ticketJob) run(ctx context.Context, p *Poster) error {
 	lease := "slack:ticket:" + j.ticket.ID
 	// The ticket lease only keeps replicas from interleaving one ticket's
-	// updates; exactly-once posting rests on each post's own record. It is
-	// renewed before every call, so a crashed holder blocks the ticket for one
-	// lease at most.
+	// updates; exactly-once posting rests on each post's own record. It is short
+	// and renewed while the job runs, so a killed holder blocks the ticket for
+	// one lease at most.
 	ok, err := p.st.AcquireLease(ctx, lease, p.holder, p.opts.PostLease)
 	if err != nil {
 		return err
@@ -151,29 +166,34 @@ func (j *ticketJob) run(ctx context.Context, p *Poster) error {
 	if !ok {
 		return errBusy
 	}
+	outer := ctx
 	defer func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(outer), 5*time.Second)
 		defer cancel()
 		p.st.ReleaseLease(ctx, lease, p.holder)
 	}()
+	ctx, stopHold := holdLease(ctx, p.opts.PostLease, func(rctx context.Context) (bool, error) {
+		return p.st.RenewLease(rctx, lease, p.holder, p.opts.PostLease)
+	})
+	defer stopHold()
 	renew := func() error {
-		ok, err := p.st.RenewLease(ctx, lease, p.holder, p.opts.PostLease)
-		if err != nil {
-			return err
+		if ctx.Err() != nil && outer.Err() == nil {
+			return errBusy // the lease was lost: another replica has the ticket
 		}
-		if !ok {
-			return errBusy
-		}
-		return nil
+		return ctx.Err()
 	}
 	// Render the ticket as it is now: another replica or a click may have changed
-	// it since the burst was read.
-	t, err := p.st.Get(ctx, j.ticket.ID)
-	if err != nil {
-		if orderbot.IsKind(err, orderbot.KindNotFound) {
-			return nil
+	// it since the burst was read. A ticket dispatch loaded a moment ago is as
+	// good (a change since wrote an entry of its own, which updates the card).
+	t := j.ticket
+	if time.Since(j.loaded) > time.Second {
+		t, err = p.st.Get(ctx, j.ticket.ID)
+		if err != nil {
+			if orderbot.IsKind(err, orderbot.KindNotFound) {
+				return nil
+			}
+			return err
 		}
-		return err
 	}
 	now := p.opts.Clock()
 	var past []orderbot.Resolution

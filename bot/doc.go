@@ -10,7 +10,10 @@
 //   - Handler serves POST /slack/interactions, /slack/commands and /slack/events:
 //     signature and timestamp verified on the raw body first, acked at once, the
 //     work done after the ack; RunSocketMode feeds the same dispatch from a Socket
-//     Mode connection.
+//     Mode connection. A card click is acked only once it is in the click queue
+//     (a Redis stream) that RunClicks works through on any replica, so a burst or
+//     a crash never loses an acknowledged click: it is carried out, or its user
+//     is told the bot is busy.
 //
 // The bot reads and changes tickets only through the store; manual tickets and
 // order lookups go through the TicketOpener and OrderDirectory interfaces that the

@@ -135,7 +135,15 @@ func (h *Handler) interaction(w http.ResponseWriter, r *http.Request, body []byt
 		http.Error(w, refuseText(err), refuseStatus(err))
 		return
 	}
-	writeJSON(w, h.b.dispatchInteraction(&ic))
+	resp := h.b.dispatchInteraction(&ic)
+	if nq, ok := resp.(notQueued); ok {
+		// Neither queued nor answered: a non-200 makes Slack show the user an
+		// error rather than accept a click that will never happen.
+		h.b.log.Error("slack click refused", slog.String("error", nq.Error()))
+		http.Error(w, "orderbot is busy; try again", http.StatusServiceUnavailable)
+		return
+	}
+	writeJSON(w, resp)
 }
 
 // parseCommand decodes a slash command body.

@@ -114,7 +114,15 @@ func newHarnessWith(t testing.TB, mutate func(*harness, *Options)) *harness {
 		t.Fatal(err)
 	}
 	h.srv = httptest.NewServer(h.bot.Handler())
+	clicksCtx, stopClicks := context.WithCancel(context.Background())
+	clicksDone := make(chan struct{})
+	go func() {
+		defer close(clicksDone)
+		h.bot.RunClicks(clicksCtx)
+	}()
 	t.Cleanup(func() {
+		stopClicks()
+		<-clicksDone
 		h.srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

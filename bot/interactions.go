@@ -74,21 +74,25 @@ func ticketFromBlockID(id string) (string, int64) {
 }
 
 // dispatchInteraction routes one interaction and returns the body of the ack
-// (nil for an empty 200). Slow work is started in the background; only the
-// Resolve modal's submission is answered synchronously, because its validation
-// errors must be in the ack.
+// (nil for an empty 200, notQueued when a click was neither queued nor
+// answered). Card clicks go to the click queue that RunClicks works through;
+// only the modals' submissions are answered synchronously, because their
+// validation errors must be in the ack.
 func (b *Bot) dispatchInteraction(ic *slack.InteractionCallback) any {
 	switch ic.Type {
 	case slack.InteractionTypeBlockActions:
+		lost := 0
 		for _, a := range ic.ActionCallback.BlockActions {
 			c, ok := parseClick(a)
 			if !ok {
 				continue
 			}
-			payload := *ic
-			if !b.spawn(c.action, func(ctx context.Context) { b.handleClick(ctx, &payload, c) }) {
-				b.log.Warn("slack click dropped: the bot is saturated or closing", slog.String("ticket", c.ticket), slog.String("action", c.action))
+			if !b.takeClick(ic, a, c) {
+				lost++
 			}
+		}
+		if lost > 0 {
+			return notQueued{clicks: lost}
 		}
 		return nil
 	case slack.InteractionTypeViewSubmission:
@@ -105,23 +109,36 @@ func (b *Bot) dispatchInteraction(ic *slack.InteractionCallback) any {
 // reply tells the clicking user something only they see: through the payload's
 // response URL when there is one, else with chat.postEphemeral.
 func (b *Bot) reply(ctx context.Context, ic *slack.InteractionCallback, text string) {
+	b.replied(ctx, ic, text)
+}
+
+// replied is reply reporting whether Slack took the message. A reply is the
+// only trace a refused click leaves, so a failed one is tried once more.
+func (b *Bot) replied(ctx context.Context, ic *slack.InteractionCallback, text string) bool {
 	m := note(text)
 	var ce *callError
-	switch {
-	case ic.ResponseURL != "":
-		ce = b.api.respond(ctx, ic.ResponseURL, m, false)
-	case ic.Channel.ID != "" || ic.Container.ChannelID != "":
-		ch := ic.Channel.ID
-		if ch == "" {
-			ch = ic.Container.ChannelID
+	for attempt := 0; attempt < 2; attempt++ {
+		switch {
+		case ic.ResponseURL != "":
+			ce = b.api.respond(ctx, ic.ResponseURL, m, false)
+		case ic.Channel.ID != "" || ic.Container.ChannelID != "":
+			ch := ic.Channel.ID
+			if ch == "" {
+				ch = ic.Container.ChannelID
+			}
+			ce = b.api.ephemeral(ctx, ch, ic.User.ID, m)
+		default:
+			return false
 		}
-		ce = b.api.ephemeral(ctx, ch, ic.User.ID, m)
-	default:
-		return
+		if ce == nil || ctx.Err() != nil {
+			break
+		}
 	}
 	if ce != nil {
 		b.log.Warn("slack reply failed", slog.String("error", ce.err.Error()))
+		return false
 	}
+	return true
 }
 
 // handleClick applies a card action after the ack: it checks who may act,

@@ -86,16 +86,24 @@ type Options struct {
 	// work waiting for them; default 1024.
 	Workers   int
 	QueueSize int
+	// ClickMaxWait is how long an acknowledged card click may wait in the click
+	// queue (store.OutboxClicks) before it is no longer applied and its user is
+	// told to try again instead; default 2m.
+	ClickMaxWait time.Duration
 	// BatchSize is how many outbox entries the poster reads at once; default 500.
 	BatchSize int
 	// Coalesce is how long the poster keeps reading after the first entry of a
 	// burst before it renders, so that a burst becomes one update; default 200ms.
 	Coalesce time.Duration
-	// ReclaimAfter is how long an outbox entry may stay unacknowledged with another
-	// (presumably dead) consumer before this one takes it over; default 1m.
+	// ReclaimAfter is the liveness lease of an outbox consumer (the poster, the
+	// click workers): renewed every third of it, and a replica that has not
+	// renewed it for that long is dead and the entries it held are taken over,
+	// within about 4/3 of it. Default 6s.
 	ReclaimAfter time.Duration
-	// PostLease bounds how long one replica may hold a ticket or a pending post
-	// before another may take over; it must exceed the Slack call timeout. Default 2m.
+	// PostLease is how long a replica's hold on a ticket or a post in progress
+	// lasts without renewal; it is renewed every third of it while the work
+	// runs, so a killed replica's ticket and post are free again within it.
+	// Default 8s.
 	PostLease time.Duration
 	// MaxAttempts bounds the retries of one Slack call (429 and 5xx) before the
 	// entry is left for a later round; default 6.
@@ -305,6 +313,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.QueueSize <= 0 {
 		o.QueueSize = 1024
 	}
+	if o.ClickMaxWait <= 0 {
+		o.ClickMaxWait = 2 * time.Minute
+	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 500
 	}
@@ -312,10 +323,10 @@ func (o Options) withDefaults() (Options, error) {
 		o.Coalesce = 200 * time.Millisecond
 	}
 	if o.ReclaimAfter <= 0 {
-		o.ReclaimAfter = time.Minute
+		o.ReclaimAfter = 6 * time.Second
 	}
 	if o.PostLease <= 0 {
-		o.PostLease = 2 * time.Minute
+		o.PostLease = 8 * time.Second
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 6

@@ -59,6 +59,7 @@ type Poster struct {
 
 	// Main loop state; only Run's goroutine touches it.
 	pending  map[string]*ticketWork // by ticket, not in flight
+	q        workQueue              // where each pending work waits (posterqueue.go)
 	inflight map[string]*ticketWork
 	known    map[string]bool // outbox entry ids held in memory
 	storms   map[stormKey]*stormWork
@@ -92,6 +93,19 @@ type ticketWork struct {
 	parts  int
 	failed bool
 	busy   bool
+	// place is the queue the work waits in while pending.
+	place workPlace
+	// plan is the routing worked out when the ticket was first loaded, kept so
+	// work parked behind a full channel is not loaded again.
+	plan *plannedWork
+}
+
+// plannedWork is a ticket as dispatch routed it: the ticket as loaded and the
+// channels its card belongs in.
+type plannedWork struct {
+	t      orderbot.Ticket
+	loaded time.Time
+	pairs  []pair
 }
 
 type stormKey struct {
@@ -143,6 +157,7 @@ const workerQueue = 256
 // store or Slack failure never stops it (entries wait and are retried).
 func (p *Poster) Run(ctx context.Context) error {
 	p.pending = map[string]*ticketWork{}
+	p.q = workQueue{}
 	p.inflight = map[string]*ticketWork{}
 	p.known = map[string]bool{}
 	p.storms = map[stormKey]*stormWork{}
@@ -151,19 +166,18 @@ func (p *Poster) Run(ctx context.Context) error {
 	p.warned = map[string]bool{}
 	defer p.stop()
 
-	lastReclaim := time.Time{}
+	live := store.Liveness{Stream: store.OutboxSlack, Group: PosterGroup, Consumer: p.opts.Instance, TTL: p.opts.ReclaimAfter, Count: p.opts.BatchSize}
 	failures := 0
 	for ctx.Err() == nil {
 		p.drainResults(ctx)
-		now := time.Now()
-		if now.Sub(lastReclaim) >= p.opts.ReclaimAfter/2 {
-			lastReclaim = now
-			stale, err := p.st.ClaimStaleOutbox(ctx, store.OutboxSlack, PosterGroup, p.opts.Instance, p.opts.ReclaimAfter, p.opts.BatchSize)
-			if err != nil && ctx.Err() == nil {
-				p.log.Warn("reclaiming stale outbox entries failed", slog.String("error", err.Error()))
-			}
-			p.merge(stale)
+		took, err := live.Beat(ctx, p.st)
+		if err != nil && ctx.Err() == nil {
+			p.log.Warn("consumer heartbeat or takeover failed", slog.String("error", err.Error()))
 		}
+		if len(took) > 0 {
+			p.log.Info("took over outbox entries of a stopped poster", slog.Int("entries", len(took)))
+		}
+		p.merge(took)
 		got, err := p.read(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -215,15 +229,13 @@ func (p *Poster) nextWait() time.Duration {
 	if len(p.results) > 0 {
 		return -1
 	}
+	if p.hasDue() {
+		return -1
+	}
 	wait := time.Second
 	now := time.Now()
-	for _, w := range p.pending {
-		if _, busy := p.inflight[w.id]; busy {
-			continue
-		}
-		if d := w.notBefore.Sub(now); d < wait {
-			wait = d
-		}
+	if at := p.nextLater(); !at.IsZero() {
+		wait = min(wait, at.Sub(now))
 	}
 	for _, s := range p.storms {
 		if s.dirty && !s.inflight {
@@ -259,8 +271,10 @@ func (p *Poster) merge(entries []store.OutboxEntry) {
 		if w == nil {
 			w = &ticketWork{id: e.TicketID, notBefore: now}
 			p.pending[e.TicketID] = w
+			p.schedule(w, now)
 		}
 		w.entries = append(w.entries, e)
+		w.plan = nil // what the new entries mean for the card is decided afresh
 	}
 }
 
@@ -273,26 +287,31 @@ func (p *Poster) ack(ctx context.Context, ids ...string) {
 func (p *Poster) flushAcks(ctx context.Context) {
 	for len(p.toAck) > 0 {
 		n := min(len(p.toAck), 2000)
-		p.ackNow(ctx, p.toAck[:n]...)
+		if !p.ackNow(ctx, p.toAck[:n]...) {
+			return // kept for the next round
+		}
 		p.toAck = p.toAck[n:]
 	}
 	p.toAck = nil
 }
 
-func (p *Poster) ackNow(ctx context.Context, ids ...string) {
+func (p *Poster) ackNow(ctx context.Context, ids ...string) bool {
 	if len(ids) == 0 {
-		return
+		return true
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := p.st.AckOutbox(ctx, store.OutboxSlack, PosterGroup, ids...); err != nil {
-		// The entries stay pending and come back through ClaimStaleOutbox; every
-		// step is idempotent, so they are then only acknowledged.
+		// The entries stay held and are acknowledged in a later round; if this
+		// process dies first, whoever takes them over finds every step done and
+		// only acknowledges them.
 		p.log.Warn("acknowledging outbox entries failed", slog.Int("entries", len(ids)), slog.String("error", err.Error()))
+		return false
 	}
 	for _, id := range ids {
 		delete(p.known, id)
 	}
+	return true
 }
 
 // pair is one channel a ticket's card belongs in.
@@ -307,6 +326,7 @@ type pair struct {
 // escalation steps.
 type ticketJob struct {
 	ticket  orderbot.Ticket
+	loaded  time.Time // when ticket was read
 	entries []store.OutboxEntry
 	pairs   []pair
 }
@@ -318,21 +338,35 @@ func cardKey(ticketID, channel string) string { return "card:" + ticketID + ":" 
 // per ticket on its department channel's worker.
 func (p *Poster) dispatch(ctx context.Context) {
 	now := time.Now()
-	var due []*ticketWork
-	for id, w := range p.pending {
-		if _, busy := p.inflight[id]; busy || w.notBefore.After(now) {
+	// Take due work until the round is full. Work whose channel is backed up is
+	// parked, work planned before goes straight to its worker, the rest is loaded.
+	var due, ready []*ticketWork
+	for len(due)+len(ready) < 4*p.opts.BatchSize {
+		w := p.nextDue(now)
+		if w == nil {
+			break
+		}
+		if _, busy := p.inflight[w.id]; busy {
+			w.place = placeBehind
 			continue
 		}
 		if wk := p.workers[w.channel]; wk != nil && wk.queued >= workerQueue {
+			p.block(w)
 			continue
 		}
-		due = append(due, w)
-		if len(due) == 4*p.opts.BatchSize {
-			break
+		if w.plan != nil {
+			ready = append(ready, w)
+		} else {
+			due = append(due, w)
 		}
 	}
-	if len(due) == 0 {
+	if len(due) == 0 && len(ready) == 0 {
 		return
+	}
+	retry := func(ws []*ticketWork) {
+		for _, w := range ws {
+			p.retryAt(w, now.Add(time.Second))
+		}
 	}
 	sort.Slice(due, func(i, j int) bool { return ticketNumber(due[i].id) < ticketNumber(due[j].id) })
 	ids := make([]string, len(due))
@@ -342,16 +376,14 @@ func (p *Poster) dispatch(ctx context.Context) {
 	tickets, err := p.st.SlackTickets(ctx, ids)
 	if err != nil {
 		p.log.Warn("loading tickets for slack failed", slog.String("error", err.Error()))
-		for _, w := range due {
-			w.notBefore = now.Add(time.Second)
-		}
+		retry(due)
+		retry(ready)
 		return
 	}
 
 	type planned struct {
-		w     *ticketWork
-		t     orderbot.Ticket
-		pairs []pair
+		w *ticketWork
+		plannedWork
 	}
 	var plans []*planned
 	var refs []store.SlackCardRef
@@ -370,11 +402,11 @@ func (p *Poster) dispatch(ctx context.Context) {
 				p.warned[t.Department] = true
 				p.log.Error("tickets wait in the outbox: their department has no Slack channel", slog.String("department", t.Department))
 			}
-			w.notBefore = now.Add(time.Minute)
+			p.retryAt(w, now.Add(time.Minute))
 			continue
 		}
 		w.channel = primary
-		pl := &planned{w: w, t: t, pairs: []pair{{channel: primary, primary: true}}}
+		pl := &planned{w: w, plannedWork: plannedWork{t: t, loaded: now, pairs: []pair{{channel: primary, primary: true}}}}
 		if esc := p.opts.EscalationChannel; t.Severity == orderbot.SeverityCritical && esc != "" && esc != primary {
 			pl.pairs = append(pl.pairs, pair{channel: esc})
 		}
@@ -383,12 +415,18 @@ func (p *Poster) dispatch(ctx context.Context) {
 		}
 		plans = append(plans, pl)
 	}
+	planOnly := func() []*ticketWork {
+		ws := make([]*ticketWork, len(plans))
+		for i, pl := range plans {
+			ws[i] = pl.w
+		}
+		return ws
+	}
 	states, err := p.st.SlackCards(ctx, refs)
 	if err != nil {
 		p.log.Warn("looking up slack cards failed", slog.String("error", err.Error()))
-		for _, pl := range plans {
-			pl.w.notBefore = now.Add(time.Second)
-		}
+		retry(planOnly())
+		retry(ready)
 		return
 	}
 	// Storm control for cards not posted yet, grouped by channel and kind.
@@ -417,9 +455,8 @@ func (p *Poster) dispatch(ctx context.Context) {
 		ad, err := p.st.AdmitSlackCards(ctx, g.channel, g.kind, p.opts.StormWindow, p.opts.StormThreshold, keepCard, admit[g])
 		if err != nil {
 			p.log.Warn("storm admission failed", slog.String("channel", g.channel), slog.String("kind", string(g.kind)), slog.String("error", err.Error()))
-			for _, pl := range plans {
-				pl.w.notBefore = now.Add(time.Second)
-			}
+			retry(planOnly())
+			retry(ready)
 			return
 		}
 		if len(ad.Folded) > 0 {
@@ -430,57 +467,69 @@ func (p *Poster) dispatch(ctx context.Context) {
 			folded[g] = m
 		}
 	}
-
 	for _, pl := range plans {
-		w := pl.w
-		hasCard := false
 		for k := range pl.pairs {
 			pr := &pl.pairs[k]
 			if pr.ts == "" && pr.storm == 0 {
 				pr.storm = folded[group{pr.channel, pl.t.Kind}][pl.t.ID]
 			}
-			if pr.storm == 0 {
-				hasCard = true
-			}
 		}
-		wk := p.worker(ctx, pl.pairs[0].channel)
-		if hasCard && wk.queued >= workerQueue {
-			continue // the channel is backed up; the work stays pending
+		pl.w.plan = &plannedWork{t: pl.t, loaded: pl.loaded, pairs: pl.pairs}
+		ready = append(ready, pl.w)
+	}
+	for _, w := range ready {
+		p.start(ctx, w)
+	}
+}
+
+// start hands a planned work to its channel's worker (and its storm
+// summaries), or parks it while that worker's queue is full.
+func (p *Poster) start(ctx context.Context, w *ticketWork) {
+	pl := w.plan
+	hasCard := false
+	for _, pr := range pl.pairs {
+		if pr.storm == 0 {
+			hasCard = true
 		}
-		delete(p.pending, w.id)
-		p.inflight[w.id] = w
-		w.parts, w.failed, w.busy = 0, false, false
-		for _, pr := range pl.pairs {
-			if pr.storm == 0 {
-				continue
-			}
-			sk := stormKey{pr.channel, pl.t.Kind, pr.storm}
-			s := p.storms[sk]
-			if s == nil {
-				s = &stormWork{key: sk, dept: pl.t.Department, severity: pl.t.Severity}
-				p.storms[sk] = s
-			}
-			s.dirty = true
-			s.waiters = append(s.waiters, w.id)
-			w.parts++
-			for _, e := range w.entries {
-				if e.Change == store.ChangeAckBreach || e.Change == store.ChangeResolveBreach {
-					s.breached = append(s.breached, pl.t.ID)
-					if pr.primary || pr.channel != p.opts.EscalationChannel {
-						step, _ := strconv.Atoi(e.Payload["step"])
-						s.steps = append(s.steps, stormStep{clock: e.Payload["clock"], step: step})
-					}
+	}
+	wk := p.worker(ctx, pl.pairs[0].channel)
+	if hasCard && wk.queued >= workerQueue {
+		p.block(w) // the channel is backed up; the work waits, planned
+		return
+	}
+	delete(p.pending, w.id)
+	p.inflight[w.id] = w
+	w.parts, w.failed, w.busy = 0, false, false
+	for _, pr := range pl.pairs {
+		if pr.storm == 0 {
+			continue
+		}
+		sk := stormKey{pr.channel, pl.t.Kind, pr.storm}
+		s := p.storms[sk]
+		if s == nil {
+			s = &stormWork{key: sk, dept: pl.t.Department, severity: pl.t.Severity}
+			p.storms[sk] = s
+		}
+		s.dirty = true
+		s.waiters = append(s.waiters, w.id)
+		w.parts++
+		for _, e := range w.entries {
+			if e.Change == store.ChangeAckBreach || e.Change == store.ChangeResolveBreach {
+				s.breached = append(s.breached, pl.t.ID)
+				if pr.primary || pr.channel != p.opts.EscalationChannel {
+					step, _ := strconv.Atoi(e.Payload["step"])
+					s.steps = append(s.steps, stormStep{clock: e.Payload["clock"], step: step})
 				}
 			}
 		}
-		if hasCard {
-			w.parts++
-			wk.queued++
-			wk.jobs <- &ticketJob{ticket: pl.t, entries: w.entries, pairs: pl.pairs}
-		}
-		if w.parts == 0 {
-			p.finish(ctx, w)
-		}
+	}
+	if hasCard {
+		w.parts++
+		wk.queued++
+		wk.jobs <- &ticketJob{ticket: pl.t, loaded: pl.loaded, entries: w.entries, pairs: pl.pairs}
+	}
+	if w.parts == 0 {
+		p.finish(ctx, w)
 	}
 }
 
@@ -520,28 +569,41 @@ func (p *Poster) dispatchStorms(ctx context.Context) {
 	}
 }
 
-// worker returns (starting it if needed) the goroutine that does one channel's
-// work in order, so pacing in one channel never holds up another.
+// worker returns (starting it if needed) the goroutines that do one channel's
+// work, so pacing in one channel never holds up another.
 func (p *Poster) worker(ctx context.Context, channel string) *channelWorker {
 	if w, ok := p.workers[channel]; ok {
 		return w
 	}
 	w := &channelWorker{jobs: make(chan job, workerQueue)}
 	p.workers[channel] = w
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		for j := range w.jobs {
-			r := result{channel: channel, err: p.safeRun(ctx, j)}
-			switch x := j.(type) {
-			case *ticketJob:
-				r.ticket = x.ticket.ID
-			case *stormJob:
-				r.storm, r.isStorm = x.key, true
+	// Where the pacing interval is shorter than a post's round trips (20 or
+	// more posts a second per channel: an API without Slack's limits), several
+	// goroutines (one per ten posts a second, at most eight) keep those round
+	// trips from holding up the next post. Below that, one goroutine runs the
+	// channel's work strictly in order, so posts reach Slack no closer than
+	// the pacing interval. Each ticket has one job at a time either way, and
+	// every post reserves its own paced slot.
+	n := 1
+	if p.opts.PostsPerSecond >= 20 {
+		n = min(int(p.opts.PostsPerSecond/10), 8)
+	}
+	for range n {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			for j := range w.jobs {
+				r := result{channel: channel, err: p.safeRun(ctx, j)}
+				switch x := j.(type) {
+				case *ticketJob:
+					r.ticket = x.ticket.ID
+				case *stormJob:
+					r.storm, r.isStorm = x.key, true
+				}
+				p.results <- r
 			}
-			p.results <- r
-		}
-	}()
+		}()
+	}
 	return w
 }
 
@@ -586,6 +648,9 @@ func (p *Poster) drainResults(ctx context.Context) {
 func (p *Poster) apply(ctx context.Context, r result) {
 	if wk := p.workers[r.channel]; wk != nil {
 		wk.queued--
+		if len(p.q.blocked[r.channel]) > 0 {
+			p.unblock(r.channel, workerQueue-wk.queued)
+		}
 	}
 	if r.isStorm {
 		s := p.storms[r.storm]
@@ -642,6 +707,10 @@ func (p *Poster) finish(ctx context.Context, w *ticketWork) {
 	delete(p.inflight, w.id)
 	if !w.failed {
 		p.ack(ctx, entryIDs(w.entries)...)
+		if next := p.pending[w.id]; next != nil && next.place == placeBehind {
+			next.place = placeNone
+			p.schedule(next, time.Now())
+		}
 		return
 	}
 	// Put the entries back in front of anything that arrived meanwhile.
@@ -652,7 +721,8 @@ func (p *Poster) finish(ctx context.Context, w *ticketWork) {
 	}
 	if next := p.pending[w.id]; next != nil {
 		w.entries = append(w.entries, next.entries...)
+		w.plan = nil
 	}
-	w.notBefore = time.Now().Add(delay)
 	p.pending[w.id] = w
+	p.retryAt(w, time.Now().Add(delay))
 }

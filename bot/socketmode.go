@@ -73,7 +73,13 @@ func (b *Bot) handleSocketEvent(ctx context.Context, evt socketmode.Event, acker
 			ack(nil)
 			return
 		}
-		ack(b.dispatchInteraction(&ic))
+		resp := b.dispatchInteraction(&ic)
+		if nq, ok := resp.(notQueued); ok {
+			// Unacknowledged, Slack delivers the envelope again.
+			b.log.Error("slack click left unacknowledged", slog.String("error", nq.Error()))
+			return
+		}
+		ack(resp)
 	case socketmode.EventTypeSlashCommand:
 		c, ok := evt.Data.(slack.SlashCommand)
 		if !ok {

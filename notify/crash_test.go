@@ -87,7 +87,16 @@ func TestKillBetweenSendingAndSent(t *testing.T) {
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
+	killed := time.Now()
 	cmd.Wait()
+
+	// The child held the notice on a short lease that it renewed while the
+	// call lasted; dead, it renews no more, so the lease ends at most Lease
+	// (9s by default) after the kill: that is when a survivor takes over.
+	leaseEnd := e.sendingLease(t, id)
+	if d := leaseEnd.Sub(killed); d > 10*time.Second {
+		t.Fatalf("the dead sender's lease ends %v after the kill, want at most 10s", d)
+	}
 
 	// A surviving replica: while the dead sender's lease runs nothing happens;
 	// after it, the notice is unknown and shown on the ticket, never resent.
@@ -96,7 +105,7 @@ func TestKillBetweenSendingAndSent(t *testing.T) {
 	if st := e.notice(id).State; st != store.NoticeSending {
 		t.Fatalf("state %s within the lease, want sending", st)
 	}
-	e.clock.Set(time.Now().Add(time.Hour))
+	e.clock.Set(leaseEnd.Add(time.Millisecond))
 	for range 3 {
 		e.deliver()
 	}
@@ -112,4 +121,21 @@ func TestKillBetweenSendingAndSent(t *testing.T) {
 	if last.TicketID != tk.ID || last.Payload["state"] != "unknown" || !strings.Contains(last.Payload["detail"], "Resend") {
 		t.Fatalf("last thread line %+v", last)
 	}
+}
+
+// sendingLease reads the lease deadline of a notice in "sending" from the
+// store's set of notices being sent.
+func (e *env) sendingLease(t *testing.T, id string) time.Time {
+	t.Helper()
+	ctx := context.Background()
+	rdb := e.srv.Client(t)
+	keys, err := rdb.Keys(ctx, "*ntc:sending").Result()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("the sending set: %v %v", keys, err)
+	}
+	ms, err := rdb.ZScore(ctx, keys[0], id).Result()
+	if err != nil {
+		t.Fatalf("notice %s has no sending lease: %v", id, err)
+	}
+	return time.UnixMilli(int64(ms))
 }

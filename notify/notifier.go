@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,9 +66,15 @@ type Options struct {
 	OptOut []string
 	// SendTimeout bounds one provider call. Default 30s.
 	SendTimeout time.Duration
-	// Lease is how long a send may take before a notice still "sending" is
-	// declared unknown. Default SendTimeout + 30s.
+	// Lease is how long a notice stays "sending" without renewal before it is
+	// declared unknown (measured on Clock). The sender renews it every third of
+	// it while the provider call lasts, so only a sender that died leaves it to
+	// run out. Default 9s.
 	Lease time.Duration
+	// ReclaimAfter is the liveness lease of this process's consumer of ticket
+	// changes: a replica that has not renewed it for that long is dead, and the
+	// changes it held are taken over. Default 6s.
+	ReclaimAfter time.Duration
 	// PollEvery is how often Run looks for due notices. Default 1s.
 	PollEvery time.Duration
 	// MaxAttempts bounds sends of a notice that keep failing with a definite
@@ -79,7 +87,7 @@ type Options struct {
 	MaxEventAge time.Duration
 	// Registerer, when set, receives the notice metrics.
 	Registerer prometheus.Registerer
-	// Instance names this process's consumer. Default "notifier".
+	// Instance names this process's consumer. Default notifier-hostname-pid.
 	Instance string
 	Clock    func() time.Time
 	Logger   *slog.Logger
@@ -117,8 +125,11 @@ func New(st *store.Store, opts Options) (*Notifier, error) {
 	if opts.SendTimeout <= 0 {
 		opts.SendTimeout = 30 * time.Second
 	}
-	if opts.Lease <= opts.SendTimeout {
-		opts.Lease = opts.SendTimeout + 30*time.Second
+	if opts.Lease <= 0 {
+		opts.Lease = 9 * time.Second
+	}
+	if opts.ReclaimAfter <= 0 {
+		opts.ReclaimAfter = 6 * time.Second
 	}
 	if opts.PollEvery <= 0 {
 		opts.PollEvery = time.Second
@@ -127,7 +138,10 @@ func New(st *store.Store, opts Options) (*Notifier, error) {
 		opts.MaxAttempts = 5
 	}
 	if opts.Instance == "" {
-		opts.Instance = "notifier"
+		// Unique per process: a replica's consumer that stops renewing its
+		// liveness is dead, and survivors take over what it held.
+		host, _ := os.Hostname()
+		opts.Instance = "notifier-" + host + "-" + strconv.Itoa(os.Getpid())
 	}
 	if opts.MaxEventAge <= 0 {
 		opts.MaxEventAge = 24 * time.Hour

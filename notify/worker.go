@@ -30,17 +30,18 @@ func (n *Notifier) Run(ctx context.Context) error {
 
 // consume reads the ticket change stream with the notifier's group.
 func (n *Notifier) consume(ctx context.Context) error {
-	lastReclaim := time.Time{}
+	// The changes a dead replica held are taken over once its liveness lease
+	// (ReclaimAfter) has run out; reads block for at most a third of it, so
+	// this loop renews its own in time.
+	live := store.Liveness{Stream: store.OutboxSlack, Group: Group, Consumer: n.opts.Instance, TTL: n.opts.ReclaimAfter, Count: 100}
 	failures := 0
 	for ctx.Err() == nil {
-		var batch []store.OutboxEntry
-		var err error
-		if time.Since(lastReclaim) >= time.Minute {
-			lastReclaim = time.Now()
-			batch, err = n.st.ClaimStaleOutbox(ctx, store.OutboxSlack, Group, n.opts.Instance, 2*time.Minute, 100)
+		batch, err := live.Beat(ctx, n.st)
+		if len(batch) > 0 {
+			n.log.Info("took over ticket changes of a stopped notifier", slog.Int("entries", len(batch)))
 		}
 		if err == nil && len(batch) == 0 {
-			batch, err = n.st.ReadOutbox(ctx, store.OutboxSlack, Group, n.opts.Instance, 100, 2*time.Second)
+			batch, err = n.st.ReadOutbox(ctx, store.OutboxSlack, Group, n.opts.Instance, 100, min(2*time.Second, n.opts.ReclaimAfter/3))
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -55,7 +56,8 @@ func (n *Notifier) consume(ctx context.Context) error {
 		var done []string
 		for _, e := range batch {
 			if err := n.HandleChange(ctx, e); err != nil {
-				// Left pending: ClaimStaleOutbox hands it out again later.
+				// Left pending: it is handed out again when this consumer's
+				// entries are taken over (a restart, or a survivor after a crash).
 				n.log.Warn("a ticket change could not be turned into a notice", slog.String("ticket", e.TicketID),
 					slog.String("change", string(e.Change)), slog.String("error", err.Error()))
 				continue
@@ -210,7 +212,9 @@ func (n *Notifier) deliver(ctx context.Context, id string) error {
 		res = store.NoticeResult{State: store.NoticeFailed, Detail: "Not sent: " + nt.Channel + " is no longer configured."}
 	} else {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.opts.SendTimeout)
+		stopRenew := n.keepSending(sctx, id, nt.Attempts)
 		rc, serr := sender.Send(sctx, msg)
+		stopRenew()
 		cancel()
 		res = n.result(nt, provider, rc, serr, now)
 		if errors.Is(serr, notice.ErrRecipientOptedOut) {
@@ -236,6 +240,49 @@ func (n *Notifier) deliver(ctx context.Context, id string) error {
 	n.log.Info("customer notice "+string(done.State), slog.String("notice", id), slog.String("ticket", nt.TicketID),
 		slog.String("channel", nt.Channel), slog.String("to", nt.ToMasked), slog.String("provider_id", res.ProviderID))
 	return nil
+}
+
+// keepSending renews the notice's sending lease while the provider call runs:
+// each time a third of Lease has passed on Clock, the lease is moved to Lease
+// from now. It checks often (Clock may run faster than real time, as in the
+// demo) but renews only when due. If the attempt lost the notice (a survivor
+// declared it unknown after this process stalled), renewal stops; the outcome
+// is then refused by FinishNotice and the notice stays unknown.
+func (n *Notifier) keepSending(ctx context.Context, id string, attempt int) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(min(100*time.Millisecond, n.opts.Lease/3))
+		defer t.Stop()
+		last := n.opts.Clock()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			now := n.opts.Clock()
+			if now.Sub(last) < n.opts.Lease/3 {
+				continue
+			}
+			ok, err := n.st.RenewNotice(ctx, id, attempt, now.Add(n.opts.Lease))
+			if err != nil {
+				n.log.Warn("renewing a notice's sending lease failed", slog.String("notice", id), slog.String("error", err.Error()))
+				continue
+			}
+			if !ok {
+				return
+			}
+			last = now
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 // result turns a provider answer into the recorded outcome. A send that may

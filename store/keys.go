@@ -46,6 +46,9 @@ const (
 	OutboxSlack = "slack"
 	// OutboxNotify carries customer notices to the notifier.
 	OutboxNotify = "notify"
+	// OutboxClicks carries acknowledged Slack card clicks to the bot's click
+	// workers, so a click Slack was told we took survives a burst or a crash.
+	OutboxClicks = "clicks"
 )
 
 // Ticket space. A ticket is a string (see lua/common.lua); "tk:ID" held the

@@ -77,6 +77,7 @@ var scripts = []*redis.Script{
 	scriptUpsert, scriptTransition, scriptSweep, scriptPurge, scriptMsgRef, scriptGet,
 	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease, scriptClearing, scriptFlapping, scriptFold,
 	scriptSlackPostBegin, scriptSlackPostFinish, scriptSlackPostAbort, scriptSlackAdmit, scriptSlackStormBreach, scriptSlackPace,
+	scriptSlackPostRenew, scriptNoticeRenew,
 }
 
 func (s *Store) loadScripts(ctx context.Context) error {

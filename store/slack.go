@@ -521,3 +521,27 @@ func (s *Store) SlackTickets(ctx context.Context, ids []string) (map[string]orde
 	}
 	return out, nil
 }
+
+// scriptSlackPostRenew: KEYS[1]; ARGV holder, lease ms. Extends the holder's
+// lease on a post in progress; 0 when it no longer holds it.
+var scriptSlackPostRenew = redis.NewScript(redisNowMs + `
+local h = redis.call('HMGET', KEYS[1], 'd', 'o')
+if h[1] == '1' or h[2] ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'l', fmt(NOWMS + tonumber(ARGV[2])))
+return 1
+`)
+
+// RenewSlackPost extends holder's lease on post key to lease from now, while
+// the Slack call takes long (429 waits, retries); false when holder no longer
+// holds it. Leases stay short, so a holder that died is replaced quickly.
+func (s *Store) RenewSlackPost(ctx context.Context, key, holder string, lease time.Duration) (bool, error) {
+	const op = "store.renew_slack_post"
+	if err := validSlackKey(op, key); err != nil {
+		return false, err
+	}
+	n, err := s.evalSha(ctx, scriptSlackPostRenew, []string{s.slackPostKey(key)}, holder, lease.Milliseconds()).Int()
+	if err != nil {
+		return false, s.fail(op, err)
+	}
+	return n == 1, nil
+}

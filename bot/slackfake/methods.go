@@ -44,6 +44,7 @@ func decodeMessageParts(r *apiRequest) (text, blocksJSON string, blocks slack.Bl
 		if err := json.Unmarshal([]byte(blocksJSON), &blocks); err != nil {
 			return "", "", slack.Blocks{}, nil, "invalid_blocks"
 		}
+		r.blocks = &blocks
 	}
 	if r.has("metadata") {
 		var m slack.SlackMetadata

@@ -93,7 +93,7 @@ func (a *app) slackReady(ctx context.Context) error {
 	return a.bot.Ready(ctx)
 }
 
-// startWorkers starts the Slack poster (and Socket Mode when an app token is
+// startWorkers starts the Slack poster and click workers (and Socket Mode when an app token is
 // set) and the customer notifier; they stop when serve shuts down.
 func (a *app) startWorkers(ctx context.Context) (*workers, error) {
 	w := &workers{}
@@ -116,6 +116,7 @@ func (a *app) startWorkers(ctx context.Context) (*workers, error) {
 	}
 	if a.bot != nil {
 		run("slack-poster", a.bot.Poster().Run)
+		run("slack-clicks", a.bot.RunClicks)
 		if a.cfg.Slack.SocketMode() {
 			run("slack-socket-mode", a.bot.RunSocketMode)
 		}
