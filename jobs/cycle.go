@@ -66,6 +66,9 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 	for id, t := range res.NextUnknown() {
 		checks = append(checks, store.Check{OrderID: id, At: t})
 	}
+	for _, id := range f.gone {
+		checks = append(checks, store.Check{OrderID: id})
+	}
 	if err := st.WatchChecks(ctx, checks); err != nil {
 		return fmt.Errorf("updating watch list: %w", err)
 	}
@@ -125,8 +128,10 @@ func (p *Poller) snapshot(ctx context.Context, src Source, f *fetched, w orderbo
 	if err != nil {
 		return nil, fmt.Errorf("reading watch list: %w", err)
 	}
+	isDue := make(map[string]bool, len(due))
 	for _, id := range due {
 		touch(id)
+		isDue[id] = true
 	}
 
 	var cached []orderbot.Order
@@ -182,6 +187,11 @@ func (p *Poller) snapshot(ctx context.Context, src Source, f *fetched, w orderbo
 					snap.Payments = map[string][]orderbot.Payment{}
 				}
 				snap.Payments[rest[i]] = recs[i].Payments
+			case isDue[rest[i]]:
+				// Watched, but its records have expired from the cache
+				// (store.Options.InFlightRetention): nothing is left to
+				// look at, so it leaves the watch list.
+				f.gone = append(f.gone, rest[i])
 			}
 		}
 	}

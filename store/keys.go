@@ -1,6 +1,9 @@
 package store
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // Key layout. Every key starts with the Store's prefix. Keys that one Lua script
 // touches together share a hash tag:
@@ -101,6 +104,10 @@ func (s *Store) ticketLayout() []any {
 func (s *Store) demandKey() string        { return s.key(tagDemand, "demand") }
 func (s *Store) demandContribKey() string { return s.key(tagDemand, "contrib") }
 
+// demandSweepKey holds the demand script's HSCAN cursor over the
+// contributions, from which it releases those that expired with their order.
+func (s *Store) demandSweepKey() string { return s.key(tagDemand, "contribsweep") }
+
 // Stock ({s}).
 func (s *Store) stockKey(side, source string) string {
 	return s.key(tagStock, "stock", side, source)
@@ -125,9 +132,25 @@ func (s *Store) paymentsKey(orderID string) string {
 	return s.key("pay", orderID)
 }
 func (s *Store) shipmentKey(tracking string) string { return s.key("shp", tracking) }
-func (s *Store) cursorKey(source string) string     { return s.key("cursor", source) }
-func (s *Store) pollKey(source string) string       { return s.key("poll", source) }
-func (s *Store) leaseKey(name string) string        { return s.key("lease", name) }
+
+// unlinkedPaymentsKey is the hash of payments without an order saved on the
+// UTC day of t: one per day, so each expires on its own.
+func (s *Store) unlinkedPaymentsKey(t time.Time) string {
+	return s.key("payu", t.UTC().Format("20060102"))
+}
+func (s *Store) cursorKey(source string) string { return s.key("cursor", source) }
+
+// urlPrefixKey holds the admin-link prefix of a source's orders (urlprefix.go).
+func (s *Store) urlPrefixKey(source string) string { return s.key("urlprefix", source) }
+func (s *Store) pollKey(source string) string      { return s.key("poll", source) }
+func (s *Store) leaseKey(name string) string       { return s.key("lease", name) }
 func (s *Store) tickKey(job string, tickMs int64) string {
 	return s.key("tick", job, strconv.FormatInt(tickMs, 10))
+}
+
+// Contact index: contactShards hashes and their sweep cursors, each pair under
+// one of the shard tags (see contacts.go).
+func (s *Store) contactKeys(shard int) []string {
+	t := s.contactTags[shard]
+	return []string{s.key(t, "contacts"), s.key(t, "contactsweep")}
 }

@@ -90,7 +90,8 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 	if o.redisURL != "" {
 		url = o.redisURL
 	}
-	sopts := store.Options{Prefix: cfg.Redis.Prefix, Now: o.now, WarnBefore: cfg.SLA.WarnBefore.D()}
+	sopts := store.Options{Prefix: cfg.Redis.Prefix, Now: o.now, WarnBefore: cfg.SLA.WarnBefore.D(),
+		InFlightRetention: cfg.Redis.Retention.InFlight.D(), FinishedRetention: cfg.Redis.Retention.Finished.D()}
 	// Consumer groups are created at start so outbox trimming never drops
 	// what the poster or the notifier has not read yet.
 	var groups []string
@@ -110,7 +111,7 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := jobs.NewMetrics(reg)
-	reg.MustRegister(jobs.NewTicketStateCollector(st))
+	reg.MustRegister(jobs.NewTicketStateCollector(st), jobs.NewRecordMemoryCollector(st))
 
 	settings := cfg.KindSettings()
 	det := detect.New(settings, detect.Options{})
