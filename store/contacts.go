@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orderbot/orderbot"
 )
@@ -65,6 +66,12 @@ func NormalizeContact(v string) string {
 	return "tel:" + string(digits)
 }
 
+// sweepEvery is the least time between the starts of two sweeps over one
+// contact shard (and over the demand contributions, whose script works in
+// hours): entries expire after days, so an hour late is close enough, and a
+// pass an hour costs far less than looking at one entry per entry written.
+const sweepEvery = time.Hour
+
 // contactChunk is how many orders one IndexContacts pipeline carries.
 const contactChunk = 2500
 
@@ -95,7 +102,7 @@ func (s *Store) IndexContacts(ctx context.Context, orders []orderbot.Order) erro
 				d := contactDigest(norm)
 				k := shardOf(d, contactShards)
 				if args[k] == nil {
-					args[k] = []any{s.nowSeconds(), contactsPerEntry}
+					args[k] = []any{s.nowSeconds(), contactsPerEntry, int64(sweepEvery / time.Second)}
 				}
 				args[k] = append(args[k], d, o.ID, exp)
 			}

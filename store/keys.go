@@ -20,7 +20,12 @@ import (
 //	{w}  the watch list of in-flight orders.
 //
 // Records, cursors, leases and source health are single-key operations and carry
-// no tag, so Redis Cluster spreads them across slots.
+// no tag, so Redis Cluster spreads them across slots. The contact index is
+// split over contactShards hashes, each under a tag of its own placed in its
+// share of the slot range (shardTags), so one script per shard updates a
+// batch's contacts and a cluster spreads the shards evenly over its masters
+// (TestClusterSpreadsAPollCycle). New sharded key spaces take their tags from
+// shardTags in the same way.
 //
 // The ticket space is one hash slot by design: every ticket script reads and
 // writes indexes, SLA sets and the outbox together, and Redis runs a script only

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,47 +14,77 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// eachNode runs fn on the Redis of st, or on every master of a cluster.
+func eachNode(t testing.TB, st *Store, fn func(c *redis.Client) error) {
+	t.Helper()
+	var err error
+	switch c := st.rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(context.Background(), func(_ context.Context, n *redis.Client) error { return fn(n) })
+	case *redis.Client:
+		err = fn(c)
+	default:
+		t.Fatalf("unexpected client %T", c)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// allKeys lists the keys matching pattern on every node.
+func allKeys(t testing.TB, st *Store, pattern string) []string {
+	t.Helper()
+	var mu sync.Mutex
+	var out []string
+	eachNode(t, st, func(c *redis.Client) error {
+		ks, err := c.Keys(context.Background(), pattern).Result()
+		mu.Lock()
+		out = append(out, ks...)
+		mu.Unlock()
+		return err
+	})
+	return out
+}
+
 // expireAsOf deletes every key whose expiry (PEXPIRETIME) has come by t on
 // st's clock, as Redis itself would once its own clock reached it. Record
 // expiries are st's clock turned into Redis's (Store.skew), so a test that
 // moves st's clock by days in a second can drive Redis expiry exactly.
-func expireAsOf(t testing.TB, st *Store, at time.Time) int {
+func expireAsOf(t testing.TB, st *Store, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	limit := at.Add(st.skew).UnixMilli()
-	n := 0
-	var cursor uint64
-	for {
-		keys, next, err := st.rdb.Scan(ctx, cursor, "", 5000).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		pipe := st.rdb.Pipeline()
-		cmds := make([]*redis.DurationCmd, len(keys))
-		for i, k := range keys {
-			cmds[i] = pipe.PExpireTime(ctx, k)
-		}
-		if len(keys) > 0 {
-			if _, err := pipe.Exec(ctx); err != nil {
-				t.Fatal(err)
+	eachNode(t, st, func(c *redis.Client) error {
+		var cursor uint64
+		for {
+			keys, next, err := c.Scan(ctx, cursor, "", 5000).Result()
+			if err != nil {
+				return err
+			}
+			pipe := c.Pipeline()
+			cmds := make([]*redis.DurationCmd, len(keys))
+			for i, k := range keys {
+				cmds[i] = pipe.PExpireTime(ctx, k)
+			}
+			if len(keys) > 0 {
+				if _, err := pipe.Exec(ctx); err != nil {
+					return err
+				}
+			}
+			del := c.Pipeline()
+			for i, cmd := range cmds {
+				if ms := cmd.Val().Milliseconds(); ms > 0 && ms <= limit {
+					del.Del(ctx, keys[i])
+				}
+			}
+			if _, err := del.Exec(ctx); err != nil {
+				return err
+			}
+			if cursor = next; cursor == 0 {
+				return nil
 			}
 		}
-		var gone []string
-		for i, c := range cmds {
-			if ms := c.Val().Milliseconds(); ms > 0 && ms <= limit {
-				gone = append(gone, keys[i])
-			}
-		}
-		if len(gone) > 0 {
-			if err := st.rdb.Del(ctx, gone...).Err(); err != nil {
-				t.Fatal(err)
-			}
-			n += len(gone)
-		}
-		if cursor = next; cursor == 0 {
-			return n
-		}
-	}
+	})
 }
 
 // cacheAsCycle caches orders, payments and parcels the way a poll cycle does
@@ -222,15 +253,21 @@ func TestMemoryLevelsOff(t *testing.T) {
 	// No record outlives its window: what is cached is what the last ten
 	// days could have left (orders of the last four days in flight, three
 	// days of finished ones, ten days of abandoned ones).
-	n, err := st.rdb.Keys(ctx, st.orderKey("*")).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := allKeys(t, st, st.orderKey("*"))
 	if want := 4*perDay + 3*perDay*19/20 + 10*perDay/20; len(n) > want+perDay/10 {
 		t.Errorf("%d orders cached, want about %d", len(n), want)
 	}
 	if w, _ := st.WatchLen(ctx); w > int64(4*perDay+10*perDay/20+perDay/10) {
 		t.Errorf("watch list holds %d orders", w)
+	}
+	// The contact index sweeps the contacts of expired orders too (each
+	// simulated customer has a phone and an email).
+	var entries int64
+	for k := 0; k < contactShards; k++ {
+		entries += st.rdb.HLen(ctx, st.contactKeys(k)[0]).Val()
+	}
+	if entries > int64(2*len(n)+perDay/5) {
+		t.Errorf("contact index holds %d contacts for %d cached orders", entries, len(n))
 	}
 	// Demand is exactly that of the cached in-flight orders: the abandoned
 	// orders whose records expired gave theirs back. Contributions expire on
@@ -243,10 +280,7 @@ func TestMemoryLevelsOff(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n, err = st.rdb.Keys(ctx, st.orderKey("*")).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
+	n = allKeys(t, st, st.orderKey("*"))
 	want := map[string]int64{}
 	for _, id := range n {
 		os, err := st.OrdersOf(ctx, []string{id[len(st.orderKey("")):]})

@@ -94,7 +94,7 @@ func TestOrdersCacheAndRetention(t *testing.T) {
 	if len(got) != 2 || !reflect.DeepEqual(got["L1"], live) || got["D1"].Status != orderbot.OrderCompleted {
 		t.Fatalf("orders %+v", got)
 	}
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	if ttl := c.PTTL(ctx, e.st.orderKey("L1")).Val(); ttl <= time.Hour || ttl > 2*time.Hour {
 		t.Fatalf("in-flight order ttl %v, want the in-flight window", ttl)
 	}
@@ -154,7 +154,7 @@ func TestPaymentsAndShipments(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(gotSh, map[string]orderbot.Shipment{"YT1": sh[0], "1Z9": sh[1]}) {
 		t.Fatalf("shipments %+v %v", gotSh, err)
 	}
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	// A parcel on its way keeps the in-flight window, a delivered one the
 	// finished window.
 	if ttl := c.PTTL(ctx, e.st.shipmentKey("YT1")).Val(); ttl <= DefaultFinishedRetention || ttl > DefaultInFlightRetention {
@@ -213,7 +213,7 @@ func TestReplaceStockAndSum(t *testing.T) {
 	if shop["A"].Available != 100 {
 		t.Fatalf("shop stock %+v", shop)
 	}
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	if keys := c.Keys(ctx, e.st.stockTmpKey("*", "*", "*")).Val(); len(keys) != 0 {
 		t.Fatalf("temporary keys left: %v", keys)
 	}
@@ -401,7 +401,7 @@ func TestAlignedReads(t *testing.T) {
 	}
 	// A payment record another tool wrote (spaces, keys in another order)
 	// reads the same through the slow path.
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	if err := c.HSet(ctx, e.st.paymentsKey("Y"), "py", `{ "status":"failed", "id":"py", "order_id":"Y", "created_at":"2025-03-01T08:00:00Z" }`).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -497,7 +497,7 @@ func TestIndexContacts(t *testing.T) {
 			}
 		}
 	}
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	d := contactDigest(NormalizeContact("13800000002"))
 	k := e.st.contactKeys(shardOf(d, contactShards))[0]
 	if v := c.HGet(ctx, k, d).Val(); strings.Count(v, "\x1e") != 1 {

@@ -1,7 +1,8 @@
 -- demand.lua: keep open demand per SKU in step with the cached orders.
 -- KEYS[1] demand (hash SKU -> open units), KEYS[2] contributions (hash order id
 -- -> "expiry hour|JSON object SKU -> units that order adds to demand"),
--- KEYS[3] the sweep's HSCAN cursor over KEYS[2].
+-- KEYS[3] the sweep's state over KEYS[2]: "HSCAN cursor|hour the pass
+-- started".
 -- ARGV[1] the current hour (unix seconds / 3600), then order id, contribution
 -- ('' for none) pairs; each order id at most once per call (SaveOrders keeps
 -- the last version of each order).
@@ -9,9 +10,12 @@
 -- applies only the difference and never counts twice. The differences of the
 -- whole batch are summed first, so each SKU gets one HINCRBY per batch however
 -- many orders carry it. A contribution lives as long as its order's record:
--- each call also sweeps as many stored contributions as it was given (at least
+-- a call also sweeps as many stored contributions as it was given (at least
 -- 16) and gives back the demand of those whose expiry hour has come, so an
 -- order that leaves the cache while in flight does not hold demand for ever.
+-- A pass over all contributions starts at most once an hour (they expire by
+-- the hour), so the sweep costs one look per contribution an hour, not one
+-- per order saved.
 -- A contribution stored by an earlier version has no expiry prefix and stays
 -- until its order is saved again. Returns the number of orders whose
 -- contribution changed.
@@ -57,21 +61,27 @@ for k = 1, #ids do
 end
 
 -- The sweep: contributions whose order has expired from the cache.
-local cursor = redis.call('GET', KEYS[3]) or '0'
-local scan = redis.call('HSCAN', KEYS[2], cursor, 'COUNT', math.max(#ids, 16))
-local kv = scan[2]
-for i = 1, #kv, 2 do
-  local id, v = kv[i], kv[i + 1]
-  local bar = string.find(v, '|', 1, true)
-  if not mine[id] and bar and tonumber(string.sub(v, 1, bar - 1)) <= nowH then
-    for sku, q in pairs(cjson.decode(string.sub(v, bar + 1))) do delta[sku] = (delta[sku] or 0) - q end
-    del[#del + 1] = id
+local state = redis.call('GET', KEYS[3])
+local cursor, started = '0', -1
+if state then
+  local bar = string.find(state, '|', 1, true)
+  if bar then
+    cursor, started = string.sub(state, 1, bar - 1), tonumber(string.sub(state, bar + 1)) or -1
   end
 end
-if scan[1] == '0' then
-  redis.call('DEL', KEYS[3])
-else
-  redis.call('SET', KEYS[3], scan[1])
+if cursor ~= '0' or nowH > started then
+  if cursor == '0' then started = nowH end
+  local scan = redis.call('HSCAN', KEYS[2], cursor, 'COUNT', math.max(#ids, 16))
+  local kv = scan[2]
+  for i = 1, #kv, 2 do
+    local id, v = kv[i], kv[i + 1]
+    local bar = string.find(v, '|', 1, true)
+    if not mine[id] and bar and tonumber(string.sub(v, 1, bar - 1)) <= nowH then
+      for sku, q in pairs(cjson.decode(string.sub(v, bar + 1))) do delta[sku] = (delta[sku] or 0) - q end
+      del[#del + 1] = id
+    end
+  end
+  redis.call('SET', KEYS[3], scan[1] .. '|' .. started)
 end
 
 if #set > 0 then redis.call('HSET', KEYS[2], unpack(set)) end
