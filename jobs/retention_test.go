@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -39,7 +40,11 @@ func TestWatchListDropsExpiredOrders(t *testing.T) {
 func TestRecordMemoryCollector(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
-	r.shop.PutOrders(r.order("5005", nil), r.order("5006", nil))
+	var orders []orderbot.Order
+	for i := 0; i < 50; i++ {
+		orders = append(orders, r.order(strconv.Itoa(5000+i), nil))
+	}
+	r.shop.PutOrders(orders...)
 	if _, err := r.poller.PollAll(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -63,8 +63,9 @@
 // last save on the Store's clock and turned into Redis's with the skew measured
 // when the Store is made, so memory levels off for a steady order rate (see
 // docs/sizing.md). Members of shared collections expire too: the contact index
-// and demand scripts keep an expiry per entry and sweep a few entries per call,
-// and the poll cycle takes expired orders off the watch list.
+// and demand scripts keep an expiry per entry and sweep their hashes (one pass
+// an hour at most, a batch's worth of entries per call), and the poll cycle
+// takes expired orders off the watch list.
 //
 // # SLA clocks
 //

@@ -17,7 +17,8 @@ import (
 //	{d}  open demand per SKU and each order's recorded contribution to it.
 //	{s}  stock per (side, source) and the set of sources of each side, so a
 //	     replace is one atomic RENAME.
-//	{w}  the watch list of in-flight orders.
+//	{w..} the watch list of in-flight orders, split over watchShards sorted
+//	     sets under tags from shardTags (one ZADD per shard per batch).
 //
 // Records, cursors, leases and source health are single-key operations and carry
 // no tag, so Redis Cluster spreads them across slots. The contact index is
@@ -41,7 +42,6 @@ const (
 	tagTickets = "{t}"
 	tagDemand  = "{d}"
 	tagStock   = "{s}"
-	tagWatch   = "{w}"
 )
 
 // Outbox stream names.
@@ -122,8 +122,11 @@ func (s *Store) stockTmpKey(side, source, nonce string) string {
 }
 func (s *Store) stockSourcesKey(side string) string { return s.key(tagStock, "stocksrc", side) }
 
-// Watch list ({w}).
-func (s *Store) watchKey() string { return s.key(tagWatch, "watch") }
+// Watch list: one sorted set per shard, an order's shard picked by its id.
+func (s *Store) watchKey(shard int) string { return s.key(s.watchTags[shard], "watch") }
+
+// watchShards is how many sorted sets the watch list is split over.
+const watchShards = 16
 
 // Untagged single-key records.
 func (s *Store) orderKey(id string) string { return s.key("ord", id) }

@@ -52,19 +52,25 @@ func (s *Store) RecordMemory(ctx context.Context) (RecordMemory, error) {
 		}
 		return float64(used) / float64(l)
 	}
-	m.Watch = per(s.watchKey(), func() *redis.IntCmd { return s.rdb.ZCard(ctx, s.watchKey()) })
 	m.Demand = per(s.demandContribKey(), func() *redis.IntCmd { return s.rdb.HLen(ctx, s.demandContribKey()) })
-	var sum, n float64
-	for k := 0; k < 4; k++ {
-		key := s.contactKeys(k * contactShards / 4)[0]
-		if v := per(key, func() *redis.IntCmd { return s.rdb.HLen(ctx, key) }); v > 0 {
-			sum += v
-			n++
+	// Sharded collections: the mean over a few shards that hold anything.
+	sharded := func(n int, key func(int) string, length func(string) *redis.IntCmd) float64 {
+		var sum, k float64
+		for i := 0; i < 4; i++ {
+			key := key(i * n / 4)
+			if v := per(key, func() *redis.IntCmd { return length(key) }); v > 0 {
+				sum += v
+				k++
+			}
 		}
+		if k == 0 {
+			return 0
+		}
+		return sum / k
 	}
-	if n > 0 {
-		m.Contacts = sum / n
-	}
+	m.Watch = sharded(watchShards, s.watchKey, func(k string) *redis.IntCmd { return s.rdb.ZCard(ctx, k) })
+	m.Contacts = sharded(contactShards, func(i int) string { return s.contactKeys(i)[0] },
+		func(k string) *redis.IntCmd { return s.rdb.HLen(ctx, k) })
 	return m, firstErr
 }
 

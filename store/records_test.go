@@ -537,3 +537,33 @@ func TestAlignedReadsFillMissingIDs(t *testing.T) {
 		t.Fatalf("unreadable order: %v", err)
 	}
 }
+
+// OrdersWithSKU lists the in-flight orders that still have units of a SKU to
+// ship, skipping contributions that expired with their order's record.
+func TestOrdersWithSKU(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	done := order("D", orderbot.LineItem{SKU: "A", Quantity: 1})
+	done.Status = orderbot.OrderCompleted
+	shipped := order("S", orderbot.LineItem{SKU: "A", Quantity: 1, Fulfilled: 1})
+	err := e.st.SaveOrders(ctx, []orderbot.Order{
+		order("O2", orderbot.LineItem{SKU: "A", Quantity: 2}, orderbot.LineItem{SKU: "B", Quantity: 1}),
+		order("O1", orderbot.LineItem{SKU: "A", Quantity: 1}), order("B1", orderbot.LineItem{SKU: "B", Quantity: 1}),
+		done, shipped,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A contribution whose expiry hour has long passed (its order's record
+	// is gone) no longer counts.
+	if err := e.st.rdb.HSet(ctx, e.st.demandContribKey(), "gone", `1|{"A":1}`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.st.OrdersWithSKU(ctx, "A")
+	if err != nil || !reflect.DeepEqual(got, []string{"O1", "O2"}) {
+		t.Fatalf("OrdersWithSKU(A) = %v, %v", got, err)
+	}
+	if _, err := e.st.OrdersWithSKU(ctx, ""); !orderbot.IsKind(err, orderbot.KindInvalid) {
+		t.Fatalf("empty SKU: %v", err)
+	}
+}

@@ -70,7 +70,9 @@ type Store struct {
 	skew time.Duration
 	// contactTags are the hash tags of the contact index's shards.
 	contactTags []string
-	urls        urlPrefixes
+	// watchTags are the hash tags of the watch list's shards.
+	watchTags []string
+	urls      urlPrefixes
 }
 
 // Open connects to the Redis at url (redis://, rediss://, redis-sentinel:// or
@@ -127,6 +129,7 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store, 
 	s := &Store{rdb: rdb, opts: opts, prefix: opts.Prefix, now: opts.Now}
 	s.layout = s.ticketLayout()
 	s.contactTags = shardTags("c", contactShards)
+	s.watchTags = shardTags("w", watchShards)
 	rt, err := rdb.Time(ctx).Result()
 	if err != nil {
 		return nil, s.fail("store.new", err)

@@ -1,8 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -30,37 +33,41 @@ type Check struct {
 // WatchChecks is Watch for a list, which a poll cycle fills by position
 // without a map keyed by order id. The order ids must be distinct (a poll
 // cycle's are): removals and additions are batched separately, so for an id
-// listed twice either entry may win.
+// listed twice either entry may win. The watch list is split over
+// watchShards sorted sets by order id, so Redis Cluster spreads it; each
+// shard gets one ZADD and one ZREM per thousand checks.
 func (s *Store) WatchChecks(ctx context.Context, checks []Check) error {
 	const op = "store.watch"
 	if len(checks) == 0 {
 		return nil
 	}
-	key := s.watchKey()
 	pipe := s.rdb.Pipeline()
-	var add []redis.Z
-	var del []any
-	flush := func() {
-		if len(add) > 0 {
-			pipe.ZAdd(ctx, key, add...)
-			add = nil // the command keeps the slice
+	var add [watchShards][]redis.Z
+	var del [watchShards][]any
+	flush := func(k int) {
+		if len(add[k]) > 0 {
+			pipe.ZAdd(ctx, s.watchKey(k), add[k]...)
+			add[k] = nil // the command keeps the slice
 		}
-		if len(del) > 0 {
-			pipe.ZRem(ctx, key, del...)
-			del = nil
+		if len(del[k]) > 0 {
+			pipe.ZRem(ctx, s.watchKey(k), del[k]...)
+			del[k] = nil
 		}
 	}
 	for _, c := range checks {
+		k := shardOf(c.OrderID, watchShards)
 		if c.At.IsZero() {
-			del = append(del, c.OrderID)
+			del[k] = append(del[k], c.OrderID)
 		} else {
-			add = append(add, redis.Z{Score: float64(c.At.UnixMilli()), Member: c.OrderID})
+			add[k] = append(add[k], redis.Z{Score: float64(c.At.UnixMilli()), Member: c.OrderID})
 		}
-		if len(add)+len(del) >= 1000 {
-			flush()
+		if len(add[k])+len(del[k]) >= 1000 {
+			flush(k)
 		}
 	}
-	flush()
+	for k := range add {
+		flush(k)
+	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return s.fail(op, err)
 	}
@@ -75,20 +82,51 @@ func (s *Store) DueWatch(ctx context.Context, now time.Time, limit int) ([]strin
 	if limit <= 0 {
 		limit = 10_000
 	}
-	ids, err := s.rdb.ZRangeByScore(ctx, s.watchKey(), &redis.ZRangeBy{
-		Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: int64(limit),
-	}).Result()
-	if err != nil {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.ZSliceCmd, watchShards)
+	for k := range cmds {
+		cmds[k] = pipe.ZRangeByScoreWithScores(ctx, s.watchKey(k), &redis.ZRangeBy{
+			Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: int64(limit),
+		})
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, s.fail("store.due_watch", err)
+	}
+	var due []redis.Z
+	for _, c := range cmds {
+		due = append(due, c.Val()...)
+	}
+	// The earliest of every shard's earliest: the same ids, in the same
+	// order, as one sorted set would give.
+	slices.SortStableFunc(due, func(a, b redis.Z) int {
+		if c := cmp.Compare(a.Score, b.Score); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Member.(string), b.Member.(string))
+	})
+	if len(due) > limit {
+		due = due[:limit]
+	}
+	ids := make([]string, len(due))
+	for i, z := range due {
+		ids[i] = z.Member.(string)
 	}
 	return ids, nil
 }
 
 // WatchLen is the number of orders on the watch list.
 func (s *Store) WatchLen(ctx context.Context) (int64, error) {
-	n, err := s.rdb.ZCard(ctx, s.watchKey()).Result()
-	if err != nil {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.IntCmd, watchShards)
+	for k := range cmds {
+		cmds[k] = pipe.ZCard(ctx, s.watchKey(k))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, s.fail("store.watch_len", err)
+	}
+	var n int64
+	for _, c := range cmds {
+		n += c.Val()
 	}
 	return n, nil
 }
