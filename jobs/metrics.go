@@ -132,7 +132,9 @@ func (c *RecordMemoryCollector) Collect(ch chan<- prometheus.Metric) {
 	m, err := c.last, c.err
 	c.mu.Unlock()
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		// An estimate that could not be made (Redis busy, or a Redis-compatible
+		// store without MEMORY USAGE, such as the demo's) is left out rather
+		// than failing the whole scrape.
 		return
 	}
 	for _, r := range []struct {
