@@ -83,6 +83,20 @@ type Redis struct {
 	URL Secret `yaml:"url"`
 	// Prefix starts every key, so several deployments can share one Redis.
 	Prefix string `yaml:"prefix"`
+	// Retention is how long cached records stay in Redis.
+	Retention Retention `yaml:"retention"`
+}
+
+// Retention bounds the record cache (orders, payments, parcels, contact index,
+// demand, watch list): each record expires this long after its last change,
+// so Redis memory follows the order rate, not the shop's history.
+type Retention struct {
+	// InFlight is the window for orders that may still change (and their
+	// payments and parcels on the way).
+	InFlight Duration `yaml:"in_flight"`
+	// Finished is the shorter window once an order is completed or cancelled
+	// (or a parcel delivered or returned).
+	Finished Duration `yaml:"finished"`
 }
 
 // Tickets tunes the ticket engine.
@@ -208,7 +222,8 @@ func rawDefaults() *Config {
 		Log:       Log{Level: "info", Format: "json"},
 		Timezone:  "UTC",
 		Analytics: defaultAnalytics(),
-		Redis:     Redis{URL: NewSecret("redis://127.0.0.1:6379/0"), Prefix: "ob"},
+		Redis: Redis{URL: NewSecret("redis://127.0.0.1:6379/0"), Prefix: "ob",
+			Retention: Retention{InFlight: Duration(30 * 24 * time.Hour), Finished: Duration(7 * 24 * time.Hour)}},
 		Tickets: Tickets{ReopenWindow: Duration(24 * time.Hour), StormThreshold: 20,
 			StormWindow: Duration(10 * time.Minute), Retention: Duration(180 * 24 * time.Hour)},
 		SLA: SLA{SweepEvery: Duration(10 * time.Second), WarnBefore: Duration(15 * time.Minute),

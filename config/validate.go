@@ -169,6 +169,20 @@ func (v validator) redis() {
 	if !prefixPattern.MatchString(r.Prefix) {
 		v.add("redis.prefix", "must be 1-64 characters of letters, digits, _ : . - (no braces or spaces), got %q", truncate(r.Prefix, 70))
 	}
+	// An in-flight order must stay cached long enough for the time-based rules
+	// (stalled, overdue, stuck parcels) to look at it again; a finished one
+	// long enough for a late refund or a lookup, and never longer than one
+	// still in flight.
+	rt := r.Retention
+	if rt.InFlight < Duration(24*time.Hour) {
+		v.add("redis.retention.in_flight", "must be at least 1d (orders in flight must stay cached for the time-based rules), got %s", rt.InFlight)
+	}
+	switch {
+	case rt.Finished < Duration(time.Hour):
+		v.add("redis.retention.finished", "must be at least 1h, got %s", rt.Finished)
+	case rt.Finished > rt.InFlight && rt.InFlight >= Duration(24*time.Hour):
+		v.add("redis.retention.finished", "must not be longer than redis.retention.in_flight (%s), got %s", rt.InFlight, rt.Finished)
+	}
 }
 
 func (v validator) tickets() {

@@ -248,6 +248,12 @@ func TestValidationProblems(t *testing.T) {
 			"redis.url", []string{"must start with redis://"}},
 		{"redis prefix braces", "redis: {prefix: '{ob}'}", nil,
 			"redis.prefix", []string{"no braces"}},
+		{"retention in flight too short", "redis: {retention: {in_flight: 12h, finished: 6h}}", nil,
+			"redis.retention.in_flight", []string{"at least 1d"}},
+		{"retention finished too short", "redis: {retention: {finished: 10m}}", nil,
+			"redis.retention.finished", []string{"at least 1h"}},
+		{"retention finished longer", "redis: {retention: {in_flight: 2d, finished: 3d}}", nil,
+			"redis.retention.finished", []string{"not be longer than redis.retention.in_flight"}},
 
 		// notices
 		{"quiet hours hour", `notices: {quiet_hours: {start: "25:00"}}`, nil,

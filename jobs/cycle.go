@@ -86,6 +86,9 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 			checks = append(checks, store.Check{OrderID: m})
 		}
 	}
+	for _, id := range f.gone {
+		checks = append(checks, store.Check{OrderID: id})
+	}
 	checks = recheckWaiting(checks, changes, now)
 	if err := st.WatchChecks(ctx, checks); err != nil {
 		return fmt.Errorf("updating watch list: %w", err)
@@ -151,8 +154,10 @@ func (p *Poller) snapshot(ctx context.Context, src Source, f *fetched, w orderbo
 	}
 	due, erpRefs, erpMembers := splitERPWatch(due)
 	f.erpWatched = erpMembers
+	isDue := make(map[string]bool, len(due))
 	for _, id := range due {
 		touch(id)
+		isDue[id] = true
 	}
 	// ERP records of this cycle, and those waiting for their shop order,
 	// bring the shop orders they name.
@@ -235,6 +240,11 @@ func (p *Poller) snapshot(ctx context.Context, src Source, f *fetched, w orderbo
 					snap.Payments = map[string][]orderbot.Payment{}
 				}
 				snap.Payments[rest[i]] = recs[i].Payments
+			case isDue[rest[i]]:
+				// Watched, but its records have expired from the cache
+				// (store.Options.InFlightRetention): nothing is left to
+				// look at, so it leaves the watch list.
+				f.gone = append(f.gone, rest[i])
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -136,5 +137,60 @@ func (c *TicketStateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, st := range []orderbot.TicketState{orderbot.StateOpen, orderbot.StateClaimed, orderbot.StateSnoozed, orderbot.StateResolved} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), string(st))
+	}
+}
+
+// RecordMemoryReader estimates Redis memory per cached record.
+type RecordMemoryReader interface {
+	RecordMemory(ctx context.Context) (store.RecordMemory, error)
+}
+
+// RecordMemoryCollector exports orderbot_redis_bytes_per_record{record}: Redis
+// memory per cached order, payment hash, parcel, contact index entry, watch
+// list entry and demand contribution, estimated from a sample (see
+// store.RecordMemory). The estimate is refreshed at most once a minute, so a
+// scrape costs Redis a few dozen commands at most.
+type RecordMemoryCollector struct {
+	Store RecordMemoryReader
+	Now   func() time.Time
+	desc  *prometheus.Desc
+	mu    sync.Mutex
+	at    time.Time
+	last  store.RecordMemory
+	err   error
+}
+
+// NewRecordMemoryCollector returns a collector over st.
+func NewRecordMemoryCollector(st RecordMemoryReader) *RecordMemoryCollector {
+	return &RecordMemoryCollector{Store: st, Now: time.Now, desc: prometheus.NewDesc(
+		"orderbot_redis_bytes_per_record", "Redis memory per cached record by record type, estimated from a sample (0 when none is cached).",
+		[]string{"record"}, nil)}
+}
+
+// Describe implements prometheus.Collector.
+func (c *RecordMemoryCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect implements prometheus.Collector.
+func (c *RecordMemoryCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	if now := c.Now(); c.at.IsZero() || now.Sub(c.at) >= time.Minute {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		c.last, c.err = c.Store.RecordMemory(ctx)
+		cancel()
+		c.at = now
+	}
+	m, err := c.last, c.err
+	c.mu.Unlock()
+	if err != nil {
+		// An estimate that could not be made (Redis busy, or a Redis-compatible
+		// store without MEMORY USAGE, such as the demo's) is left out rather
+		// than failing the whole scrape.
+		return
+	}
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"order", m.Orders}, {"payments", m.Payments}, {"parcel", m.Parcels}, {"contact", m.Contacts}, {"watch", m.Watch}, {"demand", m.Demand}} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, r.v, r.name)
 	}
 }

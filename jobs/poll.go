@@ -113,6 +113,9 @@ type fetched struct {
 	// cov holds the sources' health and each data set's coverage, read
 	// before any record of the cycle (see Poll).
 	cov *detect.Snapshot
+	// gone are watched order ids the store no longer knows (their records
+	// expired): they leave the watch list.
+	gone []string
 }
 
 func (p *Poller) now() time.Time {

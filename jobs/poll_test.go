@@ -37,11 +37,15 @@ type rig struct {
 	poller *Poller
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { t.Helper(); return newRigWith(t, store.Options{}) }
+
+// newRigWith is newRig with store options (the clock is the rig's).
+func newRigWith(t *testing.T, opts store.Options) *rig {
 	t.Helper()
 	srv := redistest.Start(t)
 	clk := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
-	st, err := store.New(context.Background(), srv.Client(t), store.Options{Now: clk.Now})
+	opts.Now = clk.Now
+	st, err := store.New(context.Background(), srv.Client(t), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

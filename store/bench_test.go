@@ -11,6 +11,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/store/redistest"
+	"github.com/redis/go-redis/v9"
 )
 
 // benchUpserts builds n anomalies of realistic size with distinct fingerprints.
@@ -85,7 +86,7 @@ func BenchmarkUpsertTickets(b *testing.B) {
 // redisCPU is the CPU time the redis-server process has used (INFO cpu).
 func redisCPU(t testing.TB, srv *redistest.Server) time.Duration {
 	t.Helper()
-	info, err := srv.Client(t).Info(context.Background(), "cpu").Result()
+	info, err := srv.Universal(t).Info(context.Background(), "cpu").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,21 +102,35 @@ func redisCPU(t testing.TB, srv *redistest.Server) time.Duration {
 	return time.Duration(total * float64(time.Second))
 }
 
-// usedMemory is INFO memory's used_memory.
+// usedMemory is INFO memory's used_memory (summed over the masters of a
+// cluster).
 func usedMemory(t testing.TB, srv *redistest.Server) int64 {
 	t.Helper()
-	info, err := srv.Client(t).Info(context.Background(), "memory").Result()
-	if err != nil {
-		t.Fatal(err)
+	addrs := srv.Addrs
+	if !srv.IsCluster() {
+		addrs = []string{srv.Addr}
 	}
-	for _, line := range strings.Split(info, "\r\n") {
-		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			return n
+	var total int64
+	for _, a := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: a})
+		info, err := c.Info(context.Background(), "memory").Result()
+		c.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, line := range strings.Split(info, "\r\n") {
+			if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				total += n
+				found = true
+			}
+		}
+		if !found {
+			t.Fatal("no used_memory in INFO")
 		}
 	}
-	t.Fatal("no used_memory in INFO")
-	return 0
+	return total
 }
 
 // BenchmarkSaveOrders measures caching 100,000 orders with demand bookkeeping:
@@ -177,7 +192,7 @@ func TestMemoryPerOpenTicket(t *testing.T) {
 	}
 	opened := usedMemory(t, srv)
 	perOpen := float64(opened-before) / n
-	c := srv.Client(t)
+	c := srv.Universal(t)
 	id := res[n/2].Ticket.ID
 	t.Logf("open ticket: %.0f bytes each (used_memory %d -> %d over %d tickets)", perOpen, before, opened, n)
 	t.Logf("  MEMORY USAGE of %s (ticket string, content included): %d", id, c.MemoryUsage(ctx, st.ticketKey(id)).Val())

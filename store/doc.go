@@ -54,6 +54,19 @@
 // ticket that shard holds millions of open tickets, far more than any team can
 // work, and the bulky record cache is untagged and spreads over all shards.
 //
+// # Record cache
+//
+// Orders, payments and parcels are single keys in the compact encoding of
+// codec.go; the contact index is split over hash-tagged shards (contacts.go).
+// Every record expires with its life cycle (Options.InFlightRetention while an
+// order may change, FinishedRetention once it is finished), counted from its
+// last save on the Store's clock and turned into Redis's with the skew measured
+// when the Store is made, so memory levels off for a steady order rate (see
+// docs/sizing.md). Members of shared collections expire too: the contact index
+// and demand scripts keep an expiry per entry and sweep their hashes (one pass
+// an hour at most, a batch's worth of entries per call), and the poll cycle
+// takes expired orders off the watch list.
+//
 // # SLA clocks
 //
 // sla:ack holds open tickets with an ack target, sla:res open and claimed

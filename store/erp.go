@@ -30,7 +30,7 @@ func (s *Store) SaveERPOrders(ctx context.Context, recs []orderbot.ErpOrder) err
 	if len(recs) == 0 {
 		return nil
 	}
-	ttl := s.opts.RecordRetention
+	ttl := s.opts.InFlightRetention // an ERP record lives as long as an order in flight since its last save
 	pipe := s.rdb.Pipeline()
 	for i := range recs {
 		e := &recs[i]
@@ -100,7 +100,7 @@ func (s *Store) IndexOrderNames(ctx context.Context, orders []orderbot.Order) er
 		if o.Name == "" {
 			continue
 		}
-		pipe.Set(ctx, s.orderNameKey(o.Source, o.Name), o.ID, s.opts.RecordRetention)
+		pipe.Set(ctx, s.orderNameKey(o.Source, o.Name), o.ID, s.opts.InFlightRetention)
 		n++
 	}
 	if n == 0 {

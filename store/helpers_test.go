@@ -53,7 +53,7 @@ func newEnv(t testing.TB, opts Options) *testEnv {
 // replica would.
 func newStoreOn(t testing.TB, srv *redistest.Server, opts Options) *Store {
 	t.Helper()
-	st, err := New(context.Background(), srv.Client(t), opts)
+	st, err := New(context.Background(), srv.Universal(t), opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/orderbot/orderbot"
 )
@@ -18,10 +19,16 @@ import (
 //	{d}  open demand per SKU and each order's recorded contribution to it.
 //	{s}  stock per (side, source) and the set of sources of each side, so a
 //	     replace is one atomic RENAME.
-//	{w}  the watch list of in-flight orders.
+//	{w..} the watch list of in-flight orders, split over watchShards sorted
+//	     sets under tags from shardTags (one ZADD per shard per batch).
 //
 // Records, cursors, leases and source health are single-key operations and carry
-// no tag, so Redis Cluster spreads them across slots.
+// no tag, so Redis Cluster spreads them across slots. The contact index is
+// split over contactShards hashes, each under a tag of its own placed in its
+// share of the slot range (shardTags), so one script per shard updates a
+// batch's contacts and a cluster spreads the shards evenly over its masters
+// (TestClusterSpreadsAPollCycle). New sharded key spaces take their tags from
+// shardTags in the same way.
 //
 // The ticket space is one hash slot by design: every ticket script reads and
 // writes indexes, SLA sets and the outbox together, and Redis runs a script only
@@ -37,7 +44,6 @@ const (
 	tagTickets = "{t}"
 	tagDemand  = "{d}"
 	tagStock   = "{s}"
-	tagWatch   = "{w}"
 )
 
 // Outbox stream names.
@@ -116,6 +122,10 @@ func (s *Store) ticketLayout() []any {
 func (s *Store) demandKey() string        { return s.key(tagDemand, "demand") }
 func (s *Store) demandContribKey() string { return s.key(tagDemand, "contrib") }
 
+// demandSweepKey holds the demand script's HSCAN cursor over the
+// contributions, from which it releases those that expired with their order.
+func (s *Store) demandSweepKey() string { return s.key(tagDemand, "contribsweep") }
+
 // Stock ({s}).
 func (s *Store) stockKey(side, source string) string {
 	return s.key(tagStock, "stock", side, source)
@@ -129,8 +139,11 @@ func (s *Store) stockSourcesKey(side string) string { return s.key(tagStock, "st
 // beyond inventory.sync_lag's tolerance (unix ms); see stockdiff.go.
 func (s *Store) stockDiffKey() string { return s.key(tagStock, "diffsince") }
 
-// Watch list ({w}).
-func (s *Store) watchKey() string { return s.key(tagWatch, "watch") }
+// Watch list: one sorted set per shard, an order's shard picked by its id.
+func (s *Store) watchKey(shard int) string { return s.key(s.watchTags[shard], "watch") }
+
+// watchShards is how many sorted sets the watch list is split over.
+const watchShards = 16
 
 // Untagged single-key records.
 func (s *Store) orderKey(id string) string { return s.key("ord", id) }
@@ -144,13 +157,29 @@ func (s *Store) paymentsKey(orderID string) string {
 	return s.key("pay", orderID)
 }
 func (s *Store) shipmentKey(tracking string) string { return s.key("shp", tracking) }
-func (s *Store) cursorKey(source string) string     { return s.key("cursor", source) }
+
+// unlinkedPaymentsKey is the hash of payments without an order saved on the
+// UTC day of t: one per day, so each expires on its own.
+func (s *Store) unlinkedPaymentsKey(t time.Time) string {
+	return s.key("payu", t.UTC().Format("20060102"))
+}
+func (s *Store) cursorKey(source string) string { return s.key("cursor", source) }
 
 // authKey holds the ids of one payment source's payments that are authorised
 // and not yet captured or voided; see authorizations.go.
 func (s *Store) authKey(source string) string { return s.key("payauth", source) }
-func (s *Store) pollKey(source string) string { return s.key("poll", source) }
-func (s *Store) leaseKey(name string) string  { return s.key("lease", name) }
+
+// urlPrefixKey holds the admin-link prefix of a source's orders (urlprefix.go).
+func (s *Store) urlPrefixKey(source string) string { return s.key("urlprefix", source) }
+func (s *Store) pollKey(source string) string      { return s.key("poll", source) }
+func (s *Store) leaseKey(name string) string       { return s.key("lease", name) }
 func (s *Store) tickKey(job string, tickMs int64) string {
 	return s.key("tick", job, strconv.FormatInt(tickMs, 10))
+}
+
+// Contact index: contactShards hashes and their sweep cursors, each pair under
+// one of the shard tags (see contacts.go).
+func (s *Store) contactKeys(shard int) []string {
+	t := s.contactTags[shard]
+	return []string{s.key(t, "contacts"), s.key(t, "contactsweep")}
 }

@@ -47,7 +47,7 @@ func TestOutboxReadAckAndStaleClaim(t *testing.T) {
 	if err := e.st.AckOutbox(ctx, OutboxNotify, "notifier", stale[0].ID, stale[1].ID); err != nil {
 		t.Fatal(err)
 	}
-	pending := e.srv.Client(t).XPending(ctx, e.st.outboxKey(OutboxNotify), "notifier").Val()
+	pending := e.srv.Universal(t).XPending(ctx, e.st.outboxKey(OutboxNotify), "notifier").Val()
 	if pending.Count != 0 {
 		t.Fatalf("%d entries still pending", pending.Count)
 	}
@@ -90,7 +90,7 @@ func TestOutboxBlockingRead(t *testing.T) {
 		t.Fatal("blocked read did not see the new entry")
 	}
 	// A deleted stream (or a Redis that restarted empty) gets its group back.
-	e.srv.Client(t).Del(ctx, e.st.outboxKey(OutboxSlack))
+	e.srv.Universal(t).Del(ctx, e.st.outboxKey(OutboxSlack))
 	if _, err := e.st.ReadOutbox(ctx, OutboxSlack, "poster", "p", 10, 0); err != nil {
 		t.Fatalf("read after the stream vanished: %v", err)
 	}
@@ -100,7 +100,7 @@ func TestOutboxTrimKeepsUnacked(t *testing.T) {
 	const bound = 200
 	e := newEnv(t, Options{OutboxMaxLen: bound})
 	ctx := context.Background()
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	key := e.st.outboxKey(OutboxNotify)
 	enqueue := func(n int) {
 		for i := 0; i < n; i++ {
@@ -190,7 +190,7 @@ func TestOutboxGroupsCreatedAtStart(t *testing.T) {
 	if err != nil || len(got) != 300 {
 		t.Fatalf("poster read %d entries (%v), want all 300", len(got), err)
 	}
-	if _, err := New(ctx, e.srv.Client(t), Options{OutboxGroups: map[string][]string{"Bad Name": {"g"}}}); !orderbot.IsKind(err, orderbot.KindInvalid) {
+	if _, err := New(ctx, e.srv.Universal(t), Options{OutboxGroups: map[string][]string{"Bad Name": {"g"}}}); !orderbot.IsKind(err, orderbot.KindInvalid) {
 		t.Fatalf("bad stream name: %v", err)
 	}
 }

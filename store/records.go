@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"sort"
@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/internal/jsonstr"
@@ -20,8 +19,11 @@ import (
 
 // The record cache keeps the latest normalised records each source returned, so
 // a cycle can join records polled now with records polled earlier from another
-// source (a Stripe payment with its Shopify order). Records are JSON of the
-// domain types; every write is pipelined in chunks.
+// source (a Stripe payment with its Shopify order). Records are in the compact
+// encoding of codec.go; every write is pipelined in chunks. Every record
+// expires with its life cycle (Options.InFlightRetention and
+// FinishedRetention, counted from its last save), so the cache holds the
+// orders of a bounded window however long the shop runs.
 
 // recordChunk is how many records one pipeline carries.
 const recordChunk = 1000
@@ -36,19 +38,21 @@ var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024*orderChun
 
 // encodedOrder is an order ready to write.
 type encodedOrder struct {
-	id       string
-	json     []byte
-	terminal bool
-	contrib  string // JSON object SKU → open units, "" when the order adds no demand
+	id      string
+	rec     []byte
+	expires time.Time
+	contrib string // expiry hour | JSON object SKU → open units; "" when the order adds no demand
 }
 
 // SaveOrders caches orders and keeps open demand per SKU in step: an in-flight
 // order adds the open (unshipped) quantity of each line to its SKU. Each order's
 // previous contribution is stored, and one script per chunk applies only the
 // difference with HINCRBY, so saving the same order twice never counts twice and
-// an order that ships or is cancelled gives its demand back. Terminal orders
-// expire from the cache after Options.RecordRetention (with their payments).
-// When ids repeat, the last order of the slice wins.
+// an order that ships or is cancelled gives its demand back. An order and its
+// payments expire Options.InFlightRetention after this save while the order
+// is in flight, Options.FinishedRetention once it is finished; an in-flight
+// order's demand is given back when its record expires. When ids repeat, the
+// last order of the slice wins.
 func (s *Store) SaveOrders(ctx context.Context, orders []orderbot.Order) error {
 	const op = "store.save_orders"
 	if len(orders) == 0 {
@@ -71,8 +75,10 @@ func (s *Store) SaveOrders(ctx context.Context, orders []orderbot.Order) error {
 	// Each worker encodes a chunk and sends it in one pipeline (the record
 	// writes and the chunk's demand script), so encoding one chunk overlaps
 	// with Redis running another.
-	ttl := s.opts.RecordRetention
-	demandKeys := []string{s.demandKey(), s.demandContribKey()}
+	demandKeys := []string{s.demandKey(), s.demandContribKey(), s.demandSweepKey()}
+	if err := s.registerURLPrefixes(ctx, orders, idx); err != nil {
+		return s.fail(op, err)
+	}
 	// Chunks are larger than for other records: the demand script sums each
 	// chunk's differences, so bigger chunks mean fewer HINCRBYs per SKU.
 	return parallel(len(idx), orderChunk, func(lo, hi int) error {
@@ -89,23 +95,23 @@ func (s *Store) SaveOrders(ctx context.Context, orders []orderbot.Order) error {
 		for _, i := range idx[lo:hi] {
 			o := &orders[i]
 			start := len(buf)
-			var err error
-			if buf, err = appendOrderJSON(buf, o); err != nil {
-				return orderbot.Wrap(orderbot.KindInvalid, op, err, "an order cannot be encoded")
-			}
+			buf = appendOrder(buf, o, s.knownURLPrefix(o.Source))
+			exp := s.recordExpiry(o.InFlight())
 			var c string
 			c, lines = demandOf(o, lines[:0])
-			enc = append(enc, encodedOrder{id: o.ID, json: buf[start:len(buf):len(buf)], terminal: !o.InFlight(), contrib: c})
+			if c != "" {
+				c = fmtDemandExpiry(exp) + "|" + c
+			}
+			enc = append(enc, encodedOrder{id: o.ID, rec: buf[start:len(buf):len(buf)], expires: exp, contrib: c})
 		}
-		args := make([]any, 0, 2*len(enc))
+		args := make([]any, 0, 1+2*len(enc))
+		args = append(args, s.nowSeconds()/3600)
 		pipe := s.rdb.Pipeline()
 		for _, e := range enc {
-			if e.terminal {
-				pipe.Set(ctx, s.orderKey(e.id), e.json, ttl)
-				pipe.PExpire(ctx, s.paymentsKey(e.id), ttl)
-			} else {
-				pipe.Set(ctx, s.orderKey(e.id), e.json, 0)
-			}
+			// The payments live as long as their order, never shorter: a
+			// payment whose order is still cached must be joined to it.
+			pipe.SetArgs(ctx, s.orderKey(e.id), e.rec, redis.SetArgs{ExpireAt: e.expires})
+			pipe.ExpireAt(ctx, s.paymentsKey(e.id), e.expires)
 			args = append(args, e.id, e.contrib)
 		}
 		demand := scriptDemand.EvalSha(ctx, pipe, demandKeys, args...)
@@ -132,7 +138,8 @@ type skuQty struct {
 // the open quantity of each line summed by SKU, as the JSON object
 // json.Marshal writes for a map[string]int64 (keys sorted, so equal demand is
 // an equal string, which is what the demand script compares). lines is
-// scratch space, returned for reuse.
+// scratch space, returned for reuse. SaveOrders puts the contribution's
+// expiry in front of it (see demandExpiry).
 func demandOf(o *orderbot.Order, lines []skuQty) (string, []skuQty) {
 	if !o.InFlight() {
 		return "", lines
@@ -183,19 +190,24 @@ func (s *Store) Orders(ctx context.Context, ids []string) (map[string]orderbot.O
 // ids[i], or the zero Order (empty ID) when the cache has none. A poll cycle
 // joins records by position, without a map keyed by order id.
 func (s *Store) OrdersOf(ctx context.Context, ids []string) ([]orderbot.Order, error) {
-	return readAligned(ctx, s, "store.orders", "order", ids, s.orderKey, func(o *orderbot.Order, id string) {
+	prefix := s.urlPrefixReader(ctx)
+	return readAligned(ctx, s, "store.orders", "order", ids, s.orderKey, func(v, id string, o *orderbot.Order) error {
+		if err := decodeOrder(v, o, prefix); err != nil {
+			return err
+		}
 		// SaveOrders refuses orders without an id; a record written otherwise
 		// is still the order its key names, and must not read as "unknown".
 		if o.ID == "" {
 			o.ID = id
 		}
+		return nil
 	})
 }
 
-// readAligned reads the JSON records named by key(ids[i]) into out[i], in
-// pipelined chunks run in parallel; a missing record leaves the zero value.
-// fix fills in the id of a record that was written without one.
-func readAligned[T any](ctx context.Context, s *Store, op, what string, ids []string, key func(string) string, fix func(*T, string)) ([]T, error) {
+// readAligned reads the records named by key(ids[i]) into out[i] with decode,
+// in pipelined chunks run in parallel; a missing record leaves the zero value.
+// decode also fills in the id of a record that was written without one.
+func readAligned[T any](ctx context.Context, s *Store, op, what string, ids []string, key func(string) string, decode func(v, id string, out *T) error) ([]T, error) {
 	out := make([]T, len(ids))
 	err := parallel(len(ids), recordChunk, func(lo, hi int) error {
 		pipe := s.rdb.Pipeline()
@@ -207,14 +219,13 @@ func readAligned[T any](ctx context.Context, s *Store, op, what string, ids []st
 			return s.fail(op, err)
 		}
 		for i, c := range cmds {
-			b, err := c.Bytes()
+			v, err := c.Result()
 			if isNil(err) {
 				continue
 			}
-			if err := json.Unmarshal(b, &out[lo+i]); err != nil {
+			if err := decode(v, ids[lo+i], &out[lo+i]); err != nil {
 				return orderbot.Wrap(orderbot.KindPermanent, op, err, "a cached "+what+" is unreadable")
 			}
-			fix(&out[lo+i], ids[lo+i])
 		}
 		return nil
 	})
@@ -235,6 +246,7 @@ func (s *Store) OrdersWithSKU(ctx context.Context, sku string) ([]string, error)
 	}
 	quoted, _ := json.Marshal(sku)
 	needle := string(quoted) + ":"
+	now := s.nowSeconds() / 3600
 	var out []string
 	var cursor uint64
 	for {
@@ -243,11 +255,12 @@ func (s *Store) OrdersWithSKU(ctx context.Context, sku string) ([]string, error)
 			return nil, s.fail(op, err)
 		}
 		for i := 0; i+1 < len(kv); i += 2 {
-			if !strings.Contains(kv[i+1], needle) {
-				continue
+			exp, v, _ := strings.Cut(kv[i+1], "|")
+			if (exp != "" && atoi64(exp) <= now) || !strings.Contains(v, needle) {
+				continue // expired with its order, or not this SKU
 			}
 			var contrib map[string]int64
-			if json.Unmarshal([]byte(kv[i+1]), &contrib) == nil && contrib[sku] > 0 {
+			if json.Unmarshal([]byte(v), &contrib) == nil && contrib[sku] > 0 {
 				out = append(out, kv[i])
 			}
 		}
@@ -293,10 +306,12 @@ func (s *Store) Demand(ctx context.Context, skus []string) (map[string]int64, er
 	return out, nil
 }
 
-// SavePayments caches payments, indexed by order id (one hash per order).
-// Unlinked payments (no order id) are kept under a hash of their own that
-// expires after Options.RecordRetention. A payment whose order link changes
-// stays listed under its old order too; providers do not re-link payments in
+// SavePayments caches payments, indexed by order id (one hash per order). Each
+// order's hash expires Options.InFlightRetention after its last payment was
+// saved, or with its order (SaveOrders), whichever is later. Unlinked payments
+// (no order id) are kept in one hash per day of saving, which expires
+// InFlightRetention after that day. A payment whose order link changes stays
+// listed under its old order too; providers do not re-link payments in
 // practice.
 func (s *Store) SavePayments(ctx context.Context, ps []orderbot.Payment) error {
 	const op = "store.save_payments"
@@ -310,17 +325,17 @@ func (s *Store) SavePayments(ctx context.Context, ps []orderbot.Payment) error {
 		byOrder := make(map[string][]any)
 		for i := lo; i < hi; i++ {
 			p := &ps[i]
-			b, err := json.Marshal(p)
-			if err != nil {
-				return orderbot.Wrap(orderbot.KindInvalid, op, err, "a payment cannot be encoded")
-			}
-			byOrder[p.OrderID] = append(byOrder[p.OrderID], p.ID, b)
+			byOrder[p.OrderID] = append(byOrder[p.OrderID], p.ID, appendPayment(nil, p, p.OrderID))
 		}
+		exp := s.recordExpiry(true)
 		for oid, fv := range byOrder {
-			pipe.HSet(ctx, s.paymentsKey(oid), fv...)
+			key := s.paymentsKey(oid)
 			if oid == "" {
-				pipe.PExpire(ctx, s.paymentsKey(oid), s.opts.RecordRetention)
+				key = s.unlinkedPaymentsKey(s.now().Add(s.skew))
+				exp = s.recordExpiry(true).Truncate(24 * time.Hour).Add(24 * time.Hour)
 			}
+			pipe.HSet(ctx, key, fv...)
+			pipe.ExpireAt(ctx, key, exp)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return s.fail(op, err)
@@ -355,35 +370,55 @@ func (s *Store) PaymentsOf(ctx context.Context, orderIDs []string) ([][]orderbot
 	out := make([][]orderbot.Payment, len(orderIDs))
 	err := parallel(len(orderIDs), recordChunk, func(lo, hi int) error {
 		pipe := s.rdb.Pipeline()
-		cmds := make([]*redis.StringSliceCmd, 0, hi-lo)
+		cmds := make([]*redis.MapStringStringCmd, 0, hi-lo)
+		var unlinked []*redis.MapStringStringCmd
 		for _, id := range orderIDs[lo:hi] {
-			cmds = append(cmds, pipe.HVals(ctx, s.paymentsKey(id)))
+			if id == "" && unlinked == nil {
+				// Every day's hash of unlinked payments that may still exist.
+				day := s.now().Add(s.skew)
+				for d := time.Duration(0); d <= s.opts.InFlightRetention+24*time.Hour; d += 24 * time.Hour {
+					unlinked = append(unlinked, pipe.HGetAll(ctx, s.unlinkedPaymentsKey(day.Add(-d))))
+				}
+			}
+			cmds = append(cmds, pipe.HGetAll(ctx, s.paymentsKey(id)))
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return s.fail(op, err)
 		}
+		var unlinkedVals map[string]string
+		for _, c := range unlinked {
+			if unlinkedVals == nil {
+				unlinkedVals = map[string]string{}
+			}
+			maps.Copy(unlinkedVals, c.Val())
+		}
+		vals := func(i int) map[string]string {
+			if orderIDs[lo+i] == "" {
+				return unlinkedVals
+			}
+			return cmds[i].Val()
+		}
 		n := 0
-		for _, c := range cmds {
-			n += len(c.Val())
+		for i := range cmds {
+			n += len(vals(i))
 		}
 		if n == 0 {
 			return nil
 		}
 		all := make([]orderbot.Payment, n)
-		for i, c := range cmds {
-			vals := c.Val()
+		for i := range cmds {
+			vals := vals(i)
 			if len(vals) == 0 {
 				continue
 			}
 			list := all[:len(vals):len(vals)]
 			all = all[len(vals):]
-			for j, v := range vals {
-				if !decodePayment(v, &list[j]) {
-					list[j] = orderbot.Payment{}
-					if err := json.Unmarshal([]byte(v), &list[j]); err != nil {
-						return orderbot.Wrap(orderbot.KindPermanent, op, err, "a cached payment is unreadable")
-					}
+			j := 0
+			for id, v := range vals {
+				if err := decodePaymentRec(v, id, orderIDs[lo+i], &list[j]); err != nil {
+					return orderbot.Wrap(orderbot.KindPermanent, op, err, "a cached payment is unreadable")
 				}
+				j++
 			}
 			if len(list) > 1 {
 				sort.Slice(list, func(a, b int) bool {
@@ -403,8 +438,10 @@ func (s *Store) PaymentsOf(ctx context.Context, orderIDs []string) ([][]orderbot
 	return out, nil
 }
 
-// SaveShipments caches parcels by tracking number. Parcels whose journey is
-// over (delivered, returned) expire after Options.RecordRetention.
+// SaveShipments caches parcels by tracking number, with only the newest
+// checkpoint (see codec.go). A parcel expires Options.InFlightRetention after
+// its last save, or FinishedRetention once its journey is over (delivered,
+// returned).
 func (s *Store) SaveShipments(ctx context.Context, sh []orderbot.Shipment) error {
 	const op = "store.save_shipments"
 	for i := range sh {
@@ -416,15 +453,8 @@ func (s *Store) SaveShipments(ctx context.Context, sh []orderbot.Shipment) error
 		pipe := s.rdb.Pipeline()
 		for i := lo; i < hi; i++ {
 			p := &sh[i]
-			b, err := json.Marshal(p)
-			if err != nil {
-				return orderbot.Wrap(orderbot.KindInvalid, op, err, "a shipment cannot be encoded")
-			}
-			var ttl = s.opts.RecordRetention
-			if !p.Status.Final() {
-				ttl = 0
-			}
-			pipe.Set(ctx, s.shipmentKey(p.TrackingNumber), b, ttl)
+			pipe.SetArgs(ctx, s.shipmentKey(p.TrackingNumber), appendShipment(nil, p),
+				redis.SetArgs{ExpireAt: s.recordExpiry(!p.Status.Final())})
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return s.fail(op, err)
@@ -453,12 +483,16 @@ func (s *Store) Shipments(ctx context.Context, tracking []string) (map[string]or
 // of tracking[i], or the zero Shipment (empty TrackingNumber) when the cache
 // has none. A poll cycle joins them to its orders by position.
 func (s *Store) ShipmentsOf(ctx context.Context, tracking []string) ([]orderbot.Shipment, error) {
-	return readAligned(ctx, s, "store.shipments", "shipment", tracking, s.shipmentKey, func(sh *orderbot.Shipment, number string) {
+	return readAligned(ctx, s, "store.shipments", "shipment", tracking, s.shipmentKey, func(v, number string, sh *orderbot.Shipment) error {
+		if err := decodeShipment(v, sh); err != nil {
+			return err
+		}
 		// SaveShipments refuses parcels without a tracking number; a record
 		// written otherwise is still the parcel its key names.
 		if sh.TrackingNumber == "" {
 			sh.TrackingNumber = number
 		}
+		return nil
 	})
 }
 
@@ -517,338 +551,4 @@ func parallel(n, size int, fn func(lo, hi int) error) error {
 func atoi64(s string) int64 {
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
-}
-
-// The record cache stores orders and payments as the JSON encoding/json writes
-// for the domain types, so any tool (and an older replica) reads them. A poll
-// cycle writes 100,000 orders and reads back as many payments, and reflection
-// was most of that time; appendOrderJSON writes the same bytes by hand and
-// decodePayment reads exactly what encoding/json writes for a Payment, leaving
-// anything else to json.Unmarshal. TestOrderJSONMatchesEncodingJSON and
-// TestDecodePaymentMatchesEncodingJSON hold them to encoding/json, including
-// every field of the types, so a field added to them without a change here
-// fails a test.
-
-// appendOrderJSON appends the bytes json.Marshal(o) returns.
-func appendOrderJSON(b []byte, o *orderbot.Order) ([]byte, error) {
-	var err error
-	b = append(b, `{"id":`...)
-	b = jsonstr.AppendString(b, o.ID)
-	b = append(b, `,"source":`...)
-	b = jsonstr.AppendString(b, o.Source)
-	if o.Name != "" {
-		b = append(b, `,"name":`...)
-		b = jsonstr.AppendString(b, o.Name)
-	}
-	b = append(b, `,"status":`...)
-	b = jsonstr.AppendString(b, string(o.Status))
-	if b, err = appendTimeField(b, `,"status_since":`, o.StatusSince, true); err != nil {
-		return b, err
-	}
-	b = append(b, `,"financial":`...)
-	b = jsonstr.AppendString(b, string(o.Financial))
-	b = append(b, `,"fulfillment":`...)
-	b = jsonstr.AppendString(b, string(o.Fulfillment))
-	b = append(b, `,"total":`...)
-	b = appendMoney(b, o.Total)
-	if o.Refunded != (orderbot.Money{}) {
-		b = append(b, `,"refunded":`...)
-		b = appendMoney(b, o.Refunded)
-	}
-	if o.PaymentMethod != "" {
-		b = append(b, `,"payment_method":`...)
-		b = jsonstr.AppendString(b, string(o.PaymentMethod))
-	}
-	if c := &o.Customer; *c != (orderbot.Customer{}) {
-		b = append(b, `,"customer":`...)
-		b = appendMembers(b, []member{{"name", c.Name}, {"phone", c.Phone}, {"email", c.Email},
-			{"locale", c.Locale}, {"timezone", c.Timezone}}, c.OptOut, "opt_out")
-	}
-	if a := &o.ShippingAddress; *a != (orderbot.Address{}) {
-		b = append(b, `,"shipping_address":`...)
-		b = appendMembers(b, []member{{"name", a.Name}, {"line1", a.Line1}, {"line2", a.Line2}, {"city", a.City},
-			{"province", a.Province}, {"postal_code", a.PostalCode}, {"country", a.Country}, {"phone", a.Phone}}, false, "")
-	}
-	if o.RequiresShipping {
-		b = append(b, `,"requires_shipping":true`...)
-	}
-	if len(o.Lines) > 0 {
-		b = append(b, `,"lines":[`...)
-		for i := range o.Lines {
-			l := &o.Lines[i]
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"sku":`...)
-			b = jsonstr.AppendString(b, l.SKU)
-			if l.Title != "" {
-				b = append(b, `,"title":`...)
-				b = jsonstr.AppendString(b, l.Title)
-			}
-			b = append(b, `,"qty":`...)
-			b = strconv.AppendInt(b, l.Quantity, 10)
-			if l.Fulfilled != 0 {
-				b = append(b, `,"fulfilled":`...)
-				b = strconv.AppendInt(b, l.Fulfilled, 10)
-			}
-			if l.Price != (orderbot.Money{}) {
-				b = append(b, `,"price":`...)
-				b = appendMoney(b, l.Price)
-			}
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
-	if len(o.Shipments) > 0 {
-		b = append(b, `,"shipments":[`...)
-		for i := range o.Shipments {
-			r := &o.Shipments[i]
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"tracking":`...)
-			b = jsonstr.AppendString(b, r.TrackingNumber)
-			if r.Carrier != "" {
-				b = append(b, `,"carrier":`...)
-				b = jsonstr.AppendString(b, r.Carrier)
-			}
-			if b, err = appendTimeField(b, `,"shipped_at":`, r.ShippedAt, true); err != nil {
-				return b, err
-			}
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
-	for _, f := range []struct {
-		key      string
-		t        time.Time
-		omitZero bool
-	}{
-		{`,"created_at":`, o.CreatedAt, false}, {`,"updated_at":`, o.UpdatedAt, false},
-		{`,"paid_at":`, o.PaidAt, true}, {`,"shipped_at":`, o.ShippedAt, true},
-		{`,"cancelled_at":`, o.CancelledAt, true}, {`,"ship_by":`, o.ShipBy, true},
-	} {
-		if b, err = appendTimeField(b, f.key, f.t, f.omitZero); err != nil {
-			return b, err
-		}
-	}
-	if o.URL != "" {
-		b = append(b, `,"url":`...)
-		b = jsonstr.AppendString(b, o.URL)
-	}
-	if o.Test {
-		b = append(b, `,"test":true`...)
-	}
-	return append(b, '}'), nil
-}
-
-// member is an omitempty string field of a small object.
-type member struct{ key, value string }
-
-// appendMembers appends an object of the non-empty string members, in order,
-// then flagKey: true when flag is set (an omitempty bool after them).
-func appendMembers(b []byte, ms []member, flag bool, flagKey string) []byte {
-	b = append(b, '{')
-	first := true
-	comma := func() {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-	}
-	for _, m := range ms {
-		if m.value == "" {
-			continue
-		}
-		comma()
-		b = append(b, '"')
-		b = append(b, m.key...)
-		b = append(b, '"', ':')
-		b = jsonstr.AppendString(b, m.value)
-	}
-	if flag {
-		comma()
-		b = append(b, '"')
-		b = append(b, flagKey...)
-		b = append(b, `":true`...)
-	}
-	return append(b, '}')
-}
-
-func appendMoney(b []byte, m orderbot.Money) []byte {
-	b = append(b, `{"minor":`...)
-	b = strconv.AppendInt(b, m.Minor, 10)
-	b = append(b, `,"currency":`...)
-	b = jsonstr.AppendString(b, m.Currency)
-	return append(b, '}')
-}
-
-// appendTimeField appends key and t as time.Time.MarshalJSON writes it
-// (RFC 3339 with nanoseconds, an error outside years 0-9999); omitZero leaves
-// a zero t out, as the omitzero option does.
-func appendTimeField(b []byte, key string, t time.Time, omitZero bool) ([]byte, error) {
-	if omitZero && t.IsZero() {
-		return b, nil
-	}
-	b = append(b, key...)
-	b = append(b, '"')
-	b, err := t.AppendText(b)
-	if err != nil {
-		return b, fmt.Errorf("Time.MarshalJSON: %w", err)
-	}
-	return append(b, '"'), nil
-}
-
-// decodePayment decodes v, the JSON json.Marshal writes for a Payment, into p
-// and reports whether it could. It reads only that exact form (keys in field
-// order, no spaces, no escapes, canonical numbers and times) and declines
-// anything else, which the caller hands to json.Unmarshal: a record written by
-// another tool reads the same either way. The strings of p are substrings of
-// v: Redis replies are allocated per value, so this keeps one ~200-byte record
-// alive per payment instead of allocating each string again.
-func decodePayment(v string, p *orderbot.Payment) bool {
-	r := jsonReader{s: v, ok: true}
-	r.lit(`{"id":`)
-	p.ID = r.str()
-	r.lit(`,"provider":`)
-	p.Provider = r.str()
-	r.lit(`,"order_id":`)
-	p.OrderID = r.str()
-	r.lit(`,"amount":`)
-	p.Amount = r.money()
-	r.lit(`,"status":`)
-	p.Status = orderbot.PaymentStatus(r.str())
-	r.lit(`,"created_at":`)
-	p.CreatedAt = r.time()
-	p.Refunds = nil
-	if r.next(`,"refunds":[`) {
-		for r.ok {
-			var f orderbot.Refund
-			r.lit(`{"id":`)
-			f.ID = r.str()
-			r.lit(`,"amount":`)
-			f.Amount = r.money()
-			r.lit(`,"status":`)
-			f.Status = r.str()
-			r.lit(`,"created_at":`)
-			f.CreatedAt = r.time()
-			r.lit(`}`)
-			p.Refunds = append(p.Refunds, f)
-			if !r.next(",") {
-				break
-			}
-		}
-		r.lit("]")
-	}
-	p.RefundsUnreported = r.next(`,"refunds_unreported":true`)
-	r.lit("}")
-	return r.ok && r.i == len(r.s)
-}
-
-// jsonReader reads one fixed JSON layout. It starts with ok set; any surprise
-// clears it, and every later read returns zero values.
-type jsonReader struct {
-	s  string
-	i  int
-	ok bool
-}
-
-// lit consumes the literal l.
-func (r *jsonReader) lit(l string) {
-	if !r.ok || !strings.HasPrefix(r.s[r.i:], l) {
-		r.ok = false
-		return
-	}
-	r.i += len(l)
-}
-
-// next consumes l if it comes next and reports whether it did.
-func (r *jsonReader) next(l string) bool {
-	if r.ok && strings.HasPrefix(r.s[r.i:], l) {
-		r.i += len(l)
-		return true
-	}
-	return false
-}
-
-// str returns the contents of a string as a substring of the input. Only
-// strings encoding/json writes unescaped are read: valid UTF-8 without control
-// characters, quotes, backslashes, <, >, &, U+2028 or U+2029.
-func (r *jsonReader) str() string {
-	if !r.ok || r.i >= len(r.s) || r.s[r.i] != '"' {
-		r.ok = false
-		return ""
-	}
-	start := r.i + 1
-	ascii := true
-	for j := start; j < len(r.s); j++ {
-		c := r.s[j]
-		if c == '"' {
-			v := r.s[start:j]
-			if !ascii && (!utf8.ValidString(v) || strings.ContainsRune(v, '\u2028') || strings.ContainsRune(v, '\u2029')) {
-				break
-			}
-			r.i = j + 1
-			return v
-		}
-		if c == '\\' || c < 0x20 || c == '<' || c == '>' || c == '&' {
-			break
-		}
-		if c >= utf8.RuneSelf {
-			ascii = false
-		}
-	}
-	r.ok = false
-	return ""
-}
-
-func (r *jsonReader) int() int64 {
-	j := r.i
-	if j < len(r.s) && r.s[j] == '-' {
-		j++
-	}
-	for j < len(r.s) && r.s[j] >= '0' && r.s[j] <= '9' {
-		j++
-	}
-	if !r.ok || j == r.i {
-		r.ok = false
-		return 0
-	}
-	n, err := strconv.ParseInt(r.s[r.i:j], 10, 64)
-	if err != nil || strconv.FormatInt(n, 10) != r.s[r.i:j] { // no leading zeros, no "-0"
-		r.ok = false
-		return 0
-	}
-	r.i = j
-	return n
-}
-
-func (r *jsonReader) money() orderbot.Money {
-	var m orderbot.Money
-	r.lit(`{"minor":`)
-	m.Minor = r.int()
-	r.lit(`,"currency":`)
-	m.Currency = r.str()
-	r.lit("}")
-	return m
-}
-
-// time reads a time as time.Time.MarshalJSON writes it; one that the writer
-// would not have written back the same way (a non-canonical form) declines.
-func (r *jsonReader) time() time.Time {
-	v := r.str()
-	if !r.ok {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil || len(v) > 64 {
-		r.ok = false
-		return time.Time{}
-	}
-	var buf [64]byte
-	if out, err := t.AppendText(buf[:0]); err != nil || string(out) != v {
-		r.ok = false
-		return time.Time{}
-	}
-	return t
 }

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/simulate"
 )
 
 func order(id string, lines ...orderbot.LineItem) orderbot.Order {
@@ -76,7 +76,7 @@ func TestDemandBookkeeping(t *testing.T) {
 }
 
 func TestOrdersCacheAndRetention(t *testing.T) {
-	e := newEnv(t, Options{RecordRetention: time.Hour})
+	e := newEnv(t, Options{InFlightRetention: 2 * time.Hour, FinishedRetention: time.Hour})
 	ctx := context.Background()
 	live := order("L1", orderbot.LineItem{SKU: "A", Quantity: 1, Price: orderbot.Money{Minor: 100, Currency: "USD"}})
 	done := order("D1")
@@ -94,20 +94,23 @@ func TestOrdersCacheAndRetention(t *testing.T) {
 	if len(got) != 2 || !reflect.DeepEqual(got["L1"], live) || got["D1"].Status != orderbot.OrderCompleted {
 		t.Fatalf("orders %+v", got)
 	}
-	c := e.srv.Client(t)
-	if ttl := c.PTTL(ctx, e.st.orderKey("L1")).Val(); ttl >= 0 {
-		t.Fatalf("in-flight order expires (%v)", ttl)
+	c := e.srv.Universal(t)
+	if ttl := c.PTTL(ctx, e.st.orderKey("L1")).Val(); ttl <= time.Hour || ttl > 2*time.Hour {
+		t.Fatalf("in-flight order ttl %v, want the in-flight window", ttl)
 	}
 	for _, k := range []string{e.st.orderKey("D1"), e.st.paymentsKey("D1")} {
 		if ttl := c.PTTL(ctx, k).Val(); ttl <= 0 || ttl > time.Hour {
-			t.Fatalf("%s ttl %v, want the retention", k, ttl)
+			t.Fatalf("%s ttl %v, want the finished window", k, ttl)
 		}
 	}
-	// An order that is reopened at the source loses its expiry again.
+	// An order that is reopened at the source gets the in-flight window again,
+	// and so do its payments.
 	done.Status = orderbot.OrderProcessing
 	e.st.SaveOrders(ctx, []orderbot.Order{done})
-	if ttl := c.PTTL(ctx, e.st.orderKey("D1")).Val(); ttl >= 0 {
-		t.Fatalf("in-flight again but expires (%v)", ttl)
+	for _, k := range []string{e.st.orderKey("D1"), e.st.paymentsKey("D1")} {
+		if ttl := c.PTTL(ctx, k).Val(); ttl <= time.Hour || ttl > 2*time.Hour {
+			t.Fatalf("in-flight again: %s ttl %v", k, ttl)
+		}
 	}
 	if err := e.st.SaveOrders(ctx, []orderbot.Order{{Source: "x"}}); !orderbot.IsKind(err, orderbot.KindInvalid) {
 		t.Fatalf("order without id: %v", err)
@@ -151,9 +154,14 @@ func TestPaymentsAndShipments(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(gotSh, map[string]orderbot.Shipment{"YT1": sh[0], "1Z9": sh[1]}) {
 		t.Fatalf("shipments %+v %v", gotSh, err)
 	}
-	c := e.srv.Client(t)
-	if c.PTTL(ctx, e.st.shipmentKey("YT1")).Val() >= 0 || c.PTTL(ctx, e.st.shipmentKey("1Z9")).Val() <= 0 {
-		t.Fatal("only the delivered parcel should expire")
+	c := e.srv.Universal(t)
+	// A parcel on its way keeps the in-flight window, a delivered one the
+	// finished window.
+	if ttl := c.PTTL(ctx, e.st.shipmentKey("YT1")).Val(); ttl <= DefaultFinishedRetention || ttl > DefaultInFlightRetention {
+		t.Fatalf("parcel in transit: ttl %v", ttl)
+	}
+	if ttl := c.PTTL(ctx, e.st.shipmentKey("1Z9")).Val(); ttl <= 0 || ttl > DefaultFinishedRetention {
+		t.Fatalf("delivered parcel: ttl %v", ttl)
 	}
 }
 
@@ -205,7 +213,7 @@ func TestReplaceStockAndSum(t *testing.T) {
 	if shop["A"].Available != 100 {
 		t.Fatalf("shop stock %+v", shop)
 	}
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	if keys := c.Keys(ctx, e.st.stockTmpKey("*", "*", "*")).Val(); len(keys) != 0 {
 		t.Fatalf("temporary keys left: %v", keys)
 	}
@@ -280,53 +288,6 @@ func fillAll(v reflect.Value, n *int) {
 	}
 }
 
-// TestOrderJSONMatchesEncodingJSON holds appendOrderJSON to json.Marshal, byte
-// for byte: the cache is read by json.Unmarshal (and by other tools), and an
-// unchanged order must encode to the same bytes whichever way it was written.
-func TestOrderJSONMatchesEncodingJSON(t *testing.T) {
-	var full orderbot.Order
-	fillAll(reflect.ValueOf(&full).Elem(), new(int))
-	t0 := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
-	cases := map[string]orderbot.Order{
-		"every field":     full,
-		"zero":            {},
-		"minimal":         {ID: "1", Source: "shop", Status: orderbot.OrderPending, CreatedAt: t0, UpdatedAt: t0},
-		"opt-out only":    {ID: "2", Customer: orderbot.Customer{OptOut: true}},
-		"address only":    {ID: "3", ShippingAddress: orderbot.Address{Phone: "+1"}},
-		"empty slices":    {ID: "4", Lines: []orderbot.LineItem{}, Shipments: []orderbot.ShipmentRef{}},
-		"zero line":       {ID: "5", Lines: []orderbot.LineItem{{}}, Shipments: []orderbot.ShipmentRef{{}}},
-		"negative money":  {ID: "6", Total: orderbot.Money{Minor: -5, Currency: "USD"}, Refunded: orderbot.Money{Minor: 1}},
-		"odd text":        {ID: "7\x00\x1f", Name: "bad \xff utf8 \u2029 \t\n\\ </script>", URL: "https://x/?a=1&b=2"},
-		"zone and nanos":  {ID: "8", CreatedAt: t0.In(time.FixedZone("", -5*3600-30*60)).Add(time.Nanosecond), UpdatedAt: t0.Local()},
-		"currency zeroed": {ID: "9", Lines: []orderbot.LineItem{{SKU: "A", Price: orderbot.Money{Currency: "JPY"}}}},
-	}
-	ds := simulate.New(7, simulate.Options{AnomalyRate: 0.2}).Generate(300, t0)
-	for i, o := range ds.Orders {
-		cases[fmt.Sprint("simulated ", i)] = o
-	}
-	for name, o := range cases {
-		want, err := json.Marshal(&o)
-		if err != nil {
-			t.Fatalf("%s: json.Marshal: %v", name, err)
-		}
-		got, err := appendOrderJSON([]byte("prefix"), &o)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if string(got) != "prefix"+string(want) {
-			t.Fatalf("%s:\n got %s\nwant prefix%s", name, got, want)
-		}
-	}
-	// A time encoding/json refuses is refused too.
-	bad := orderbot.Order{ID: "x", CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
-	if _, err := json.Marshal(&bad); err == nil {
-		t.Fatal("json.Marshal accepted year 10000")
-	}
-	if _, err := appendOrderJSON(nil, &bad); err == nil {
-		t.Fatal("appendOrderJSON accepted year 10000")
-	}
-}
-
 // TestDemandOfMatchesEncodingJSON holds an order's demand contribution to the
 // JSON of the map it stands for: the demand script compares contributions as
 // strings.
@@ -371,86 +332,6 @@ func TestDemandOfMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("%s: %s, want %s", tt.name, got, want)
 		}
 	}
-}
-
-// TestDecodePaymentMatchesEncodingJSON checks that decodePayment reads what
-// json.Marshal writes for a Payment exactly as json.Unmarshal does, and
-// declines (leaving it to json.Unmarshal) what it was not written for.
-func TestDecodePaymentMatchesEncodingJSON(t *testing.T) {
-	var full orderbot.Payment
-	fillAll(reflect.ValueOf(&full).Elem(), new(int))
-	full.Provider, full.ID = "stripe", "pi_1" // plain strings too
-	t0 := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
-	written := []orderbot.Payment{
-		full,
-		{},
-		{ID: "pi_2", Provider: "stripe", OrderID: "1001", Amount: orderbot.Money{Minor: 1999, Currency: "USD"},
-			Status: orderbot.PaymentSucceeded, CreatedAt: t0},
-		{ID: "pi_3", OrderID: "", Amount: orderbot.Money{Minor: -1}, CreatedAt: t0.In(time.FixedZone("", 3600)).Add(5 * time.Millisecond),
-			Refunds: []orderbot.Refund{{ID: "re_1", Status: "succeeded", CreatedAt: t0}}},
-		{ID: "pi_4 中文", Provider: "支付宝", CreatedAt: t0.Local()},
-	}
-	ds := simulate.New(11, simulate.Options{AnomalyRate: 0.2}).Generate(200, t0)
-	written = append(written, ds.Payments...)
-	for i, p := range written {
-		b, err := json.Marshal(&p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want, got orderbot.Payment
-		if err := json.Unmarshal(b, &want); err != nil {
-			t.Fatal(err)
-		}
-		// The fast path must take everything json.Marshal writes with plain
-		// strings; strings json.Marshal escapes may go either way.
-		plain := !strings.ContainsAny(string(b), `\<>&`)
-		ok := decodePayment(string(b), &got)
-		if plain && !ok {
-			t.Errorf("payment %d: declined %s", i, b)
-		}
-		if ok && !reflect.DeepEqual(got, want) {
-			t.Errorf("payment %d from %s:\n got %+v\nwant %+v", i, b, got, want)
-		}
-	}
-	for _, v := range []string{
-		``, `{}`, `null`,
-		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z"} `,
-		`{"provider":"s","id":"a","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z"}`,
-		`{"id":"a\u0041","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z"}`,
-		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":01,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z"}`,
-		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1.0,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z"}`,
-		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00.000Z"}`,
-		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00+00:00"}`,
-		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z","refunds":[]}`,
-		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z","extra":1}`,
-		`{"id":"a","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z","refunds":[{"id":"r","amount":{"minor":1,"currency":"USD"},"status":"s","created_at":"2026-03-01T09:30:00Z"},]}`,
-		`{"id":"\xff","provider":"s","order_id":"1","amount":{"minor":1,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00Z"}`,
-	} {
-		var p orderbot.Payment
-		if decodePayment(v, &p) {
-			t.Errorf("accepted %q", v)
-		}
-	}
-}
-
-// FuzzDecodePayment checks that whatever decodePayment accepts, json.Unmarshal
-// accepts too and reads the same payment.
-func FuzzDecodePayment(f *testing.F) {
-	f.Add(`{"id":"pi_1","provider":"stripe","order_id":"1","amount":{"minor":100,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T09:30:00.5+08:00","refunds":[{"id":"re_1","amount":{"minor":50,"currency":"USD"},"status":"succeeded","created_at":"2026-03-01T10:00:00Z"}]}`)
-	f.Add(`{"id":"","provider":"","order_id":"","amount":{"minor":0,"currency":""},"status":"","created_at":"0001-01-01T00:00:00Z"}`)
-	f.Fuzz(func(t *testing.T, v string) {
-		var got orderbot.Payment
-		if !decodePayment(v, &got) {
-			return
-		}
-		var want orderbot.Payment
-		if err := json.Unmarshal([]byte(v), &want); err != nil {
-			t.Fatalf("decodePayment accepted %q, json.Unmarshal: %v", v, err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("%q:\n got %+v\nwant %+v", v, got, want)
-		}
-	})
 }
 
 // TestAlignedReads checks the positional readers a poll cycle joins with:
@@ -520,7 +401,7 @@ func TestAlignedReads(t *testing.T) {
 	}
 	// A payment record another tool wrote (spaces, keys in another order)
 	// reads the same through the slow path.
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	if err := c.HSet(ctx, e.st.paymentsKey("Y"), "py", `{ "status":"failed", "id":"py", "order_id":"Y", "created_at":"2025-03-01T08:00:00Z" }`).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -576,7 +457,7 @@ func TestPaymentsOfVolume(t *testing.T) {
 // contacts, the customer's and the address's phone counted once when they are
 // one number, across more orders than one pipeline carries.
 func TestIndexContacts(t *testing.T) {
-	e := newEnv(t, Options{RecordRetention: time.Hour})
+	e := newEnv(t, Options{InFlightRetention: time.Hour})
 	ctx := context.Background()
 	var orders []orderbot.Order
 	for i := 0; i < 2*contactChunk+3; i++ {
@@ -599,7 +480,7 @@ func TestIndexContacts(t *testing.T) {
 		{"13800000000", 1, "0"},
 		{"(415) 555-2671", 1, "0"},
 		{"+86 138 0000 0002", 1, "2"},
-		{"u3@example.com", len(orders) / 7, "3"},
+		{"u3@example.com", contactsPerEntry, ""}, // one customer with 714 orders: the newest 50
 		{"13800000001", 0, ""},
 	}
 	for _, tt := range tests {
@@ -610,14 +491,20 @@ func TestIndexContacts(t *testing.T) {
 		if len(ids) != tt.want || (tt.has != "" && !slices.Contains(ids, tt.has)) {
 			t.Errorf("%s: %v, want %d ids with %q", tt.contact, ids, tt.want, tt.has)
 		}
+		for _, id := range ids {
+			if n, _ := strconv.Atoi(id); strings.Contains(tt.contact, "u3@") && n%7 != 3 {
+				t.Errorf("%s: order %s is not this customer's", tt.contact, id)
+			}
+		}
 	}
-	c := e.srv.Client(t)
-	k := e.st.contactKey(NormalizeContact("13800000002"))
-	if n := c.SCard(ctx, k).Val(); n != 1 {
-		t.Errorf("one order's number indexed %d times", n)
+	c := e.srv.Universal(t)
+	d := contactDigest(NormalizeContact("13800000002"))
+	k := e.st.contactKeys(shardOf(d, contactShards))[0]
+	if v := c.HGet(ctx, k, d).Val(); strings.Count(v, "\x1e") != 1 {
+		t.Errorf("one order's number indexed as %q", v)
 	}
 	if ttl := c.PTTL(ctx, k).Val(); ttl <= 0 || ttl > time.Hour {
-		t.Errorf("contact ttl %v, want the retention", ttl)
+		t.Errorf("contact index ttl %v, want the retention", ttl)
 	}
 	if err := e.st.IndexContacts(ctx, nil); err != nil {
 		t.Errorf("no orders: %v", err)
@@ -648,5 +535,35 @@ func TestAlignedReadsFillMissingIDs(t *testing.T) {
 	}
 	if _, err := e.st.OrdersOf(ctx, []string{"bad"}); !orderbot.IsKind(err, orderbot.KindPermanent) || !strings.Contains(err.Error(), "cached order is unreadable") {
 		t.Fatalf("unreadable order: %v", err)
+	}
+}
+
+// OrdersWithSKU lists the in-flight orders that still have units of a SKU to
+// ship, skipping contributions that expired with their order's record.
+func TestOrdersWithSKU(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	done := order("D", orderbot.LineItem{SKU: "A", Quantity: 1})
+	done.Status = orderbot.OrderCompleted
+	shipped := order("S", orderbot.LineItem{SKU: "A", Quantity: 1, Fulfilled: 1})
+	err := e.st.SaveOrders(ctx, []orderbot.Order{
+		order("O2", orderbot.LineItem{SKU: "A", Quantity: 2}, orderbot.LineItem{SKU: "B", Quantity: 1}),
+		order("O1", orderbot.LineItem{SKU: "A", Quantity: 1}), order("B1", orderbot.LineItem{SKU: "B", Quantity: 1}),
+		done, shipped,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A contribution whose expiry hour has long passed (its order's record
+	// is gone) no longer counts.
+	if err := e.st.rdb.HSet(ctx, e.st.demandContribKey(), "gone", `1|{"A":1}`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.st.OrdersWithSKU(ctx, "A")
+	if err != nil || !reflect.DeepEqual(got, []string{"O1", "O2"}) {
+		t.Fatalf("OrdersWithSKU(A) = %v, %v", got, err)
+	}
+	if _, err := e.st.OrdersWithSKU(ctx, ""); !orderbot.IsKind(err, orderbot.KindInvalid) {
+		t.Fatalf("empty SKU: %v", err)
 	}
 }

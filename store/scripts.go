@@ -47,6 +47,8 @@ var (
 	luaPoll string
 	//go:embed lua/lease.lua
 	luaLease string
+	//go:embed lua/contacts.lua
+	luaContacts string
 )
 
 func ticketScript(body string) *redis.Script {
@@ -68,6 +70,7 @@ var (
 	scriptPoll       = redis.NewScript(luaPoll)
 	scriptLease      = redis.NewScript(luaLease)
 	scriptFold       = redis.NewScript(luaFold)
+	scriptContacts   = redis.NewScript(luaContacts)
 )
 
 // scripts lists every Lua script of the package; loadScripts loads them all at
@@ -75,7 +78,7 @@ var (
 // pipeline, and the store pipelines EVALSHA.
 var scripts = []*redis.Script{
 	scriptUpsert, scriptTransition, scriptSweep, scriptPurge, scriptMsgRef, scriptGet,
-	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease, scriptClearing, scriptFlapping, scriptFold,
+	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease, scriptClearing, scriptFlapping, scriptFold, scriptContacts,
 	scriptSlackPostBegin, scriptSlackPostFinish, scriptSlackPostAbort, scriptSlackAdmit, scriptSlackStormBreach, scriptSlackPace,
 	scriptSlackPostRenew, scriptNoticeRenew,
 }
@@ -112,17 +115,33 @@ func (s *Store) evalSha(ctx context.Context, sc *redis.Script, keys []string, ar
 // Calls that met NOSCRIPT did not run, so after a reload exactly those are run
 // again. The returned commands hold each call's result or error.
 func (s *Store) evalShaBatch(ctx context.Context, sc *redis.Script, keys []string, argLists [][]any) ([]*redis.Cmd, error) {
-	cmds := make([]*redis.Cmd, len(argLists))
+	calls := make([]scriptCall, len(argLists))
+	for i, a := range argLists {
+		calls[i] = scriptCall{keys: keys, args: a}
+	}
+	return s.evalShaCalls(ctx, sc, calls)
+}
+
+// scriptCall is one script call with its own keys.
+type scriptCall struct {
+	keys []string
+	args []any
+}
+
+// evalShaCalls is evalShaBatch for calls with keys of their own (one shard
+// each, say).
+func (s *Store) evalShaCalls(ctx context.Context, sc *redis.Script, calls []scriptCall) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
 	run := func(idx []int) error {
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, i := range idx {
-				cmds[i] = sc.EvalSha(ctx, p, keys, argLists[i]...)
+				cmds[i] = sc.EvalSha(ctx, p, calls[i].keys, calls[i].args...)
 			}
 			return nil
 		})
 		return err
 	}
-	all := make([]int, len(argLists))
+	all := make([]int, len(calls))
 	for i := range all {
 		all[i] = i
 	}

@@ -107,7 +107,7 @@ func TestSweepSLAStepsFireOnceAcrossSweepers(t *testing.T) {
 		}
 	}
 	// Chains that ran out leave the SLA sets.
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	if n := c.ZCard(ctx, e.st.slaKey(slaAck)).Val() + c.ZCard(ctx, e.st.slaKey(slaResolve)).Val(); n != 0 {
 		t.Fatalf("%d tickets still on SLA clocks after every step fired", n)
 	}

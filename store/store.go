@@ -29,9 +29,17 @@ type Options struct {
 	// group has not acknowledged are never trimmed (see lua/trim.lua). Default
 	// 100,000; negative disables trimming.
 	OutboxMaxLen int64
-	// RecordRetention is how long terminal orders (and their payments) and final
-	// shipments stay cached after their last save. Default 30 days.
-	RecordRetention time.Duration
+	// InFlightRetention is how long a cached order that may still change (and
+	// its payments, contact index entries and unfinished parcels) stays after
+	// its last save. An order in flight that nothing has changed for this long
+	// leaves the cache, so Redis memory follows the order rate rather than the
+	// shop's history. Default 30 days.
+	InFlightRetention time.Duration
+	// FinishedRetention is how long a finished order (completed or cancelled)
+	// and its records, and a parcel whose journey is over, stay cached after
+	// their last save: long enough for late payments, refunds and lookups.
+	// Default 7 days.
+	FinishedRetention time.Duration
 	// OutboxGroups lists, per outbox stream, the consumer groups to create when
 	// the Store is made (reading from the stream's start), so entries written
 	// before a consumer first reads are protected from trimming. Example:
@@ -73,6 +81,17 @@ type Store struct {
 	layout []any
 	tkeys  []string
 	groups groupCache
+	// skew is Redis's clock minus the Store's clock, measured when the Store
+	// is made. Record expiries are times on the Store's clock (Options.Now)
+	// turned into Redis's with it, so a record lives exactly its retention
+	// window whatever the two clocks say, and a test driving the clock can
+	// tell which records Redis will have expired by a given time.
+	skew time.Duration
+	// contactTags are the hash tags of the contact index's shards.
+	contactTags []string
+	// watchTags are the hash tags of the watch list's shards.
+	watchTags []string
+	urls      urlPrefixes
 }
 
 // Open connects to the Redis at url (redis://, rediss://, redis-sentinel:// or
@@ -111,8 +130,11 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store, 
 	if opts.OutboxMaxLen == 0 {
 		opts.OutboxMaxLen = 100_000
 	}
-	if opts.RecordRetention <= 0 {
-		opts.RecordRetention = 30 * 24 * time.Hour
+	if opts.InFlightRetention <= 0 {
+		opts.InFlightRetention = DefaultInFlightRetention
+	}
+	if opts.FinishedRetention <= 0 {
+		opts.FinishedRetention = DefaultFinishedRetention
 	}
 	if opts.UpsertBatch <= 0 {
 		opts.UpsertBatch = 200
@@ -128,6 +150,13 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store, 
 	}
 	s := &Store{rdb: rdb, opts: opts, prefix: opts.Prefix, now: opts.Now}
 	s.layout = s.ticketLayout()
+	s.contactTags = shardTags("c", contactShards)
+	s.watchTags = shardTags("w", watchShards)
+	rt, err := rdb.Time(ctx).Result()
+	if err != nil {
+		return nil, s.fail("store.new", err)
+	}
+	s.skew = rt.Sub(s.now())
 	s.tkeys = s.ticketKeys(OutboxSlack)
 	if err := s.loadScripts(ctx); err != nil {
 		return nil, s.fail("store.load_scripts", err)

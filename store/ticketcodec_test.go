@@ -102,7 +102,7 @@ func TestAppendFixedTime(t *testing.T) {
 func TestNewTicketLayoutIsCanonical(t *testing.T) {
 	e := newEnv(t, Options{WarnBefore: 5 * time.Minute})
 	ctx := context.Background()
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	now := e.clock.Now()
 	reserialise := ticketScript(`return serialise(parse('', redis.call('GET', P_TK .. ARGV[ARG0 + 1])).f)`)
 	withStage := anomaly(orderbot.ShippingLateDispatch, "O-77")
@@ -158,7 +158,7 @@ func TestUpsertMixedBatch(t *testing.T) {
 	const warn = 5 * time.Minute
 	e := newEnv(t, Options{WarnBefore: warn, UpsertBatch: 4})
 	ctx := context.Background()
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 
 	// Two tickets resolved an hour ago: one may reopen, one may not.
 	reopens, stays := anomaly(orderbot.PaymentMissing, "R1"), anomaly(orderbot.PaymentMissing, "R2")

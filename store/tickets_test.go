@@ -73,7 +73,7 @@ func TestUpsertOpenRecurUpdate(t *testing.T) {
 		if !reflect.DeepEqual(stored, got.Ticket) {
 			t.Fatalf("%s: returned ticket differs from stored:\n got %+v\nwant %+v", st.name, got.Ticket, stored)
 		}
-		if n := e.srv.Client(t).XLen(ctx, e.st.outboxKey(OutboxSlack)).Val(); n != st.outbox {
+		if n := e.srv.Universal(t).XLen(ctx, e.st.outboxKey(OutboxSlack)).Val(); n != st.outbox {
 			t.Fatalf("%s: outbox has %d entries, want %d", st.name, n, st.outbox)
 		}
 		if st.auditHint != "" {
@@ -94,7 +94,7 @@ func TestUpsertOpenRecurUpdate(t *testing.T) {
 		t.Fatalf("ack due moved to %v, want %v", tk.AckDue, want)
 	}
 	// Indexes follow the department change.
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	if c.SIsMember(ctx, e.st.indexKey(idxDept, "finance"), id).Val() || !c.SIsMember(ctx, e.st.indexKey(idxDept, "support"), id).Val() {
 		t.Fatal("department index not moved")
 	}
@@ -161,7 +161,7 @@ func TestUpsertConcurrentOneTicketPerFingerprint(t *testing.T) {
 			t.Fatalf("goroutine %d saw other ticket ids than goroutine 0", g)
 		}
 	}
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	if got := c.HLen(ctx, e.st.fpIndexKey()).Val(); got != n {
 		t.Fatalf("fingerprint index has %d entries, want %d", got, n)
 	}
@@ -208,7 +208,7 @@ func TestReopenWithinWindowAndNewTicketAfter(t *testing.T) {
 	if !re.Ticket.AckDue.Equal(now.Add(10*time.Minute)) || !re.Ticket.ResolveDue.Equal(now.Add(time.Hour)) {
 		t.Fatalf("reopen targets %v %v", re.Ticket.AckDue, re.Ticket.ResolveDue)
 	}
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	if !c.SIsMember(ctx, e.st.indexKey(idxState, "open"), first.ID).Val() || c.SIsMember(ctx, e.st.indexKey(idxState, "resolved"), first.ID).Val() {
 		t.Fatal("state index not moved back to open")
 	}
@@ -415,7 +415,7 @@ func TestTransitions(t *testing.T) {
 func checkIndexes(t *testing.T, e *testEnv, tk orderbot.Ticket) {
 	t.Helper()
 	ctx := context.Background()
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	for _, st := range []orderbot.TicketState{orderbot.StateOpen, orderbot.StateClaimed, orderbot.StateSnoozed, orderbot.StateResolved} {
 		if in := c.SIsMember(ctx, e.st.indexKey(idxState, string(st)), tk.ID).Val(); in != (st == tk.State) {
 			t.Fatalf("%s: state index %s membership %v, ticket is %s", tk.ID, st, in, tk.State)
@@ -717,7 +717,7 @@ func TestPurgeResolved(t *testing.T) {
 	if _, err := e.st.GetByFingerprint(ctx, old.Fingerprint); !orderbot.IsKind(err, orderbot.KindNotFound) {
 		t.Fatalf("fingerprint of a purged ticket still resolves: %v", err)
 	}
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	for _, k := range []string{e.st.indexKey(idxOwner, "U1"), e.st.indexKey(idxState, "resolved"), e.st.indexKey(idxKind, string(orderbot.PaymentUnrecorded))} {
 		if c.SIsMember(ctx, k, old.ID).Val() {
 			t.Fatalf("purged ticket still in %s", k)
@@ -772,7 +772,7 @@ func TestUpsertSameFingerprintInOneBatch(t *testing.T) {
 		t.Fatalf("stored %+v\nlast result %+v", stored, res[4].Ticket)
 	}
 	checkIndexes(t, e, stored)
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	if c.SIsMember(ctx, e.st.indexKey(idxDept, "finance"), stored.ID).Val() {
 		t.Fatal("left in the old department index")
 	}
@@ -783,7 +783,7 @@ func TestUpsertSameFingerprintInOneBatch(t *testing.T) {
 func TestTicketHashStaysCompact(t *testing.T) {
 	e := newEnv(t, Options{})
 	ctx := context.Background()
-	c := e.srv.Client(t)
+	c := e.srv.Universal(t)
 	cases := []orderbot.Anomaly{
 		{Kind: orderbot.CustomerInvalidAddr, Subject: "SAL-ORD-2025-000123", OrderID: "SAL-ORD-2025-000123", Source: "erpnext",
 			Department: "support", Severity: orderbot.SeverityMedium, Summary: strings.Repeat("address missing postal code; ", 10)},

@@ -94,7 +94,8 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := jobs.NewMetrics(reg)
 	sopts := store.Options{Prefix: cfg.Redis.Prefix, Now: o.now, WarnBefore: cfg.SLA.WarnBefore.D(),
-		Location: cfg.Location(), Observe: m.ObserveTicket}
+		Location: cfg.Location(), Observe: m.ObserveTicket,
+		InFlightRetention: cfg.Redis.Retention.InFlight.D(), FinishedRetention: cfg.Redis.Retention.Finished.D()}
 	// Consumer groups are created at start so outbox trimming never drops
 	// what the poster or the notifier has not read yet.
 	var groups []string
@@ -111,7 +112,7 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 	if err != nil {
 		return nil, err
 	}
-	reg.MustRegister(jobs.NewTicketStateCollector(st))
+	reg.MustRegister(jobs.NewTicketStateCollector(st), jobs.NewRecordMemoryCollector(st))
 
 	settings := cfg.KindSettings()
 	det := detect.New(settings, detect.Options{})

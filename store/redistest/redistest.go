@@ -8,6 +8,12 @@
 // other's keys. A database rather than a key prefix, because tests read
 // store keys by name ("ob:{t}:outbox:…") and the store's Lua scripts build
 // keys from one prefix; a database isolates all of it without changing them.
+//
+// With ORDERBOT_TEST_REDIS=cluster, Start starts a Redis Cluster of three
+// masters instead (redis-server --cluster-enabled yes on three free ports,
+// joined by redis-cli --cluster create, stopped when the test ends), so a
+// package's tests can run against a cluster too: .ci/run runs the store's
+// tests both ways. StartCluster always starts one.
 package redistest
 
 import (
@@ -20,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,12 +43,24 @@ type Server struct {
 
 	opts    *redis.Options // connection options, database included
 	release func()         // frees a leased database of a shared server
+	// Cluster servers: the masters' addresses and processes.
+	Addrs []string
+	nodes []*exec.Cmd
 }
+
+// IsCluster reports whether the server is a Redis Cluster.
+func (s *Server) IsCluster() bool { return len(s.Addrs) > 0 }
+
+// ClusterMode reports whether ORDERBOT_TEST_REDIS asks for a cluster.
+func ClusterMode() bool { return os.Getenv("ORDERBOT_TEST_REDIS") == "cluster" }
 
 // Start starts a redis-server that is stopped when the test ends. Every call gets
 // its own server, so tests never share state.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	if ClusterMode() {
+		return StartCluster(tb)
+	}
 	s, err := start(tb.TempDir())
 	if err != nil {
 		tb.Fatalf("redistest: %v", err)
@@ -51,8 +70,12 @@ func Start(tb testing.TB) *Server {
 }
 
 // Client returns a go-redis client for the server that is closed when the test ends.
+// A cluster needs Universal.
 func (s *Server) Client(tb testing.TB) *redis.Client {
 	tb.Helper()
+	if s.IsCluster() {
+		tb.Fatal("redistest: the server is a Redis Cluster; use Universal")
+	}
 	o := &redis.Options{Addr: s.Addr}
 	if s.opts != nil {
 		o = cloneOptions(s.opts)
@@ -68,6 +91,18 @@ func cloneOptions(o *redis.Options) *redis.Options {
 	return &c
 }
 
+// Universal returns a client for the server, single node or cluster, that is
+// closed when the test ends.
+func (s *Server) Universal(tb testing.TB) redis.UniversalClient {
+	tb.Helper()
+	if !s.IsCluster() {
+		return s.Client(tb)
+	}
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: s.Addrs, ContextTimeoutEnabled: true})
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
 // Stop kills the server. Safe to call twice.
 func (s *Server) Stop() {
 	if s.release != nil {
@@ -79,6 +114,109 @@ func (s *Server) Stop() {
 		s.cmd.Wait()
 		s.cmd = nil
 	}
+	for _, c := range s.nodes {
+		if c.Process != nil {
+			c.Process.Kill()
+			c.Wait()
+		}
+	}
+	s.nodes = nil
+}
+
+// StartCluster starts a Redis Cluster of three masters (no replicas) on free
+// loopback ports, stopped when the test ends. The slots are split into three
+// equal ranges, as redis-cli --cluster create does.
+func StartCluster(tb testing.TB) *Server {
+	tb.Helper()
+	s, err := startCluster(tb.TempDir())
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+func startCluster(dir string) (*Server, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, fmt.Errorf("redis-server is not on PATH: install it (apt-get install redis-server)")
+	}
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		return nil, fmt.Errorf("redis-cli is not on PATH: install redis-tools (redis-server depends on it)")
+	}
+	s := &Server{}
+	for i := 0; i < 3; i++ {
+		bus, err := freePort()
+		if err != nil {
+			s.Stop()
+			return nil, err
+		}
+		// The bus port is chosen too: the default, port+10000, may be taken
+		// or out of range.
+		node, addr, err := startNode(bin, filepath.Join(dir, strconv.Itoa(i)), "--cluster-enabled", "yes",
+			"--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000", "--cluster-port", strconv.Itoa(bus))
+		if err != nil {
+			s.Stop()
+			return nil, err
+		}
+		s.nodes = append(s.nodes, node)
+		s.Addrs = append(s.Addrs, addr)
+	}
+	args := append([]string{"--cluster", "create"}, s.Addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("redis-cli --cluster create: %v: %s", err, out)
+	}
+	// Every node must see every slot served before a client may use it.
+	deadline := time.Now().Add(20 * time.Second)
+	for _, a := range s.Addrs {
+		c := redis.NewClient(&redis.Options{Addr: a})
+		for {
+			info, err := c.ClusterInfo(context.Background()).Result()
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_slots_ok:16384") {
+				break
+			}
+			if time.Now().After(deadline) {
+				c.Close()
+				s.Stop()
+				return nil, fmt.Errorf("the cluster on %v did not become ready: %v %s", s.Addrs, err, info)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		c.Close()
+	}
+	s.Addr = s.Addrs[0]
+	s.URL = "redis-cluster://" + strings.Join(s.Addrs, ",")
+	return s, nil
+}
+
+// startNode starts one redis-server with extra arguments in dir.
+func startNode(bin, dir string, extra ...string) (*exec.Cmd, string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, "", err
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, "", err
+		}
+		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--dir", dir,
+			"--logfile", filepath.Join(dir, "redis.log"), "--daemonize", "no"}, extra...)
+		cmd := exec.Command(bin, args...)
+		if err := cmd.Start(); err != nil {
+			return nil, "", fmt.Errorf("starting redis-server: %w", err)
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		if waitReady(addr, 5*time.Second) {
+			return cmd, addr, nil
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	return nil, "", fmt.Errorf("redis-server did not come up; see logs in %s", dir)
 }
 
 // StartForMain starts a server outside a test (for TestMain or benchmarks that
