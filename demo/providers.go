@@ -81,23 +81,33 @@ func (p *Providers) Close() {
 
 // Load puts a generated batch into the services it belongs to: orders and shop
 // stock into Shopify, payments into Stripe, ERP stock into ERPNext, parcels into
-// AfterShip or Kuaidi100 by the source simulate assigned them.
+// AfterShip or Kuaidi100 by the source simulate assigned them. Its records are
+// dated up to two weeks before ds.Now: load it before anything polls (the
+// acceptance tests do), never into services a poller already reads; the demo
+// loads a simulate.Timeline step by step instead (see Feed).
 func (p *Providers) Load(ds simulate.Dataset) error {
-	if err := p.Shopify.AddOrders(ds.Orders...); err != nil {
+	return p.LoadChanges(simulate.Reveal{Orders: ds.Orders, Payments: ds.Payments, Shipments: ds.Shipments,
+		ShopStock: ds.ShopStock, ERPStock: ds.ERPStock}, ds.Now)
+}
+
+// LoadChanges adds or replaces the given records in the services they belong
+// to; now stamps AfterShip trackings that have no checkpoint yet.
+func (p *Providers) LoadChanges(r simulate.Reveal, now time.Time) error {
+	if err := p.Shopify.AddOrders(r.Orders...); err != nil {
 		return fmt.Errorf("demo: loading orders: %w", err)
 	}
-	if err := p.Stripe.AddPayments(ds.Payments...); err != nil {
+	if err := p.Stripe.AddPayments(r.Payments...); err != nil {
 		return fmt.Errorf("demo: loading payments: %w", err)
 	}
-	if len(ds.ShopStock) > 0 {
-		if err := p.Shopify.SetStock(ds.ShopStock...); err != nil {
+	if len(r.ShopStock) > 0 {
+		if err := p.Shopify.SetStock(r.ShopStock...); err != nil {
 			return fmt.Errorf("demo: loading shop stock: %w", err)
 		}
 	}
-	if err := p.ERPNext.SetStock(ds.ERPStock...); err != nil {
+	if err := p.ERPNext.SetStock(r.ERPStock...); err != nil {
 		return fmt.Errorf("demo: loading ERP stock: %w", err)
 	}
-	for _, sh := range ds.Shipments {
+	for _, sh := range r.Shipments {
 		switch sh.Source {
 		case SourceKuaidi100:
 			if code, ok := p.kuaidiCodes[sh.Carrier]; ok {
@@ -107,7 +117,7 @@ func (p *Providers) Load(ds simulate.Dataset) error {
 				return fmt.Errorf("demo: loading parcels: %w", err)
 			}
 		default:
-			if err := p.AfterShip.AddShipments(lastEvent(sh, ds.Now), sh); err != nil {
+			if err := p.AfterShip.AddShipments(lastEvent(sh, now), sh); err != nil {
 				return fmt.Errorf("demo: loading parcels: %w", err)
 			}
 		}
@@ -133,6 +143,11 @@ func (p *Providers) Configure(cfg *config.Config, schedule string) {
 	add := func(name string, t config.SourceType, url string, set func(*config.Source)) {
 		s := config.NewSource(t)
 		s.APIURL, s.Schedule = url, schedule
+		// The simulated services have no rate limits; the providers' own
+		// (Shopify's 2 calls a second, Kuaidi100's few queries a second)
+		// would keep the accelerated clock's first polls of two weeks of
+		// history running for minutes.
+		s.RateLimit = 200
 		set(&s)
 		cfg.Sources[name] = s
 	}
