@@ -73,7 +73,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("demo: --addr %s: %w", *addr, err)
 	}
 	defer ln.Close()
-	page, err := demo.StartPage(slack, "http://"+ln.Addr().String(), *pageAddr, providers.Notices)
+	page, err := demo.StartPage(slack, "http://"+ln.Addr().String(), *pageAddr, providers.Notices, clock)
 	if err != nil {
 		return fmt.Errorf("demo: --page-addr: %w", err)
 	}
