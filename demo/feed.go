@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/simulate"
 )
 
@@ -103,4 +104,17 @@ func (f *Feed) Run(ctx context.Context, first chan<- struct{}) error {
 			}
 		}
 	}
+}
+
+// Fix makes the simulated shop do what a staff resolution says was done
+// (see simulate.Timeline.Fix), from the next step on. It reports whether the
+// shop changed.
+func (f *Feed) Fix(kind orderbot.Kind, subject, code string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	at := f.Now()
+	if !at.After(f.loaded) {
+		at = f.loaded.Add(time.Millisecond)
+	}
+	return f.Timeline.Fix(kind, subject, code, at)
 }

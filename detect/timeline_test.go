@@ -107,3 +107,58 @@ func TestTimelineSeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelineFix: a staff resolution makes the simulated systems change as
+// real ones would, so the condition is gone on the next look and the ticket
+// does not come back.
+func TestTimelineFix(t *testing.T) {
+	settings := timelineSettings()
+	w := simulate.New(12, simulate.Options{AnomalyRate: 0.08, Settings: settings})
+	at := simNow.Add(2 * 24 * time.Hour)
+	tl := w.NewTimeline(500, simNow, at.Add(24*time.Hour), time.Time{})
+	det := detect.New(settings, detect.Options{})
+	codes := map[orderbot.Kind]string{
+		orderbot.PaymentMissing: "payment_found", orderbot.PaymentUnrecorded: "order_marked_paid",
+		orderbot.PaymentDuplicate: "refunded", orderbot.PaymentAfterClose: "refunded",
+		orderbot.CustomerInvalidPhone: "phone_corrected", orderbot.CustomerInvalidAddr: "address_corrected",
+		orderbot.ShippingLateDispatch: "shipped", orderbot.SystemStuck: "released",
+		orderbot.InventoryOversold: "restocked", orderbot.InventoryLowStock: "restock_ordered",
+		orderbot.InventorySyncLag: "sync_restarted", orderbot.ShippingNoPickup: "picked_up",
+		orderbot.ShippingStalled: "moving_again", orderbot.ShippingOverdue: "delivered", orderbot.ShippingException: "redelivered",
+	}
+	ds := tl.At(at)
+	type key struct {
+		kind    orderbot.Kind
+		subject string
+	}
+	fixed, present := map[key]bool{}, map[orderbot.Kind]bool{}
+	for _, e := range ds.Expected {
+		code, ok := codes[e.Kind]
+		if e.FollowOn || !ok {
+			continue
+		}
+		present[e.Kind] = true
+		if tl.Fix(e.Kind, e.Subject, code, at.Add(time.Second)) {
+			fixed[key{e.Kind, e.Subject}] = true
+		}
+	}
+	kinds := map[orderbot.Kind]bool{}
+	for k := range fixed {
+		kinds[k.kind] = true
+	}
+	for k := range present {
+		if !kinds[k] {
+			t.Errorf("no %s seed was fixed", k)
+		}
+	}
+	if len(present) < 12 {
+		t.Errorf("only %d kinds seeded by the time of the fixes", len(present))
+	}
+	later := tl.At(at.Add(10 * time.Minute))
+	res := det.Run(snapshotOf(&later))
+	for _, a := range res.Anomalies {
+		if fixed[key{a.Kind, a.Subject}] {
+			t.Errorf("%s %s still found after its fix: %s", a.Kind, a.Subject, a.Summary)
+		}
+	}
+}

@@ -70,6 +70,7 @@ type skuLedger struct {
 	noise     int64 // the shop's rounding against the ERP, within tolerance
 	lagFrom   time.Time
 	lagBy     int64 // units the shop overstates from lagFrom (a seeded sync lag)
+	lagUntil  time.Time // when the shop's sync caught up again (zero: never)
 	changes   []stockChange
 	sorted    bool
 	tailStock bool // a seeded SKU with a fixed level and no clean orders
@@ -478,7 +479,7 @@ func (tl *Timeline) stockBetween(from, to time.Time, r *Reveal) {
 		shopChanged := erpChanged
 		shopAvail := maxI64(physical-reserved+l.noise, 0)
 		shopUpdated := updated
-		if !l.lagFrom.IsZero() && !l.lagFrom.After(to) {
+		if !l.lagFrom.IsZero() && !l.lagFrom.After(to) && (l.lagUntil.IsZero() || l.lagUntil.After(to)) {
 			shopAvail += l.lagBy
 			if l.lagFrom.After(shopUpdated) {
 				shopUpdated = l.lagFrom
@@ -486,6 +487,11 @@ func (tl *Timeline) stockBetween(from, to time.Time, r *Reveal) {
 			if l.lagFrom.After(from) {
 				shopChanged = true
 			}
+		}
+		if !l.lagUntil.IsZero() && l.lagUntil.After(from) && !l.lagUntil.After(to) {
+			// The shop's sync caught up: its record changes, the ERP's not.
+			shopChanged = true
+			shopUpdated = l.lagUntil
 		}
 		if erpChanged {
 			r.ERPStock = append(r.ERPStock, orderbot.StockLevel{SKU: sku, Location: "Stores - WH", Available: physical, OnHand: physical,
@@ -598,6 +604,9 @@ func (u *unit) orderAt(f *orderbot.Order, t time.Time) (orderbot.Order, bool) {
 			}
 		}
 	}
+	// Only refunds the shop booked against the order count on it: refunding a
+	// duplicate charge at the provider leaves the order as it was.
+	refunded = min(refunded, f.Refunded.Minor)
 	switch {
 	case cancelled:
 		// As generated: voided or refunded.

@@ -107,6 +107,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sort.Strings(depts)
 	fmt.Fprintf(stdout, "orderbot demo: cards go to a local Slack Web API stand-in at %s (channels %s and #escalations).\n", slack.APIURL(), strings.Join(depts, ", "))
 	go reportTickets(ctx, a.store, slack, stdout)
+	go actOnResolutions(ctx, a.store, feed, log)
 	return a.serve(ctx, ln)
 }
 
@@ -149,6 +150,43 @@ func demoConfig(p *demo.Providers, slack *slackfake.Server) (*config.Config, err
 		return nil, fmt.Errorf("demo: built-in configuration: %w", err)
 	}
 	return cfg, nil
+}
+
+// actOnResolutions makes the simulated shop do what staff said they did when
+// they resolved a ticket ("payment found": the payment appears at the
+// simulated Stripe), as the real systems would show it, so the next poll does
+// not reopen the ticket. A real deployment needs none of this: there, staff
+// change the real systems.
+func actOnResolutions(ctx context.Context, st *store.Store, feed *demo.Feed, log *slog.Logger) {
+	seen := map[string]time.Time{}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		applyResolutions(ctx, st, feed, seen, log)
+	}
+}
+
+// applyResolutions passes the staff resolutions not seen yet to the feed.
+func applyResolutions(ctx context.Context, st *store.Store, feed *demo.Feed, seen map[string]time.Time, log *slog.Logger) {
+	resolved, err := st.List(ctx, store.Filter{State: orderbot.StateResolved, Limit: 200})
+	if err != nil {
+		return // the next tick tries again
+	}
+	for _, tk := range resolved {
+		r := tk.Resolution
+		if r == nil || r.Auto || seen[tk.ID].Equal(r.At) {
+			continue
+		}
+		seen[tk.ID] = r.At
+		if feed.Fix(tk.Kind, tk.Subject, r.Code) {
+			log.Info("the simulated shop acted on a staff resolution", "ticket", tk.ID, "kind", tk.Kind, "code", r.Code)
+		}
+	}
 }
 
 // expireKeys advances the embedded store's clock with real time, since
