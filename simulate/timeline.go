@@ -69,7 +69,7 @@ type skuLedger struct {
 	base      int64 // physical stock at the origin
 	noise     int64 // the shop's rounding against the ERP, within tolerance
 	lagFrom   time.Time
-	lagBy     int64 // units the shop overstates from lagFrom (a seeded sync lag)
+	lagBy     int64     // units the shop overstates from lagFrom (a seeded sync lag)
 	lagUntil  time.Time // when the shop's sync caught up again (zero: never)
 	changes   []stockChange
 	sorted    bool
