@@ -59,6 +59,7 @@ commands:
   serve          run the HTTP endpoints, the poll schedules and the workers
   poll --once    run one detection cycle and print what it found as JSON lines
   demo           run everything on an embedded default (no Redis, Slack or provider accounts needed)
+  quality        measure precision, recall and flaps per kind over a simulated week (see QUALITY.md)
   config check   validate the configuration and print it with secrets redacted
   version        print the version
 
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdPoll(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, args[1:], stdout, stderr)
+	case "quality":
+		return cmdQuality(ctx, args[1:], stdout, stderr)
 	case "config":
 		if len(args) < 2 || args[1] != "check" {
 			fmt.Fprint(stderr, "usage: orderbot config check [--config FILE]\n")
