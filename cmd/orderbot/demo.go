@@ -133,7 +133,7 @@ func newDemoFeed(seed int64, perDay int, start time.Time, now func() time.Time, 
 	w := simulate.New(seed, simulate.Options{AnomalyRate: demoAnomalyRate})
 	return &demo.Feed{
 		Timeline:  w.NewTimeline(perDay, start, start.Add(24*time.Hour), start.Add(-12*time.Hour)),
-		Providers: p, Now: now, PerDay: perDay, Every: 2 * time.Second, Log: log,
+		Providers: p, Now: now, PerDay: perDay, Every: 500 * time.Millisecond, Log: log,
 	}
 }
 
