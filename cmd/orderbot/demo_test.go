@@ -65,7 +65,7 @@ func TestDemoTicketsAreInjectedAndStay(t *testing.T) {
 	staffCodes := map[orderbot.Kind]string{
 		orderbot.PaymentMissing: "payment_found", orderbot.PaymentUnrecorded: "order_marked_paid",
 		orderbot.PaymentAmountMismatch: "order_corrected",
-		orderbot.CustomerInvalidPhone: "phone_corrected", orderbot.CustomerInvalidAddr: "address_corrected",
+		orderbot.CustomerInvalidPhone:  "phone_corrected", orderbot.CustomerInvalidAddr: "address_corrected",
 		orderbot.ShippingLateDispatch: "shipped", orderbot.InventoryOversold: "restocked", orderbot.InventoryLowStock: "restock_ordered",
 		orderbot.InventorySyncLag: "sync_restarted", orderbot.ShippingNoPickup: "picked_up", orderbot.ShippingStalled: "moving_again",
 		orderbot.ShippingOverdue: "delivered", orderbot.ShippingException: "redelivered",
