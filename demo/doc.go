@@ -10,6 +10,11 @@
 // difference. Each source type brings its stand-in as a Simulated, which
 // cmd/orderbot lists next to the type's spec.
 //
+// Feed keeps the services in step with a simulate.Timeline: each step loads
+// only what changed in the shop since the last, dated within the step, so no
+// record lands behind a poll cursor; Feed.Fix makes the shop do what a staff
+// resolution says was done.
+//
 // StartPage serves the Slack stand-in's page (slackfake.UI) on loopback, acting
 // as the demo user, so a newcomer can watch cards arrive and click them.
 package demo

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/simulate"
 )
 
@@ -36,35 +37,56 @@ func (c *Clock) Now() time.Time {
 	return c.start.Add(time.Duration(float64(elapsed) * c.speed))
 }
 
-// Feed generates batches of orders and loads them into the simulated services,
-// so that cards keep arriving while the demo runs.
+// Speed is how many times faster than real time the clock runs.
+func (c *Clock) Speed() float64 { return c.speed }
+
+// Feed keeps the simulated services in step with a simulated shop: every step
+// it loads what changed in the shop since the last step (new orders, payments
+// as they are captured, parcels as they are scanned, stock as it moves), each
+// dated within that step, so nothing lands behind a poll cursor that already
+// passed its time. The timeline is extended a day at a time as the clock
+// approaches its end.
 type Feed struct {
-	World     *simulate.World
+	Timeline  *simulate.Timeline
 	Providers *Providers
 	Now       func() time.Time
-	// Initial is the size of the first batch, loaded before Run returns from its
-	// first step; Batch and Every shape the stream after it.
-	Initial int
-	Batch   int
-	Every   time.Duration
-	Log     *slog.Logger
+	// PerDay is the order rate of extensions.
+	PerDay int
+	// Every is the real time between steps; keep it well under the sources'
+	// overlap divided by the clock's speed.
+	Every time.Duration
+	Log   *slog.Logger
+
+	mu     sync.Mutex
+	loaded time.Time // the clock of the last step
 }
 
-// Run loads the first batch at once, then a batch every Every (real time) until
-// ctx ends or the batch budget is spent (Max batches; 0 = no limit).
-func (f *Feed) Run(ctx context.Context, first chan<- struct{}, max int) error {
-	load := func(n int) error {
-		ds := f.World.Generate(n, f.Now())
-		if err := f.Providers.Load(ds); err != nil {
-			return err
-		}
-		if f.Log != nil {
-			f.Log.Info("simulated shop received orders", "orders", len(ds.Orders), "payments", len(ds.Payments),
-				"parcels", len(ds.Shipments), "seeded_anomalies", len(ds.Expected))
-		}
-		return nil
+// Step loads what changed after the previous step up to now and returns it.
+func (f *Feed) Step(now time.Time) (simulate.Reveal, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !now.After(f.loaded) && !f.loaded.IsZero() {
+		return simulate.Reveal{}, nil
 	}
-	if err := load(f.Initial); err != nil {
+	if end := f.Timeline.End(); now.Add(24 * time.Hour).After(end) {
+		f.Timeline.Extend(f.PerDay, end.Add(24*time.Hour), time.Time{})
+	}
+	r := f.Timeline.Between(f.loaded, now)
+	if err := f.Providers.LoadChanges(r, now); err != nil {
+		return r, err
+	}
+	if f.loaded.IsZero() && f.Log != nil {
+		f.Log.Info("simulated shop opened with its history", "orders", len(r.Orders), "payments", len(r.Payments),
+			"parcels", len(r.Shipments), "skus", len(r.ERPStock))
+	}
+	f.loaded = now
+	return r, nil
+}
+
+// Run loads the shop's history at once (closing first when done), then steps
+// every Every until ctx ends.
+func (f *Feed) Run(ctx context.Context, first chan<- struct{}) error {
+	if _, err := f.Step(f.Now()); err != nil {
 		return err
 	}
 	if first != nil {
@@ -72,15 +94,27 @@ func (f *Feed) Run(ctx context.Context, first chan<- struct{}, max int) error {
 	}
 	t := time.NewTicker(f.Every)
 	defer t.Stop()
-	for n := 1; max == 0 || n < max; n++ {
+	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			if err := load(f.Batch); err != nil {
+			if _, err := f.Step(f.Now()); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+}
+
+// Fix makes the simulated shop do what a staff resolution says was done
+// (see simulate.Timeline.Fix), from the next step on. It reports whether the
+// shop changed.
+func (f *Feed) Fix(kind orderbot.Kind, subject, code string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	at := f.Now()
+	if !at.After(f.loaded) {
+		at = f.loaded.Add(time.Millisecond)
+	}
+	return f.Timeline.Fix(kind, subject, code, at)
 }

@@ -26,8 +26,9 @@ type Page struct {
 // ("127.0.0.1:0" picks a free port): the page acts as a workspace member
 // without any login, so it must not be reachable from other machines. botURL
 // is the base URL of orderbot's HTTP server; notices, when set, lists the
-// customer messages the simulated providers received for the Notices tab.
-func StartPage(s *slackfake.Server, botURL, addr string, notices func() []slackfake.Notice) (*Page, error) {
+// customer messages the simulated providers received for the Notices tab;
+// clock, when set, is the simulated time the page shows with its speed.
+func StartPage(s *slackfake.Server, botURL, addr string, notices func() []slackfake.Notice, clock *Clock) (*Page, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, orderbot.Wrap(orderbot.KindInvalid, "demo.page", err, fmt.Sprintf("page address %q is not host:port", addr))
@@ -41,6 +42,9 @@ func StartPage(s *slackfake.Server, botURL, addr string, notices func() []slackf
 	}
 	opts := PageOptions(botURL)
 	opts.Notices = notices
+	if clock != nil {
+		opts.Now, opts.Speed = clock.Now, clock.Speed()
+	}
 	ui := slackfake.NewUI(s, opts)
 	p := &Page{
 		srv:  &http.Server{Handler: ui, ReadHeaderTimeout: 5 * time.Second},

@@ -27,7 +27,7 @@ func TestStartPageOnlyOnLoopback(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.addr, func(t *testing.T) {
-			p, err := StartPage(s, "http://127.0.0.1:1", tc.addr, nil)
+			p, err := StartPage(s, "http://127.0.0.1:1", tc.addr, nil, nil)
 			if tc.ok {
 				if err != nil {
 					if strings.Contains(tc.addr, "::1") && orderbot.IsKind(err, orderbot.KindPermanent) {
@@ -54,7 +54,7 @@ func TestStartPageOnlyOnLoopback(t *testing.T) {
 func TestPageShowsTheDemoWorkspace(t *testing.T) {
 	s := StartSlack()
 	defer s.Close()
-	p, err := StartPage(s, "http://127.0.0.1:1", "127.0.0.1:0", nil)
+	p, err := StartPage(s, "http://127.0.0.1:1", "127.0.0.1:0", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

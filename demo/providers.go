@@ -47,6 +47,15 @@ func (p *Providers) Source(typ string) Simulated {
 	return nil
 }
 
+// Types are the types of the simulated sources, in the order they were listed.
+func (p *Providers) Types() []string {
+	out := make([]string, len(p.Sources))
+	for i, s := range p.Sources {
+		out[i] = s.Type()
+	}
+	return out
+}
+
 // Close stops every service.
 func (p *Providers) Close() {
 	for _, s := range p.Sources {
@@ -58,10 +67,21 @@ func (p *Providers) Close() {
 
 // Load puts a generated batch into the services it belongs to; each takes its
 // part (orders and shop stock to Shopify, payments to the provider simulate
-// assigned them to, parcels to their tracker).
+// assigned them to, parcels to their tracker). Its records are dated up to two
+// weeks before ds.Now: load it before anything polls (the acceptance tests
+// do), never into services a poller already reads; the demo loads a
+// simulate.Timeline step by step instead (see Feed).
 func (p *Providers) Load(ds simulate.Dataset) error {
+	return p.LoadChanges(simulate.Reveal{Orders: ds.Orders, Payments: ds.Payments, Shipments: ds.Shipments,
+		ShopStock: ds.ShopStock, ERPStock: ds.ERPStock}, ds.Now)
+}
+
+// LoadChanges adds or replaces the given records in the services they belong
+// to, each taking its part; now stamps records a service dates itself but r
+// leaves undated (AfterShip trackings with no checkpoint yet).
+func (p *Providers) LoadChanges(r simulate.Reveal, now time.Time) error {
 	for _, s := range p.Sources {
-		if err := s.Load(ds); err != nil {
+		if err := s.LoadChanges(r, now); err != nil {
 			return err
 		}
 	}
@@ -97,6 +117,11 @@ func (p *Providers) Configure(cfg *config.Config, schedule string) {
 		if s.Block == nil {
 			panic(fmt.Sprintf("demo: source type %q is not registered with the configuration", sim.Type()))
 		}
+		// The simulated services have no rate limits; the providers' own
+		// (Shopify's 2 calls a second, Kuaidi100's few queries a second)
+		// would keep the accelerated clock's first polls of two weeks of
+		// history running for minutes.
+		s.RateLimit = 200
 		sim.Configure(&s)
 		cfg.Sources[sim.Type()] = s
 	}

@@ -27,8 +27,10 @@ import (
 type Simulated interface {
 	// Type is the source type it stands in for, and the demo's source name.
 	Type() string
-	// Load puts the part of a generated batch this provider holds into it.
-	Load(ds simulate.Dataset) error
+	// LoadChanges adds or replaces the records of r this provider holds (its
+	// part of the simulated shop); now stamps records the provider dates
+	// itself but r leaves undated (an AfterShip tracking with no checkpoint).
+	LoadChanges(r simulate.Reveal, now time.Time) error
 	// Configure sets the credentials of a source of its type (s.Block is the
 	// type's block); api_url is set by the caller from URL.
 	Configure(s *config.Source)
@@ -62,12 +64,12 @@ func SimulatedShopify(func() time.Time) Simulated {
 type simShopify struct{ *shopifyfake.Server }
 
 func (simShopify) Type() string { return shopify.DefaultName }
-func (s simShopify) Load(ds simulate.Dataset) error {
-	if err := s.AddOrders(ds.Orders...); err != nil {
+func (s simShopify) LoadChanges(r simulate.Reveal, _ time.Time) error {
+	if err := s.AddOrders(r.Orders...); err != nil {
 		return fmt.Errorf("demo: loading orders: %w", err)
 	}
-	if len(ds.ShopStock) > 0 {
-		if err := s.SetStock(ds.ShopStock...); err != nil {
+	if len(r.ShopStock) > 0 {
+		if err := s.SetStock(r.ShopStock...); err != nil {
 			return fmt.Errorf("demo: loading shop stock: %w", err)
 		}
 	}
@@ -88,8 +90,8 @@ func SimulatedStripe(func() time.Time) Simulated {
 type simStripe struct{ *stripefake.Server }
 
 func (simStripe) Type() string { return stripe.DefaultName }
-func (s simStripe) Load(ds simulate.Dataset) error {
-	if err := s.AddPayments(paymentsOf(ds, stripe.DefaultName)...); err != nil {
+func (s simStripe) LoadChanges(r simulate.Reveal, _ time.Time) error {
+	if err := s.AddPayments(PaymentsOf(r, stripe.DefaultName)...); err != nil {
 		return fmt.Errorf("demo: loading payments: %w", err)
 	}
 	return nil
@@ -101,10 +103,10 @@ func (s simStripe) YAML() (string, []string) {
 	return `stripe: {secret_key: "${OB_STRIPE_KEY}"}`, []string{"OB_STRIPE_KEY=" + s.APIKey()}
 }
 
-// paymentsOf are the batch's payments at the provider named source.
-func paymentsOf(ds simulate.Dataset, source string) []orderbot.Payment {
+// PaymentsOf are the payments of r at the provider named source.
+func PaymentsOf(r simulate.Reveal, source string) []orderbot.Payment {
 	var out []orderbot.Payment
-	for _, p := range ds.Payments {
+	for _, p := range r.Payments {
 		if p.Provider == source {
 			out = append(out, p)
 		}
@@ -120,8 +122,8 @@ func SimulatedERPNext(now func() time.Time) Simulated {
 type simERPNext struct{ *erpnextfake.Server }
 
 func (simERPNext) Type() string { return erpnext.DefaultName }
-func (s simERPNext) Load(ds simulate.Dataset) error {
-	if err := s.SetStock(ds.ERPStock...); err != nil {
+func (s simERPNext) LoadChanges(r simulate.Reveal, _ time.Time) error {
+	if err := s.SetStock(r.ERPStock...); err != nil {
 		return fmt.Errorf("demo: loading ERP stock: %w", err)
 	}
 	return nil
@@ -143,12 +145,12 @@ func SimulatedAfterShip(now func() time.Time) Simulated {
 type simAfterShip struct{ *aftershipfake.Server }
 
 func (simAfterShip) Type() string { return aftership.DefaultName }
-func (s simAfterShip) Load(ds simulate.Dataset) error {
-	for _, sh := range ds.Shipments {
+func (s simAfterShip) LoadChanges(r simulate.Reveal, now time.Time) error {
+	for _, sh := range r.Shipments {
 		if sh.Source != aftership.DefaultName && sh.Source != "" {
 			continue
 		}
-		if err := s.AddShipments(lastEvent(sh, ds.Now), sh); err != nil {
+		if err := s.AddShipments(lastEvent(sh, now), sh); err != nil {
 			return fmt.Errorf("demo: loading parcels: %w", err)
 		}
 	}
@@ -181,8 +183,8 @@ type simKuaidi100 struct {
 }
 
 func (simKuaidi100) Type() string { return kuaidi100.DefaultName }
-func (s simKuaidi100) Load(ds simulate.Dataset) error {
-	for _, sh := range ds.Shipments {
+func (s simKuaidi100) LoadChanges(r simulate.Reveal, _ time.Time) error {
+	for _, sh := range r.Shipments {
 		if sh.Source != kuaidi100.DefaultName {
 			continue
 		}

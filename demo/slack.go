@@ -26,7 +26,9 @@ func StartSlack() *slackfake.Server {
 	for _, c := range Channels {
 		chans = append(chans, c)
 	}
-	return slackfake.New(slackfake.Config{Channels: chans})
+	// A channel keeps its last 5000 messages, enough for a day of the demo;
+	// the page loads older ones as the reader scrolls back.
+	return slackfake.New(slackfake.Config{Channels: chans, MaxMessages: 5000})
 }
 
 // ConfigureSlack points cfg's Slack settings at the stand-in and gives every

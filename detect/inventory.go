@@ -69,8 +69,10 @@ func (r *run) sku(sku string, oversold, low bool) {
 			})
 		}
 	}
-	// low stock: the ERP's view when there is one, else the shop's.
-	if low && (hasERP || hasShop) {
+	// low stock: the ERP's view when there is one, else the shop's. When an ERP
+	// reports stock at all, a SKU it has not reported yet (new, a poll behind
+	// the shop) waits for it: the shop's 0 is not the stock of record.
+	if low && (hasERP || (hasShop && len(r.snap.ERPStock) == 0)) {
 		lvl := &erp
 		side := "ERP"
 		if !hasERP {

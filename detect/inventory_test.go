@@ -124,6 +124,17 @@ func TestInventoryRules(t *testing.T) {
 			},
 		},
 		{
+			// A new SKU reaches the shop's stock a poll before the ERP's (the
+			// quality run's bulk SKUs did): with an ERP view configured, the
+			// shop's 0 is not the stock of record, so it waits for the ERP.
+			name: "no low stock from the shop for a SKU the ERP has not reported yet",
+			snap: func() *detect.Snapshot {
+				return stockSnap([]orderbot.StockLevel{erp("S2", 100, 0, fresh)}, []orderbot.StockLevel{shop("S1", 0), shop("S2", 100)}, map[string]int64{"S1": 3})
+			},
+			want: nil,
+			eval: map[found]bool{{kind: orderbot.InventoryLowStock, subject: "S1"}: false},
+		},
+		{
 			name: "sync: difference of exactly the tolerance is fine",
 			snap: func() *detect.Snapshot {
 				// ERP sellable = 30 − 5 = 25; shop 20: difference 5.

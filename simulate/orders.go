@@ -182,6 +182,11 @@ func (b *batch) newOrderBase(created time.Time) (orderbot.Order, person) {
 
 // createdAgo draws an order age: most orders are recent, some are two weeks old.
 func (w *World) createdAgo() time.Duration {
+	if w.settled {
+		// A timeline's clean orders carry their whole life: old enough to be
+		// delivered and completed (see Timeline).
+		return w.between(settledAge, 14*day)
+	}
 	if w.chance(0.45) {
 		return w.between(5*minute, 30*hour)
 	}
@@ -327,7 +332,9 @@ func (b *batch) cleanOrder() {
 // payment with the payment refunded in full.
 func (b *batch) cancelClean(o *orderbot.Order, h time.Duration) {
 	w := b.w
-	cancelled := o.CreatedAt.Add(w.between(10*minute, maxDur(h, 11*minute)))
+	// Within the day: an order left paid or pending for longer before anyone
+	// cancels it is a late dispatch or a stuck order, not a clean one.
+	cancelled := o.CreatedAt.Add(w.between(10*minute, maxDur(minDur(h, 20*hour), 11*minute)))
 	if cancelled.After(b.now) {
 		cancelled = b.now
 	}

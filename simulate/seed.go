@@ -170,8 +170,11 @@ func (b *batch) seedAfterClose() {
 		b.pay(&o, o.Total, cancelled.Add(w.between(minute, hour)))
 		b.expect(k, o.ID, "", "cancelled then paid")
 	} else {
-		// Paid, then cancelled without the refund going out.
-		b.pay(&o, o.Total, created.Add(w.between(time.Minute, 20*minute)))
+		// Paid, then cancelled without the refund going out: the shop recorded
+		// the payment (else the order was an unrecorded payment first).
+		paid := created.Add(w.between(time.Minute, 20*minute))
+		b.pay(&o, o.Total, paid)
+		o.Financial, o.PaidAt = orderbot.FinancialPaid, paid.Add(w.between(time.Second, 20*time.Second))
 		b.expect(k, o.ID, "", "cancelled without refund")
 	}
 	b.orders = append(b.orders, o)

@@ -58,6 +58,13 @@ type Expected struct {
 	Stage string
 	// Note says which variant of the anomaly was seeded, for test messages.
 	Note string
+	// From is when a Timeline's seeded anomaly is present in full (zero for
+	// Generate's batches, whose anomalies are present at Now).
+	From time.Time
+	// FollowOn marks a kind a Timeline's seeded record may raise later because
+	// nobody fixes it (a paid order never shipped becomes a late dispatch): a
+	// true finding, but not one the simulation set out to inject.
+	FollowOn bool
 }
 
 // SourceStatus is the poll health of one source, as the poll cycle records it.
@@ -140,6 +147,9 @@ type World struct {
 	orderSeq int64     // orders generated so far
 	lastID   int64     // last order id handed out
 	idSeq    int64     // for other ids
+	// settled makes clean orders old enough that their lives are complete
+	// (Timeline generates them so).
+	settled bool
 }
 
 // New returns a World for seed.

@@ -210,8 +210,18 @@ func appendPayment(b []byte, p *orderbot.Payment, orderID string) []byte {
 		b = appendEnum(b, r.Status, refundStatuses)
 		b = appendTime(b, r.CreatedAt, base)
 	}
+	// Flags trail the record, written only when set, so records cached before
+	// they existed still decode. Without RefundsUnreported an Alipay trade
+	// with a partial refund reads as money kept (payment.amount_mismatch).
+	if p.RefundsUnreported {
+		b = appendUvarint(b, payFlagRefundsUnreported)
+	}
 	return b
 }
+
+// payFlagRefundsUnreported marks a compact payment record whose provider does
+// not report partial refunds (orderbot.Payment.RefundsUnreported).
+const payFlagRefundsUnreported = 1
 
 // appendShipment appends sh's compact record, with only its newest checkpoint.
 func appendShipment(b []byte, sh *orderbot.Shipment) []byte {
@@ -457,6 +467,15 @@ func decodePaymentRec(v, id, orderID string, p *orderbot.Payment) error {
 			f.Status = r.enum(refundStatuses)
 			f.CreatedAt = r.time(base)
 		}
+	}
+	p.RefundsUnreported = false
+	if r.i < len(r.s) {
+		// The only flag; written only when set, so anything else is not a
+		// record this codec wrote.
+		if r.uvarint() != payFlagRefundsUnreported {
+			return errBadRecord
+		}
+		p.RefundsUnreported = true
 	}
 	if !r.done() {
 		return errBadRecord

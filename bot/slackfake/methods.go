@@ -86,6 +86,7 @@ func (s *Server) postMessage(r *apiRequest) (map[string]any, string) {
 		s.channels[ch] = append(s.channels[ch], m)
 	}
 	s.byTS[ch+"/"+m.TS] = m
+	s.trim(ch)
 	return map[string]any{"channel": ch, "ts": m.TS, "message": s.wire(m, true)}, ""
 }
 

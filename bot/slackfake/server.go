@@ -46,6 +46,10 @@ type Config struct {
 	UserGroups map[string][]string
 	// Now is the clock for timestamps, signatures and expiries; default time.Now.
 	Now func() time.Time
+	// MaxMessages, when positive, bounds each channel's history: posting
+	// beyond it drops the oldest top-level messages and their threads, as a
+	// workspace's retention would. Zero keeps everything.
+	MaxMessages int
 }
 
 // User is a workspace member as users.info returns it.
@@ -254,6 +258,22 @@ func (s *Server) SetUserGroup(id string, members ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.userGroups[id] = append([]string(nil), members...)
+}
+
+// trim drops the channel's oldest top-level messages beyond MaxMessages. The
+// caller holds s.mu.
+func (s *Server) trim(ch string) {
+	over := len(s.channels[ch]) - s.cfg.MaxMessages
+	if s.cfg.MaxMessages <= 0 || over <= 0 {
+		return
+	}
+	for _, m := range s.channels[ch][:over] {
+		delete(s.byTS, ch+"/"+m.TS)
+		for _, r := range m.replies {
+			delete(s.byTS, ch+"/"+r.TS)
+		}
+	}
+	s.channels[ch] = append([]*msgState(nil), s.channels[ch][over:]...)
 }
 
 // Messages returns the top-level messages of a channel, oldest first, each with

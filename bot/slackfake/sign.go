@@ -365,6 +365,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, req *http.Request) {
 			BlocksJSON: blocksJSON, Blocks: msg.Blocks, PostedAt: s.cfg.Now()}}
 		s.channels[r.channel] = append(s.channels[r.channel], m)
 		s.byTS[r.channel+"/"+m.TS] = m
+		s.trim(r.channel)
 	default:
 		s.ephemerals = append(s.ephemerals, Ephemeral{Channel: r.channel, User: r.user, Text: msg.Text,
 			BlocksJSON: blocksJSON, Blocks: msg.Blocks, Via: "response_url", At: s.cfg.Now()})

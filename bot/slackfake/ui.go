@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,11 +51,21 @@ type UIOptions struct {
 	// Notices lists what the simulated SMS and email providers received; nil
 	// makes the Notices tab say that customer notices are not configured.
 	Notices func() []Notice
+	// Now, when set, is the clock the page shows as the simulated time (the
+	// demo's accelerated clock), and Speed how many times faster than real
+	// time it runs.
+	Now   func() time.Time
+	Speed float64
 }
 
-// maxUIMessages is how many of a channel's newest top-level messages the page
-// shows.
-const maxUIMessages = 100
+// The page shows a channel's newest uiShowDefault top-level messages and
+// loads older ones on request, up to uiShowMax at once: it redraws the channel
+// on every change, and a demo left running for hours must not make that a
+// multi-megabyte poll.
+const (
+	uiShowDefault = 100
+	uiShowMax     = 5000
+)
 
 // forwardTimeout bounds one signed request to the bot; Slack itself gives up
 // after three seconds, but a demo on a busy laptop deserves some slack.
@@ -177,6 +188,8 @@ type uiState struct {
 	View              *uiView       `json:"view"`
 	NoticesConfigured bool          `json:"notices_configured"`
 	Notices           []Notice      `json:"notices"`
+	Now               *time.Time    `json:"now,omitempty"` // the simulated time, when the page has a clock
+	Speed             float64       `json:"speed,omitempty"`
 }
 
 func rawBlocks(s string) json.RawMessage {
@@ -194,8 +207,9 @@ func toUIMessage(m Message) uiMessage {
 	return out
 }
 
-// State is what the page shows for one channel; the page polls it every second.
-func (u *UI) state(channel string) uiState {
+// State is what the page shows for one channel, its newest show messages; the
+// page polls it every second.
+func (u *UI) state(channel string, show int) uiState {
 	st := uiState{User: uiUser{u.opts.User.ID, displayName(u.opts.User)}, Messages: []uiMessage{}, Ephemerals: []uiEphemeral{}}
 	st.Users = append(st.Users, st.User)
 	for _, x := range u.opts.Users {
@@ -223,11 +237,14 @@ func (u *UI) state(channel string) uiState {
 		channel = st.Channels[0].ID
 	}
 	st.Channel = channel
+	if u.opts.Now != nil {
+		now := u.opts.Now().UTC()
+		st.Now, st.Speed = &now, u.opts.Speed
+	}
+	show = min(max(show, 1), uiShowMax)
 	msgs := u.s.Messages(channel)
-	if len(msgs) > maxUIMessages {
-		// The page redraws the channel on every change; a demo left running
-		// for hours must not make that a multi-megabyte poll.
-		st.Older = len(msgs) - maxUIMessages
+	if len(msgs) > show {
+		st.Older = len(msgs) - show
 		msgs = msgs[st.Older:]
 	}
 	for _, m := range msgs {
@@ -268,7 +285,11 @@ func displayName(x User) string {
 }
 
 func (u *UI) serveState(w http.ResponseWriter, r *http.Request) {
-	writeUIJSON(w, http.StatusOK, u.state(r.URL.Query().Get("channel")))
+	show, err := strconv.Atoi(r.URL.Query().Get("show"))
+	if err != nil {
+		show = uiShowDefault
+	}
+	writeUIJSON(w, http.StatusOK, u.state(r.URL.Query().Get("channel"), show))
 }
 
 // readUIJSON decodes a page request. Requiring application/json means a page
@@ -510,6 +531,7 @@ func (s *Server) recordAck(channel, user string, body []byte) error {
 			BlocksJSON: blocksJSON, Blocks: m.Blocks, PostedAt: s.cfg.Now()}}
 		s.channels[channel] = append(s.channels[channel], ms)
 		s.byTS[channel+"/"+ms.TS] = ms
+		s.trim(channel)
 		return nil
 	}
 	s.ephemerals = append(s.ephemerals, Ephemeral{Channel: channel, User: user, Text: msg.Text,

@@ -97,7 +97,7 @@ func TestUIRendersBlockKitSafely(t *testing.T) {
 	want := map[string]any{
 		"header": "Order <b>1</b>", "bold": "bold", "italic": "it", "code": "co<de>",
 		"links": "https://example.com/x?a=1&b=2 a link", "mention": "@A Lead", "quote": "quoted",
-		"imgs": float64(0), "pwned": "no", "literal": true, "fields": "State\nOpen", "context": "context line", "divider": float64(1),
+		"imgs": float64(0), "pwned": "no", "literal": true, "fields": "State Open", "context": "context line", "divider": float64(1),
 		"controls": "BUTTON:ob.claim SELECT:ob.snooze SELECT:ob.more SELECT:ob.reassign",
 		"users":    "=Reassign U0DEMO=Demo User U0LEAD=A Lead",
 	}

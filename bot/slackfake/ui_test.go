@@ -454,27 +454,69 @@ func TestUINoticesTab(t *testing.T) {
 }
 
 func TestUIShowsTheNewestMessages(t *testing.T) {
-	env := newPage(t, slackfake.UIOptions{})
+	simulated := time.Date(2026, 5, 4, 9, 15, 0, 0, time.UTC)
+	env := newPage(t, slackfake.UIOptions{Now: func() time.Time { return simulated }, Speed: 10})
 	ctx := context.Background()
 	for i := 0; i < 105; i++ {
 		if _, _, err := env.api.PostMessageContext(ctx, "C1", slack.MsgOptionText(strconv.Itoa(i), false)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	resp, err := http.Get(env.page.URL + "/api/state?channel=C1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st struct {
+	type page struct {
 		Older    int
 		Messages []struct{ Text string }
+		Now      time.Time
+		Speed    float64
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatal(err)
+	get := func(query string) page {
+		t.Helper()
+		resp, err := http.Get(env.page.URL + "/api/state?channel=C1" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var st page
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+			t.Fatal(err)
+		}
+		return st
 	}
+	st := get("")
 	if st.Older != 5 || len(st.Messages) != 100 || st.Messages[0].Text != "5" || st.Messages[99].Text != "104" {
 		t.Fatalf("older %d, %d messages from %q", st.Older, len(st.Messages), st.Messages[0].Text)
+	}
+	if !st.Now.Equal(simulated) || st.Speed != 10 {
+		t.Fatalf("page clock %s ×%g, want %s ×10", st.Now, st.Speed, simulated)
+	}
+	// "Load older" asks for more: the whole history is there to scroll back to.
+	if st := get("&show=300"); st.Older != 0 || len(st.Messages) != 105 || st.Messages[0].Text != "0" {
+		t.Fatalf("show=300: older %d, %d messages from %q", st.Older, len(st.Messages), st.Messages[0].Text)
+	}
+}
+
+// TestHistoryIsBounded: a channel keeps its newest MaxMessages top-level
+// messages; older ones and their threads are gone, as with a retention policy.
+func TestHistoryIsBounded(t *testing.T) {
+	s := slackfake.New(slackfake.Config{MaxMessages: 3})
+	defer s.Close()
+	api := slack.New(s.Token(), slack.OptionAPIURL(s.APIURL()))
+	ctx := context.Background()
+	var first string
+	for i := 0; i < 5; i++ {
+		_, ts, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText(strconv.Itoa(i), false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = ts
+		}
+	}
+	msgs := s.Messages("C1")
+	if len(msgs) != 3 || msgs[0].Text != "2" {
+		t.Fatalf("%d messages kept, first %q", len(msgs), msgs[0].Text)
+	}
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("late reply", false), slack.MsgOptionTS(first)); err == nil {
+		t.Fatal("a reply to a dropped message was accepted")
 	}
 }
 

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -36,7 +40,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var ticketIDOnCard = regexp.MustCompile(`Ticket\n(T\d+) · `)
+var ticketIDOnCard = regexp.MustCompile(`Ticket\s+(T\d+) · `)
 
 var pageURLLine = regexp.MustCompile(`open (http://127\.0\.0\.1:\d+/) to watch`)
 
@@ -59,7 +63,7 @@ func TestDemoPageInBrowser(t *testing.T) {
 	demoStart := time.Now()
 	done := make(chan error, 1)
 	go func() {
-		done <- cmdDemo(ctx, []string{"--addr", "127.0.0.1:0", "--page-addr", "127.0.0.1:0", "--orders", "200"}, &stdout, &stderr)
+		done <- cmdDemo(ctx, []string{"--addr", "127.0.0.1:0", "--page-addr", "127.0.0.1:0"}, &stdout, &stderr)
 	}()
 	defer func() {
 		cancel()
@@ -123,6 +127,15 @@ func TestDemoPageInBrowser(t *testing.T) {
 
 	navigated := time.Now()
 	step("open the page", chromedp.Navigate(pageURL), chromedp.WaitVisible(`body[data-ready="1"]`, chromedp.ByQuery))
+	// The header shows the simulated time and the clock's speed, so SLA
+	// stamps on the cards can be read against it.
+	var clock, speed string
+	step("the simulated clock", chromedp.Poll(`document.querySelector('#clock').innerText.includes('Simulated time') && document.querySelector('#clock').innerText`,
+		&clock, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Evaluate(`document.querySelector('#clock').dataset.speed`, &speed))
+	if !regexp.MustCompile(`Simulated time \d{4}-\d\d-\d\d \d\d:\d\d UTC · ×10`).MatchString(clock) || speed != "10" {
+		t.Errorf("the header shows %q (speed %q), want the simulated time and ×10", clock, speed)
+	}
 
 	// Go to a channel that has cards: which department gets the first anomaly
 	// depends on the simulated shop.
@@ -151,7 +164,11 @@ func TestDemoPageInBrowser(t *testing.T) {
 	}
 	waitCard := func(name, js string) {
 		t.Helper()
-		if err := chromedp.Run(browser, chromedp.Poll(`(() => { const c = document.querySelector('`+card+`'); return !!c && (`+js+`); })()`,
+		// Threads are folded to their latest reply; unfold this card's.
+		if err := chromedp.Run(browser, chromedp.Poll(`(() => { const c = document.querySelector('`+card+`');
+			const more = c && c.querySelector('.thread-count');
+			if (more && more.innerText.includes('show all')) { more.click(); return false; }
+			return !!c && (`+js+`); })()`,
 			nil, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(45*time.Second))); err != nil {
 			t.Fatalf("%s: %v; the card shows:\n%s", name, err, cardText())
 		}
@@ -160,7 +177,7 @@ func TestDemoPageInBrowser(t *testing.T) {
 	clicked := time.Now()
 	step("click Claim", chromedp.Click(card+` button[data-action-id="ob.claim"]`, chromedp.ByQuery, chromedp.NodeVisible))
 	waitCard("the card shows it is claimed by the demo user",
-		`c.innerText.includes('State\nClaimed') && c.innerText.includes('Owner\n@Demo User') && c.innerText.includes('@Demo User claimed the ticket')`)
+		`/State\s+Claimed/.test(c.innerText) && /Owner\s+@Demo User/.test(c.innerText) && c.innerText.includes('@Demo User claimed the ticket')`)
 	t.Logf("claim shown %v after the click", time.Since(clicked).Round(time.Millisecond))
 	if path := os.Getenv("ORDERBOT_SCREENSHOT"); path != "" {
 		// The claimed card with its thread and every control is the picture the
@@ -209,7 +226,7 @@ func TestDemoPageInBrowser(t *testing.T) {
 	// (every 5s) may reopen the ticket: the thread's history line is the
 	// lasting proof, and the card shows either the resolution or the reopening.
 	waitCard("the card shows the resolution",
-		`c.innerText.includes('@Demo User resolved the ticket') && ((c.innerText.includes('State\nResolved') && c.innerText.includes('Resolved by @Demo User')) || c.innerText.includes('Reopened: the condition came back'))`)
+		`c.innerText.includes('@Demo User resolved the ticket') && ((/State\s+Resolved/.test(c.innerText) && c.innerText.includes('Resolved by @Demo User')) || c.innerText.includes('Reopened: the condition came back'))`)
 	t.Logf("resolution shown %v after the submission", time.Since(submitted).Round(time.Millisecond))
 
 	// The slash-command box: "/ob ticket T…" is answered on the response URL
@@ -258,6 +275,8 @@ func TestDemoPageInBrowser(t *testing.T) {
 	// Thread replies are paced at Slack's one post per second per channel,
 	// behind the cards still queued for that channel.
 	if err := chromedp.Run(browser, chromedp.Poll(`(() => { const c = document.querySelector('`+nCard+`');
+			const more = c && c.querySelector('.thread-count');
+			if (more && more.innerText.includes('show all')) { more.click(); return false; }
 			return !!c && /@Demo User is sending a customer notice \(sent by hand\) by (SMS|Email) to \S*\*\*\*/.test(c.innerText); })()`,
 		nil, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second))); err != nil {
 		var text string
@@ -269,6 +288,58 @@ func TestDemoPageInBrowser(t *testing.T) {
 		chromedp.WaitVisible(`#notices-pane`, chromedp.ByQuery), chromedp.Text(`#notices`, &notices, chromedp.ByQuery))
 	if strings.Contains(notices, "not configured") {
 		t.Fatalf("the Notices tab says notices are not configured:\n%s", notices)
+	}
+	checkNoQuickAutoResolve(t, pageURL)
+}
+
+// checkNoQuickAutoResolve reads every channel's history from the page and
+// fails when a card's thread says it resolved itself within two polls (10 s
+// of real time at the demo's 5 s schedule) of the card's posting. The card is
+// posted after the ticket opens, so the measured gap is, if anything, short.
+func checkNoQuickAutoResolve(t *testing.T, pageURL string) {
+	t.Helper()
+	type msg struct {
+		TS      string `json:"ts"`
+		Text    string `json:"text"`
+		Replies []msg  `json:"replies"`
+	}
+	get := func(channel string) (st struct {
+		Channels []struct{ ID string } `json:"channels"`
+		Messages []msg                 `json:"messages"`
+	}) {
+		t.Helper()
+		resp, err := http.Get(pageURL + "api/state?show=5000&channel=" + url.QueryEscape(channel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	secs := func(ts string) float64 {
+		f, _ := strconv.ParseFloat(ts, 64)
+		return f
+	}
+	cards, auto := 0, 0
+	for _, ch := range get("").Channels {
+		for _, m := range get(ch.ID).Messages {
+			cards++
+			for _, r := range m.Replies {
+				if !strings.Contains(r.Text, "Resolved automatically") {
+					continue
+				}
+				auto++
+				if gap := secs(r.TS) - secs(m.TS); gap <= 2*demoPollEvery.Seconds() {
+					t.Errorf("%s: a card resolved itself %.1fs after it was posted: %s", ch.ID, gap, m.Text)
+				}
+			}
+		}
+	}
+	t.Logf("%d cards, %d automatic resolutions in the first minutes", cards, auto)
+	if cards == 0 {
+		t.Error("no cards to check")
 	}
 }
 

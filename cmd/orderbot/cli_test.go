@@ -45,6 +45,7 @@ func TestHelpOfEveryCommand(t *testing.T) {
 		{[]string{"serve"}, []string{"-config"}},
 		{[]string{"poll"}, []string{"-config", "-once", "-source"}},
 		{[]string{"demo"}, []string{"-addr", "-page-addr", "-speed", "-seed", "-orders", "-for"}},
+		{[]string{"quality"}, []string{"-seed", "-days", "-orders", "-anomaly-rate", "-poll-every"}},
 		{[]string{"config", "check"}, []string{"-config"}},
 		{[]string{"slack", "check"}, []string{"-config"}},
 		{[]string{"slack", "channels"}, []string{"-config"}},

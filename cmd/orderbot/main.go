@@ -5,6 +5,7 @@
 //	orderbot serve        [--config orderbot.yaml]   HTTP endpoints, schedules and workers
 //	orderbot poll --once  [--config …] [--source NAME]  one detection cycle, JSON lines on stdout
 //	orderbot demo         [--addr …] [--speed N] [--seed N]  everything on an embedded default
+//	orderbot quality      [--days N] [--seed N]      precision, recall and flaps per kind (QUALITY.md)
 //	orderbot config check [--config …]               validate, print the effective config redacted
 //	orderbot slack check|channels [--config …]       verify the Slack app; list channel ids
 //	orderbot kinds                                   the anomaly kinds reference (markdown)
@@ -64,6 +65,7 @@ commands:
   serve          run the HTTP endpoints, the poll schedules and the workers
   poll --once    run one detection cycle and print what it found as JSON lines
   demo           run everything on an embedded default (no Redis, Slack or provider accounts needed)
+  quality        measure precision, recall and flaps per kind over a simulated week (see QUALITY.md)
   config check   validate the configuration and print it with secrets redacted
   slack check    verify the Slack app: token, scopes, channels, user groups
   slack channels list the workspace's channels with their ids
@@ -95,6 +97,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdPoll(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, args[1:], stdout, stderr)
+	case "quality":
+		return cmdQuality(ctx, args[1:], stdout, stderr)
 	case "config":
 		return subcommand(ctx, "config", args[1:], stdout, stderr, map[string]command{"check": cmdConfigCheck})
 	case "slack":

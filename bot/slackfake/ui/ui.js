@@ -4,7 +4,10 @@
 "use strict";
 
 (function () {
-  const state = { channel: new URLSearchParams(location.search).get("channel") || "", users: {}, keys: {}, busy: false };
+  // show is how many of the channel's newest messages to fetch ("Load older"
+  // raises it); open holds the threads the user expanded, by message ts.
+  const state = { channel: new URLSearchParams(location.search).get("channel") || "", users: {}, channels: {}, keys: {}, busy: false,
+    show: 100, open: {} };
 
   // el builds an element with a class and children (strings become text nodes).
   function el(tag, cls, ...children) {
@@ -71,7 +74,7 @@
     }
     if (inner.startsWith("#")) {
       const [id, name] = splitOnce(inner.slice(1), "|");
-      return el("span", "mention", "#" + (name || id));
+      return el("span", "mention", "#" + (name || state.channels[id] || id));
     }
     if (inner.startsWith("!date^")) return el("span", "date", formatDate(inner));
     if (inner.startsWith("!subteam^")) {
@@ -258,8 +261,19 @@
     if (m.blocks && m.blocks.length) d.append(blocks(m.blocks, ctx));
     else d.append(mrkdwn(m.text || ""));
     if (!reply && m.replies && m.replies.length) {
-      const t = el("div", "thread", el("div", "thread-count", m.replies.length + (m.replies.length === 1 ? " reply" : " replies")));
-      m.replies.forEach((r) => t.append(message(r, channel, true)));
+      // Threads are folded, as in Slack, to the count and the latest reply,
+      // so that several cards fit on a screen; a click unfolds the rest.
+      const open = !!state.open[m.ts];
+      const n = m.replies.length;
+      const label = n + (n === 1 ? " reply" : " replies") + (n > 1 ? (open ? " · hide" : " · show all") : "");
+      const count = el("div", "thread-count", label);
+      count.addEventListener("click", () => {
+        state.open[m.ts] = !open;
+        state.keys.messages = "";
+        poll();
+      });
+      const t = el("div", "thread", count);
+      (open ? m.replies : m.replies.slice(-1)).forEach((r) => t.append(message(r, channel, true)));
       d.append(t);
     }
     return d;
@@ -267,12 +281,24 @@
 
   function renderMessages(st) {
     const box = document.getElementById("messages");
-    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    const scroller = document.getElementById("scroll");
+    const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+    const fromBottom = scroller.scrollHeight - scroller.scrollTop;
     box.replaceChildren();
-    if (st.older) box.append(el("div", "empty", st.older + " older messages are not shown."));
+    if (st.older) {
+      const b = el("button", "older", "Load older messages (" + st.older + " more)");
+      b.type = "button";
+      b.addEventListener("click", () => {
+        state.show += 200;
+        poll();
+      });
+      box.append(b);
+    }
     if (!st.messages.length) box.append(el("div", "empty", "No cards in this channel yet. The bot posts here when it finds an anomaly for this department."));
     st.messages.forEach((m) => box.append(message(m, st.channel, false)));
-    if (atBottom) box.scrollTop = box.scrollHeight;
+    // Stay at the bottom when there, else keep the reader's place as
+    // messages arrive below or older ones load above.
+    scroller.scrollTop = atBottom ? scroller.scrollHeight : scroller.scrollHeight - fromBottom;
   }
 
   function renderEphemerals(st) {
@@ -284,7 +310,8 @@
       d.append(e.blocks && e.blocks.length ? blocks(e.blocks, ctx) : mrkdwn(e.text || ""));
       box.append(d);
     });
-    box.scrollTop = box.scrollHeight;
+    const scroller = document.getElementById("scroll");
+    if (st.ephemerals.length) scroller.scrollTop = scroller.scrollHeight;
   }
 
   function renderChannels(st) {
@@ -438,6 +465,7 @@
   function select(id) {
     state.channel = id;
     state.keys = {};
+    state.show = 100;
     history.replaceState(null, "", "?channel=" + encodeURIComponent(id));
     poll();
   }
@@ -455,13 +483,23 @@
     if (state.busy) return;
     state.busy = true;
     try {
-      const r = await fetch("/api/state?channel=" + encodeURIComponent(state.channel));
+      const r = await fetch("/api/state?channel=" + encodeURIComponent(state.channel) + "&show=" + state.show);
       if (!r.ok) throw new Error("HTTP " + r.status);
       const st = await r.json();
       state.channel = st.channel;
       state.users = {};
       st.users.forEach((u) => (state.users[u.id] = u.name));
       document.getElementById("me").textContent = st.user.name;
+      state.channels = {};
+      st.channels.forEach((c) => (state.channels[c.id] = c.name));
+      const clock = document.getElementById("clock");
+      if (st.now) {
+        // The simulated time, in UTC like the cards' SLA stamps, and the speed.
+        const d = new Date(st.now);
+        clock.textContent = "Simulated time " + d.toISOString().slice(0, 16).replace("T", " ") + " UTC" + (st.speed > 1 ? " · ×" + st.speed : "");
+        clock.dataset.now = st.now;
+        clock.dataset.speed = String(st.speed || 1);
+      }
       if (changed("channels", [st.channels, st.channel])) renderChannels(st);
       if (changed("messages", [st.channel, st.older, st.messages])) renderMessages(st);
       if (changed("ephemerals", [st.channel, st.ephemerals])) renderEphemerals(st);

@@ -19,14 +19,9 @@ type sim struct{ *Server }
 
 func (sim) Type() string { return alipay.Provider }
 
-func (s sim) Load(ds simulate.Dataset) error {
-	for _, p := range ds.Payments {
-		if p.Provider != alipay.Provider {
-			continue
-		}
-		if err := s.AddPayments(p); err != nil {
-			return fmt.Errorf("demo: loading Alipay trades: %w", err)
-		}
+func (s sim) LoadChanges(r simulate.Reveal, _ time.Time) error {
+	if err := s.AddPayments(demo.PaymentsOf(r, alipay.Provider)...); err != nil {
+		return fmt.Errorf("demo: loading Alipay trades: %w", err)
 	}
 	return nil
 }
