@@ -45,7 +45,7 @@ var (
 	financials      = []string{"pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"}
 	fulfillments    = []string{"unfulfilled", "partial", "fulfilled"}
 	payMethods      = []string{"card", "wallet", "bank_transfer", "cod", "other"}
-	paymentStatuses = []string{"succeeded", "pending", "failed", "canceled"}
+	paymentStatuses = []string{"succeeded", "pending", "failed", "canceled", "authorized"}
 	shipStatuses    = []string{"pending", "info_received", "picked_up", "in_transit", "out_for_delivery", "attempt_fail",
 		"available_for_pickup", "delivered", "exception", "refused", "returning", "returned", "expired"}
 	refundStatuses = []string{"succeeded", "pending", "failed", "canceled"}
@@ -210,8 +210,15 @@ func appendPayment(b []byte, p *orderbot.Payment, orderID string) []byte {
 		b = appendEnum(b, r.Status, refundStatuses)
 		b = appendTime(b, r.CreatedAt, base)
 	}
-	return b
+	var flags uint64
+	if p.RefundsUnreported {
+		flags |= payFlagRefundsUnreported
+	}
+	return appendUvarint(b, flags)
 }
+
+// Payment flags.
+const payFlagRefundsUnreported = 1
 
 // appendShipment appends sh's compact record, with only its newest checkpoint.
 func appendShipment(b []byte, sh *orderbot.Shipment) []byte {
@@ -458,6 +465,7 @@ func decodePaymentRec(v, id, orderID string, p *orderbot.Payment) error {
 			f.CreatedAt = r.time(base)
 		}
 	}
+	p.RefundsUnreported = r.uvarint()&payFlagRefundsUnreported != 0
 	if !r.done() {
 		return errBadRecord
 	}
