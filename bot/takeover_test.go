@@ -31,7 +31,7 @@ func TestKilledPosterWorkIsTakenOver(t *testing.T) {
 	tk := h.open(anomaly(orderbot.PaymentUnrecorded, "7101"))[0]
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperPosterProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "OB_CRASH_HELPER=1", "OB_CRASH_DEFAULT_LEASES=1", "OB_REDIS_ADDR="+h.redis.Addr,
+	cmd.Env = append(os.Environ(), "OB_CRASH_HELPER=1", "OB_CRASH_DEFAULT_LEASES=1", "OB_REDIS_URL="+h.redis.URL,
 		"OB_FAKE_API="+h.fake.APIURL(), "OB_FAKE_TOKEN="+h.fake.Token())
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError

@@ -47,10 +47,10 @@ func TestOrderLinks(t *testing.T) {
 		{"several shops, no links", twoShops, "sources.erpnext.order_links: required: shops [shop-eu shopify]"},
 		{"several shops, link without shop", twoShops + "    order_links: [{field: po_no, holds: name}]\n", "sources.erpnext.order_links[0].shop: required (several shops"},
 		{"links on a lone ERP", "sources:\n  erpnext:\n    api_url: https://erp.example.com\n    provides: [orders]\n    order_links: [{field: po_no, holds: name}]\n    erpnext: {api_key: k, api_secret: s}\n", "sources.erpnext.order_links: no enabled shop source provides orders"},
-		{"links on a shop", "sources:\n  shopify:\n    api_url: https://x.myshopify.com\n    order_links: [{field: po_no, holds: name}]\n    shopify: {access_token: t}\n", "sources.shopify.order_links: only an erpnext source"},
+		{"links on a shop", "sources:\n  shopify:\n    api_url: https://x.myshopify.com\n    order_links: [{field: po_no, holds: name}]\n    shopify: {access_token: t}\n", "sources.shopify.order_links: only an ERP source (erpnext)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse([]byte(tt.doc), noEnv)
+			_, err := ParseWith(testProviders, []byte(tt.doc), noEnv)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}

@@ -67,7 +67,8 @@ func (r *rig) trade(orderID string, at time.Time) orderbot.Payment {
 
 // A lost Alipay callback (掉单): the shop shows the order unpaid, Alipay has
 // the money. The order cycle queues the order, the Alipay cycle asks, and
-// payment.unrecorded opens with Alipay as its source.
+// payment.unrecorded opens with Alipay as its source once the next look still
+// finds it (the default flap guard).
 func TestPaymentQuerierFindsLostCallback(t *testing.T) {
 	r, q := newQueryRig(t)
 	ctx := context.Background()
@@ -78,6 +79,13 @@ func TestPaymentQuerierFindsLostCallback(t *testing.T) {
 	}
 	if got := q.askedAbout(); !slices.Equal(got, []string{"5001"}) {
 		t.Fatalf("asked about %v, want [5001]", got)
+	}
+	if open := activeOf(t, r.st, orderbot.PaymentUnrecorded); len(open) != 0 {
+		t.Fatalf("payment.unrecorded opened on the first look: %+v", open)
+	}
+	r.clk.Add(time.Minute)
+	if _, err := r.poller.Poll(ctx, "shop"); err != nil {
+		t.Fatal(err)
 	}
 	open := activeOf(t, r.st, orderbot.PaymentUnrecorded)
 	if len(open) != 1 || open[0].Subject != "5001" || open[0].Source != "alipay" {

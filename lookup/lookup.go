@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/bot"
@@ -18,6 +19,11 @@ type Directory struct {
 	// Links are the ERP sources' order links: the view shows the ERP's
 	// records of the order beside the shop's.
 	Links []orderbot.OrderLink
+	// Trackers are asked for each parcel's whole checkpoint timeline when an
+	// order is viewed: the record cache keeps only the newest checkpoint
+	// (store/codec.go), which is all detection and cards need. A parcel no
+	// tracker answers for shows the cached checkpoint.
+	Trackers []orderbot.TrackingSource
 }
 
 const op = "lookup.find_order"
@@ -40,6 +46,7 @@ func (d *Directory) FindOrder(ctx context.Context, query string) (bot.OrderView,
 	if err != nil {
 		return v, err
 	}
+	d.timelines(ctx, v.Shipments)
 	if refs := orderbot.RefsOf(&o, d.Links); len(refs) > 0 {
 		erps, err := d.Store.ERPOf(ctx, [][]orderbot.OrderRef{refs})
 		if err != nil {
@@ -93,6 +100,39 @@ func (d *Directory) shipments(ctx context.Context, o orderbot.Order) ([]orderbot
 		}
 	}
 	return out, nil
+}
+
+// timelineTimeout bounds the live tracking look-ups of one order view: a slow
+// courier API must not keep a slash command past Slack's patience.
+const timelineTimeout = 2 * time.Second
+
+// timelines replaces each parcel's cached checkpoints with the whole timeline
+// from the first tracker that knows its carrier. A tracker that fails leaves
+// the cached parcel as it is: the view still answers.
+func (d *Directory) timelines(ctx context.Context, shs []orderbot.Shipment) {
+	if len(d.Trackers) == 0 || len(shs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timelineTimeout)
+	defer cancel()
+	for i := range shs {
+		sh := &shs[i]
+		ref := orderbot.ShipmentRef{TrackingNumber: sh.TrackingNumber, Carrier: sh.Carrier}
+		for _, t := range d.Trackers {
+			if c, ok := t.(orderbot.CarrierTracker); ok && !c.TracksCarrier(sh.Carrier) {
+				continue
+			}
+			live, err := t.Track(ctx, ref)
+			if err != nil || len(live.Checkpoints) < len(sh.Checkpoints) {
+				continue
+			}
+			if live.OrderID == "" {
+				live.OrderID = sh.OrderID
+			}
+			*sh = live
+			break
+		}
+	}
 }
 
 func (d *Directory) find(ctx context.Context, q string) (orderbot.Order, error) {

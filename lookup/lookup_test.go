@@ -71,3 +71,50 @@ func TestFindOrder(t *testing.T) {
 		}
 	}
 }
+
+// The record cache keeps a parcel's newest checkpoint only; viewing the order
+// asks the tracker for the whole timeline. A tracker that fails or does not
+// know the parcel leaves the cached one.
+func TestFindOrderShowsTheWholeTimeline(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	st, err := store.New(ctx, srv.Client(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	o := orderbot.Order{ID: "2001", Name: "#2001", Source: "shop", Status: orderbot.OrderProcessing,
+		Financial: orderbot.FinancialPaid, Total: orderbot.Money{Minor: 100, Currency: "CNY"}, CreatedAt: now, UpdatedAt: now,
+		Shipments: []orderbot.ShipmentRef{{TrackingNumber: "YT2001", Carrier: "yuantong"}, {TrackingNumber: "YT2002", Carrier: "yuantong"}}}
+	cps := []orderbot.Checkpoint{
+		{Time: now.Add(-3 * time.Hour), Status: orderbot.ShipPickedUp, Message: "picked up"},
+		{Time: now.Add(-2 * time.Hour), Status: orderbot.ShipInTransit, Message: "left Shanghai hub"},
+		{Time: now.Add(-time.Hour), Status: orderbot.ShipInTransit, Message: "arrived Hangzhou hub"},
+	}
+	full := orderbot.Shipment{TrackingNumber: "YT2001", Carrier: "yuantong", OrderID: "2001", Status: orderbot.ShipInTransit, Checkpoints: cps}
+	other := orderbot.Shipment{TrackingNumber: "YT2002", Carrier: "yuantong", OrderID: "2001", Status: orderbot.ShipInTransit, Checkpoints: cps[:1]}
+	if err := st.SaveOrders(ctx, []orderbot.Order{o}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveShipments(ctx, []orderbot.Shipment{full, other}); err != nil {
+		t.Fatal(err)
+	}
+	cached := &Directory{Store: st}
+	v, err := cached.FindOrder(ctx, "2001")
+	if err != nil || len(v.Shipments) != 2 || len(v.Shipments[0].Checkpoints) != 1 {
+		t.Fatalf("cached view = %+v, %v; want two parcels, the newest checkpoint only", v.Shipments, err)
+	}
+	tracker := memory.New("kd", "")
+	tracker.PutShipments(full) // knows YT2001 only
+	live := &Directory{Store: st, Trackers: []orderbot.TrackingSource{tracker}}
+	v, err = live.FindOrder(ctx, "2001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Shipments[0].Checkpoints; len(got) != 3 || got[1].Message != "left Shanghai hub" {
+		t.Fatalf("YT2001 timeline = %+v, want all three checkpoints", got)
+	}
+	if got := v.Shipments[1]; got.TrackingNumber != "YT2002" || len(got.Checkpoints) != 1 {
+		t.Fatalf("YT2002 = %+v, want the cached parcel", got)
+	}
+}

@@ -45,7 +45,7 @@ var (
 	financials      = []string{"pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"}
 	fulfillments    = []string{"unfulfilled", "partial", "fulfilled"}
 	payMethods      = []string{"card", "wallet", "bank_transfer", "cod", "other"}
-	paymentStatuses = []string{"succeeded", "pending", "failed", "canceled"}
+	paymentStatuses = []string{"succeeded", "pending", "failed", "canceled", "authorized"}
 	shipStatuses    = []string{"pending", "info_received", "picked_up", "in_transit", "out_for_delivery", "attempt_fail",
 		"available_for_pickup", "delivered", "exception", "refused", "returning", "returned", "expired"}
 	refundStatuses = []string{"succeeded", "pending", "failed", "canceled"}

@@ -45,6 +45,9 @@ func (a *app) buildBot() (*bot.Bot, error) {
 	dir := &lookup.Directory{Store: a.store, Sources: orderSources(a.poller.Sources)}
 	for _, s := range a.poller.Sources {
 		dir.Links = append(dir.Links, s.Links...)
+		if s.Tracking != nil {
+			dir.Trackers = append(dir.Trackers, s.Tracking)
+		}
 	}
 	opener := &tickets.Manual{Engine: a.engine, Orders: dir}
 	return bot.New(bot.Options{
