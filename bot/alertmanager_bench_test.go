@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderbot/orderbot/bot/slackfake"
+	"github.com/orderbot/orderbot/internal/fakes/slackfake"
 )
 
 // BenchmarkAlertmanagerSameSink is the yardstick for BenchmarkCardThroughput:

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/bot/slackfake"
+	"github.com/orderbot/orderbot/internal/fakes/slackfake"
 )
 
 // A reconciliation card shows the disputed field side by side, shop | ERP |

@@ -12,7 +12,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/bot/slackfake"
+	"github.com/orderbot/orderbot/internal/fakes/slackfake"
 )
 
 // A request signed with the app's secret but sent from another workspace (an

@@ -5,7 +5,7 @@
 // installed and no accounts.
 //
 // The simulated services are the providers' wire-format fakes from
-// integrations/*/*fake: they speak exactly what Stripe, Shopify, ERPNext,
+// internal/fakes/*fake: they speak exactly what Stripe, Shopify, ERPNext,
 // AfterShip, Kuaidi100 and Alipay speak, so the adapters cannot tell the
 // difference. Each source type brings its stand-in as a Simulated, which
 // cmd/orderbot lists next to the type's spec.

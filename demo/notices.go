@@ -2,8 +2,8 @@ package demo
 
 import (
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/bot/slackfake"
 	"github.com/orderbot/orderbot/config"
+	"github.com/orderbot/orderbot/internal/fakes/slackfake"
 )
 
 // ShopName is how the demo's notices name the shop.

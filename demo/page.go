@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/bot/slackfake"
+	"github.com/orderbot/orderbot/internal/fakes/slackfake"
 )
 
 // Page is the Slack stand-in's web page, served on loopback: it shows what the

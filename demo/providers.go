@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot/config"
-	"github.com/orderbot/orderbot/integrations/sendgrid/sendgridfake"
-	"github.com/orderbot/orderbot/integrations/twilio/twiliofake"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/fakes/sendgridfake"
+	"github.com/orderbot/orderbot/internal/fakes/twiliofake"
+	"github.com/orderbot/orderbot/internal/simulate"
 )
 
 // Providers are the simulated services, each an httptest server on loopback.

@@ -8,16 +8,16 @@ import (
 	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/config/secret"
 	"github.com/orderbot/orderbot/integrations/aftership"
-	"github.com/orderbot/orderbot/integrations/aftership/aftershipfake"
 	"github.com/orderbot/orderbot/integrations/erpnext"
-	"github.com/orderbot/orderbot/integrations/erpnext/erpnextfake"
 	"github.com/orderbot/orderbot/integrations/kuaidi100"
-	"github.com/orderbot/orderbot/integrations/kuaidi100/kuaidi100fake"
 	"github.com/orderbot/orderbot/integrations/shopify"
-	"github.com/orderbot/orderbot/integrations/shopify/shopifyfake"
 	"github.com/orderbot/orderbot/integrations/stripe"
-	"github.com/orderbot/orderbot/integrations/stripe/stripefake"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/fakes/aftershipfake"
+	"github.com/orderbot/orderbot/internal/fakes/erpnextfake"
+	"github.com/orderbot/orderbot/internal/fakes/kuaidi100fake"
+	"github.com/orderbot/orderbot/internal/fakes/shopifyfake"
+	"github.com/orderbot/orderbot/internal/fakes/stripefake"
+	"github.com/orderbot/orderbot/internal/simulate"
 )
 
 // Simulated is the simulated counterpart of a source type: a local server that

@@ -3,8 +3,8 @@ package demo
 import (
 	"strings"
 
-	"github.com/orderbot/orderbot/bot/slackfake"
 	"github.com/orderbot/orderbot/config"
+	"github.com/orderbot/orderbot/internal/fakes/slackfake"
 )
 
 // Channels are the demo workspace's channels, one per department plus the

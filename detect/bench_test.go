@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/orderbot/orderbot/detect"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/simulate"
 )
 
 const benchOrders = 100_000

@@ -14,10 +14,10 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/detect"
-	"github.com/orderbot/orderbot/integrations/memory"
 	"github.com/orderbot/orderbot/integrations/shopify"
-	"github.com/orderbot/orderbot/integrations/shopify/shopifyfake"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/fakes/memory"
+	"github.com/orderbot/orderbot/internal/fakes/shopifyfake"
+	"github.com/orderbot/orderbot/internal/simulate"
 	"github.com/orderbot/orderbot/store"
 	"github.com/orderbot/orderbot/store/redistest"
 	"github.com/orderbot/orderbot/tickets"

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/integrations/memory"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/fakes/memory"
+	"github.com/orderbot/orderbot/internal/simulate"
 )
 
 // pagedSource is an OrderSource that hands over fixed pages, as a provider

@@ -9,7 +9,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/detect"
-	"github.com/orderbot/orderbot/integrations/memory"
+	"github.com/orderbot/orderbot/internal/fakes/memory"
 	"github.com/orderbot/orderbot/store"
 	"github.com/orderbot/orderbot/store/redistest"
 	"github.com/orderbot/orderbot/tickets"

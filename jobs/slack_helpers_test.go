@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot/bot"
-	"github.com/orderbot/orderbot/bot/slackfake"
+	"github.com/orderbot/orderbot/internal/fakes/slackfake"
 	"github.com/orderbot/orderbot/store"
 )
 

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/integrations/memory"
+	"github.com/orderbot/orderbot/internal/fakes/memory"
 	"github.com/orderbot/orderbot/store"
 	"github.com/orderbot/orderbot/store/redistest"
 )

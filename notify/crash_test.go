@@ -12,9 +12,9 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/config"
-	"github.com/orderbot/orderbot/integrations/providerfake"
 	"github.com/orderbot/orderbot/integrations/twilio"
-	"github.com/orderbot/orderbot/integrations/twilio/twiliofake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/twiliofake"
 	"github.com/orderbot/orderbot/notify/templates"
 	"github.com/orderbot/orderbot/store"
 )

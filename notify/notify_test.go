@@ -15,10 +15,10 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/config"
-	"github.com/orderbot/orderbot/integrations/memory"
-	"github.com/orderbot/orderbot/integrations/providerfake"
 	"github.com/orderbot/orderbot/integrations/smtp"
-	"github.com/orderbot/orderbot/integrations/smtp/smtpfake"
+	"github.com/orderbot/orderbot/internal/fakes/memory"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/smtpfake"
 	"github.com/orderbot/orderbot/store"
 )
 

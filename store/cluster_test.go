@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/simulate"
 	"github.com/orderbot/orderbot/store/redistest"
 	"github.com/redis/go-redis/v9"
 )

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/simulate"
 )
 
 // canonical is what a record reads back as: times in UTC, empty slices nil,

@@ -16,7 +16,7 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/demo"
 	"github.com/orderbot/orderbot/detect"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/simulate"
 	"github.com/orderbot/orderbot/store"
 	"github.com/orderbot/orderbot/store/redistest"
 )

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/bot/slackfake"
+	"github.com/orderbot/orderbot/internal/fakes/slackfake"
 )
 
 // runCLI runs a command line in process and returns stdout, stderr and the

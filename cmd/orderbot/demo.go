@@ -15,11 +15,11 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/bot/slackfake"
 	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/dashboard"
 	"github.com/orderbot/orderbot/demo"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/fakes/slackfake"
+	"github.com/orderbot/orderbot/internal/simulate"
 	"github.com/orderbot/orderbot/store"
 )
 

@@ -4,12 +4,12 @@ import (
 	"github.com/orderbot/orderbot/demo"
 	"github.com/orderbot/orderbot/integrations/aftership"
 	"github.com/orderbot/orderbot/integrations/alipay"
-	"github.com/orderbot/orderbot/integrations/alipay/alipayfake"
 	"github.com/orderbot/orderbot/integrations/erpnext"
 	"github.com/orderbot/orderbot/integrations/kuaidi100"
 	"github.com/orderbot/orderbot/integrations/provider"
 	"github.com/orderbot/orderbot/integrations/shopify"
 	"github.com/orderbot/orderbot/integrations/stripe"
+	"github.com/orderbot/orderbot/internal/fakes/alipayfake"
 )
 
 // sourceTypes lists every source provider package: its spec, and the

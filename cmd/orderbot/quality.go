@@ -16,8 +16,8 @@ import (
 	"github.com/orderbot/orderbot/demo"
 	"github.com/orderbot/orderbot/detect"
 	"github.com/orderbot/orderbot/integrations/aftership"
-	"github.com/orderbot/orderbot/integrations/providerfake"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
+	"github.com/orderbot/orderbot/internal/simulate"
 	"github.com/orderbot/orderbot/store"
 )
 

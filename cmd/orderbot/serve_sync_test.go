@@ -14,10 +14,10 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/demo"
 	"github.com/orderbot/orderbot/integrations/aftership"
-	"github.com/orderbot/orderbot/integrations/erpnext/erpnextfake"
 	"github.com/orderbot/orderbot/integrations/shopify"
 	"github.com/orderbot/orderbot/integrations/stripe"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/fakes/erpnextfake"
+	"github.com/orderbot/orderbot/internal/simulate"
 	"github.com/orderbot/orderbot/store"
 	"github.com/orderbot/orderbot/store/redistest"
 )

@@ -13,10 +13,10 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/aftership"
-	"github.com/orderbot/orderbot/integrations/aftership/aftershipfake"
 	"github.com/orderbot/orderbot/integrations/conformance"
 	"github.com/orderbot/orderbot/integrations/httpclient"
-	"github.com/orderbot/orderbot/integrations/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/aftershipfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 )
 
 var t0 = time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)

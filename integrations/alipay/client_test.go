@@ -16,9 +16,9 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/alipay"
-	"github.com/orderbot/orderbot/integrations/alipay/alipayfake"
 	"github.com/orderbot/orderbot/integrations/conformance"
 	"github.com/orderbot/orderbot/integrations/httpclient"
+	"github.com/orderbot/orderbot/internal/fakes/alipayfake"
 )
 
 func readFile(t testing.TB, name string) string {

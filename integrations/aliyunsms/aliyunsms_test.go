@@ -16,10 +16,10 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/aliyunsms"
-	"github.com/orderbot/orderbot/integrations/aliyunsms/aliyunsmsfake"
 	"github.com/orderbot/orderbot/integrations/conformance"
 	"github.com/orderbot/orderbot/integrations/notice"
-	"github.com/orderbot/orderbot/integrations/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/aliyunsmsfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -16,9 +16,9 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/conformance"
 	"github.com/orderbot/orderbot/integrations/erpnext"
-	"github.com/orderbot/orderbot/integrations/erpnext/erpnextfake"
 	"github.com/orderbot/orderbot/integrations/httpclient"
-	"github.com/orderbot/orderbot/integrations/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/erpnextfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 )
 
 var (

@@ -7,7 +7,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/erpnext"
-	"github.com/orderbot/orderbot/integrations/erpnext/erpnextfake"
+	"github.com/orderbot/orderbot/internal/fakes/erpnextfake"
 )
 
 // ListERPOrders reads the link field of each Sales Order (po_no or a custom

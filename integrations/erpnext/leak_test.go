@@ -9,8 +9,8 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/erpnext"
-	"github.com/orderbot/orderbot/integrations/erpnext/erpnextfake"
-	"github.com/orderbot/orderbot/integrations/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/erpnextfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 )
 
 // TestNoGoroutineLeak checks that the parallel document reads of ListOrders all

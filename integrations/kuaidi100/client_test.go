@@ -12,8 +12,8 @@ import (
 	"github.com/orderbot/orderbot/integrations/conformance"
 	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/kuaidi100"
-	"github.com/orderbot/orderbot/integrations/kuaidi100/kuaidi100fake"
-	"github.com/orderbot/orderbot/integrations/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/kuaidi100fake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 )
 
 var (

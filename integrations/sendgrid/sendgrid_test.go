@@ -15,9 +15,9 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/conformance"
 	"github.com/orderbot/orderbot/integrations/notice"
-	"github.com/orderbot/orderbot/integrations/providerfake"
 	"github.com/orderbot/orderbot/integrations/sendgrid"
-	"github.com/orderbot/orderbot/integrations/sendgrid/sendgridfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/sendgridfake"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/integrations/shopify/shopifyfake"
+	"github.com/orderbot/orderbot/internal/fakes/shopifyfake"
 )
 
 var benchStart = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)

@@ -11,7 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/integrations/shopify/shopifyfake"
+	"github.com/orderbot/orderbot/internal/fakes/shopifyfake"
 )
 
 var decodeSeeds = []string{

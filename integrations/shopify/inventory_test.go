@@ -10,9 +10,9 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/conformance"
-	"github.com/orderbot/orderbot/integrations/providerfake"
 	"github.com/orderbot/orderbot/integrations/shopify"
-	"github.com/orderbot/orderbot/integrations/shopify/shopifyfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/shopifyfake"
 )
 
 func level(sku, loc string, avail int64, at time.Time) orderbot.StockLevel {

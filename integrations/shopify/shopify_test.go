@@ -19,9 +19,9 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/conformance"
 	"github.com/orderbot/orderbot/integrations/httpclient"
-	"github.com/orderbot/orderbot/integrations/providerfake"
 	"github.com/orderbot/orderbot/integrations/shopify"
-	"github.com/orderbot/orderbot/integrations/shopify/shopifyfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/shopifyfake"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

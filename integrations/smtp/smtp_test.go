@@ -15,7 +15,7 @@ import (
 	"github.com/orderbot/orderbot/integrations/conformance"
 	"github.com/orderbot/orderbot/integrations/notice"
 	"github.com/orderbot/orderbot/integrations/smtp"
-	"github.com/orderbot/orderbot/integrations/smtp/smtpfake"
+	"github.com/orderbot/orderbot/internal/fakes/smtpfake"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -7,8 +7,8 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/stripe"
-	"github.com/orderbot/orderbot/integrations/stripe/stripefake"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/fakes/stripefake"
+	"github.com/orderbot/orderbot/internal/simulate"
 )
 
 // BenchmarkListPayments100k counts the requests of one poll of 100,000

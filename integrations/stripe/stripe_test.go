@@ -16,9 +16,9 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/conformance"
 	"github.com/orderbot/orderbot/integrations/httpclient"
-	"github.com/orderbot/orderbot/integrations/providerfake"
 	"github.com/orderbot/orderbot/integrations/stripe"
-	"github.com/orderbot/orderbot/integrations/stripe/stripefake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/stripefake"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -16,9 +16,9 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/conformance"
 	"github.com/orderbot/orderbot/integrations/notice"
-	"github.com/orderbot/orderbot/integrations/providerfake"
 	"github.com/orderbot/orderbot/integrations/twilio"
-	"github.com/orderbot/orderbot/integrations/twilio/twiliofake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/twiliofake"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/orderbot/orderbot/integrations/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 )
 
 // Defaults of Options.

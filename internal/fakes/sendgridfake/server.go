@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/orderbot/orderbot/integrations/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 )
 
 // DefaultAPIKey is the key a Server accepts unless Options.APIKey says

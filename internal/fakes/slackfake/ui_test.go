@@ -16,7 +16,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/orderbot/orderbot/bot/slackfake"
+	"github.com/orderbot/orderbot/internal/fakes/slackfake"
 )
 
 // fakeBot is the bot's side of the page tests: it checks every request's

@@ -10,7 +10,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/simulate"
 )
 
 var now = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)

@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/orderbot/orderbot/integrations/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 )
 
 // Defaults of Options.

@@ -15,8 +15,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/integrations/providerfake"
-	"github.com/orderbot/orderbot/integrations/shopify/shopifyfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/shopifyfake"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -14,8 +14,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/integrations/providerfake"
-	"github.com/orderbot/orderbot/integrations/stripe/stripefake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/stripefake"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/integrations/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 )
 
 // DefaultAccessToken is the Admin API token a Server accepts unless

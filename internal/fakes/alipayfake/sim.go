@@ -8,7 +8,7 @@ import (
 	"github.com/orderbot/orderbot/config/secret"
 	"github.com/orderbot/orderbot/demo"
 	"github.com/orderbot/orderbot/integrations/alipay"
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/simulate"
 )
 
 // Simulated is the demo's Alipay: a gateway holding the simulated shop's

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderbot/orderbot/simulate"
+	"github.com/orderbot/orderbot/internal/simulate"
 )
 
 // TestTimelineNeverBackDates loads a timeline in steps, as the demo does, and

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/integrations/providerfake"
+	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 )
 
 // DefaultAPIKey is the secret key a Server accepts unless Options.APIKey says
