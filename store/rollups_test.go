@@ -95,7 +95,7 @@ func TestTrimRollupsKeepsFigures(t *testing.T) {
 	if n == 0 {
 		t.Fatal("nothing trimmed")
 	}
-	if left := e.srv.Client(t).Exists(ctx, e.st.hourRollupKey(tagTickets, unixHour(day.Add(10*time.Hour)))).Val(); left != 0 {
+	if left := e.srv.Universal(t).Exists(ctx, e.st.hourRollupKey(tagTickets, unixHour(day.Add(10*time.Hour)))).Val(); left != 0 {
 		t.Fatal("the hour hash is still there")
 	}
 	after := read()

@@ -24,7 +24,7 @@ func TestTakeOverOutboxFromDeadConsumers(t *testing.T) {
 	if err != nil || len(got) != 3 {
 		t.Fatalf("read: %d %v", len(got), err)
 	}
-	rdb := e.srv.Client(t)
+	rdb := e.srv.Universal(t)
 	key := e.st.outboxKey(OutboxClicks)
 	// The takeover threshold is 1ms; wait until a has been idle that long.
 	for {
