@@ -20,7 +20,7 @@ import (
 
 // outboxLen is the length of the Slack outbox stream.
 func (h *harness) outboxLen() int64 {
-	n, _ := h.st.Client().XLen(context.Background(), "ob:{t}:outbox:"+store.OutboxSlack).Result()
+	n, _ := h.st.Client().XLen(context.Background(), "ob:{t}:outbox:"+store.OutboxTicketChanges).Result()
 	return n
 }
 

@@ -165,7 +165,7 @@ func (e *env) open(o orderbot.Order, kind orderbot.Kind) (orderbot.Ticket, store
 // fresh consumer group reads them.
 func (e *env) lines() []store.OutboxEntry {
 	e.t.Helper()
-	got, err := e.st.ReadOutbox(context.Background(), store.OutboxSlack, "lines-"+e.clock.Now().String()+time.Now().String(), "c", 10000, 0)
+	got, err := e.st.ReadOutbox(context.Background(), store.OutboxTicketChanges, "lines-"+e.clock.Now().String()+time.Now().String(), "c", 10000, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}

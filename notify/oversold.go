@@ -95,7 +95,7 @@ func (n *Notifier) delayNotices(ctx context.Context, t orderbot.Ticket) error {
 		detail += fmt.Sprintf(", %d already notified", already)
 	}
 	detail += ". Only sends whose outcome is unknown get a line of their own."
-	_, err = n.st.EnqueueOutbox(ctx, store.OutboxSlack, store.OutboxEntry{TicketID: t.ID, Change: store.ChangeNotice,
+	_, err = n.st.EnqueueOutbox(ctx, store.OutboxTicketChanges, store.OutboxEntry{TicketID: t.ID, Change: store.ChangeNotice,
 		Payload: map[string]string{"state": "batch", "event": string(config.EventOpen), "detail": detail, "actor": actorSystem}})
 	n.log.Info("delay notices for an oversold SKU", slog.String("ticket", t.ID), slog.String("sku", sku),
 		slog.Int("orders", len(open)), slog.Int("covered", covered), slog.Int("queued", queued), slog.Int("skipped", skipped))
