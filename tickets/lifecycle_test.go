@@ -254,3 +254,106 @@ func TestLifecycleTableIsComplete(t *testing.T) {
 		t.Fatalf("Apply takes %d events, want the 10 ticket actions", len(applyEvents))
 	}
 }
+
+// rowsFor returns the (change, next state) pairs the table allows for ev on
+// a ticket in state from.
+func rowsFor(from orderbot.TicketState, ev Event) map[[2]string]bool {
+	out := map[[2]string]bool{}
+	for _, r := range Table() {
+		if r.From == from && r.Event == ev && r.Outcome == Applied {
+			out[[2]string{string(r.Change), string(r.To)}] = true
+		}
+	}
+	return out
+}
+
+// TestLifecycleDetectionMatchesTable: the upsert script's answer to a
+// detection, from every state a fingerprint can be in, is one of the table's
+// Detected rows for that state, and the flap guard's answers for a cleared
+// condition are its Cleared rows.
+func TestLifecycleDetectionMatchesTable(t *testing.T) {
+	c := &clock{t: t0}
+	st, err := store.New(context.Background(), redistest.Start(t).Client(t), store.Options{Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	life, ctx := NewLifecycle(st), context.Background()
+	seen := func(subject string, openAfter int) store.Upsert {
+		return store.Upsert{Anomaly: orderbot.Anomaly{Kind: orderbot.PaymentUnrecorded, Subject: subject, OrderID: subject,
+			Severity: orderbot.SeverityHigh, Department: "finance", Summary: "s " + subject, DetectedAt: c.t},
+			AckDue: c.t.Add(15 * time.Minute), ResolveDue: c.t.Add(2 * time.Hour), ReopenWithin: time.Hour, OpenAfter: openAfter}
+	}
+	detect := func(from orderbot.TicketState, u store.Upsert) orderbot.Ticket {
+		t.Helper()
+		rs, err := life.Detect(ctx, []store.Upsert{u})
+		if err != nil {
+			t.Fatal(err)
+		}
+		to := rs[0].Ticket.State
+		if rs[0].Change == store.ChangePending {
+			to = StatePending
+		}
+		if !rowsFor(from, Detected)[[2]string{string(rs[0].Change), string(to)}] {
+			t.Fatalf("detected on %s: the script made %s → %s, which no row of the table allows", from, rs[0].Change, to)
+		}
+		return rs[0].Ticket
+	}
+	// none → pending → open, with a flap guard of two evaluations.
+	detect(StateNone, seen("a", 2))
+	c.t = c.t.Add(time.Minute)
+	a := detect(StatePending, seen("a", 2))
+	if a.State != orderbot.StateOpen {
+		t.Fatalf("second evaluation left %s %s", a.ID, a.State)
+	}
+	// Each active state: recurred, then updated when the summary changes.
+	for _, tr := range []store.Transition{{}, {Action: orderbot.ActClaim, Actor: "U1"},
+		{Action: orderbot.ActSnooze, Actor: "U1", Until: c.t.Add(time.Hour)}} {
+		if tr.Action != "" {
+			if _, _, err := life.Apply(ctx, a.ID, tr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cur, _ := st.Get(ctx, a.ID)
+		detect(cur.State, seen("a", 2))
+		u := seen("a", 2)
+		u.Anomaly.Summary += " " + string(tr.Action)
+		detect(cur.State, u)
+	}
+	// Resolved within the reopen window: reopened; after it: a new ticket.
+	if _, _, err := life.Apply(ctx, a.ID, store.Transition{Action: orderbot.ActResolve, Actor: "U1", Resolution: &orderbot.Resolution{Code: "other"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := detect(orderbot.StateResolved, seen("a", 0)); got.ID != a.ID || got.Reopened != 1 {
+		t.Fatalf("detection within the reopen window gave %+v", got)
+	}
+	if _, _, err := life.Apply(ctx, a.ID, store.Transition{Action: orderbot.ActResolve, Actor: "U1", Resolution: &orderbot.Resolution{Code: "other"}}); err != nil {
+		t.Fatal(err)
+	}
+	c.t = c.t.Add(2 * time.Hour)
+	if got := detect(orderbot.StateResolved, seen("a", 0)); got.ID == a.ID {
+		t.Fatalf("detection after the reopen window reopened %s", a.ID)
+	}
+
+	// Cleared: the flap guard answers with the table's Cleared rows.
+	b := detect(StateNone, seen("b", 0))
+	g := orderbot.FlapGuard{ResolveAfter: 2}
+	verdicts := map[store.ClearVerdict]store.Change{store.ClearResolve: store.ChangeAutoResolved, store.ClearFlap: store.ChangeUpdated}
+	for i := 0; i < 2; i++ {
+		v, err := life.Clearing(ctx, g, c.t, []store.Cleared{{Fingerprint: b.Fingerprint, LastSeen: b.LastSeenAt}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, ok := verdicts[v[0]]
+		if !ok {
+			ch = ChangeClearing
+		}
+		found := false
+		for _, r := range Table() {
+			found = found || r.From == b.State && r.Event == Cleared && r.Change == ch
+		}
+		if !found {
+			t.Fatalf("cleared verdict %v (%s) on %s is no row of the table", v[0], ch, b.State)
+		}
+		c.t = c.t.Add(time.Minute)
+	}
+}
