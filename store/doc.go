@@ -18,10 +18,11 @@
 // as name NUL value pairs, summary and facts included; see lua/common.lua for
 // the layout. Every ticket write is one Lua script: an upsert folds a batch of
 // anomalies, one atomic step per fingerprint; a transition is a compare-and-set
-// against the ticket's current state (the state machine is documented on
-// Transition and property-tested against a Go model). The same script updates
-// the state/department/kind/owner index sets, the SLA sorted sets, the audit
-// history and the Slack outbox, so a crash can never leave a change without its
+// against the ticket's current state. The state machine these scripts store is
+// the lifecycle table of package tickets (tickets.Table), and its tests drive
+// the scripts against that table. The same script updates the
+// state/department/kind/owner index sets, the SLA sorted sets, the audit
+// history and the outbox of ticket changes, so a crash can never leave a change without its
 // card update or a card update without its change.
 //
 // Upserts are the hot path (product.md §12 asks for 50,000 a second), and in
