@@ -56,6 +56,7 @@ const (
 	Invalid
 )
 
+// String names the outcome as the table documentation does.
 func (o Outcome) String() string {
 	return [...]string{"applied", "unchanged", "refused", "invalid"}[o]
 }
@@ -93,6 +94,7 @@ const (
 var effectNames = []string{"resume SLA", "pause SLA", "owner = actor", "owner = target", "owner cleared",
 	"snooze until", "escalation + 1", "record resolution", "fresh SLA, reopened + 1", "mark flapping"}
 
+// String lists the effects in words, comma-separated.
 func (e Effect) String() string {
 	s := ""
 	for i, n := range effectNames {
