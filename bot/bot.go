@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/store"
+	"github.com/orderbot/orderbot/tickets"
 )
 
 // Bot is orderbot's Slack side. Its Handler serves Slack's HTTP requests, its
@@ -17,6 +18,7 @@ import (
 type Bot struct {
 	opts   Options
 	st     *store.Store
+	life   *tickets.Lifecycle // every ticket change from a click goes through it
 	api    *slackAPI
 	cards  *cards
 	opener TicketOpener
@@ -50,7 +52,7 @@ func New(opts Options, st *store.Store, opener TicketOpener, dir OrderDirectory)
 		return nil, orderbot.Errorf(orderbot.KindInvalid, "bot.new", "the bot needs the ticket store")
 	}
 	b := &Bot{
-		opts: o, st: st, api: newSlackAPI(&o), cards: newCards(&o),
+		opts: o, st: st, life: tickets.NewLifecycle(st), api: newSlackAPI(&o), cards: newCards(&o),
 		opener: opener, dir: dir, log: o.Logger.With(slog.String("component", "slack")),
 		run: make(chan struct{}, o.Workers),
 	}

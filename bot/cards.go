@@ -766,7 +766,7 @@ func (c *cards) ticketList(title string, ts []orderbot.Ticket, more bool, now ti
 // orderView answers /ob order: the order, its payments, every system side by
 // side (see orderview.go), every parcel's checkpoints and the tickets, with
 // the customer's contact data masked.
-func (c *cards) orderView(v OrderView, now time.Time) message {
+func (c *cards) orderView(v orderbot.OrderView, now time.Time) message {
 	o := v.Order
 	name := o.Name
 	if name == "" {

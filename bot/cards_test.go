@@ -182,7 +182,7 @@ func TestOutsideTextIsEscaped(t *testing.T) {
 		c.escalationPost(tk, "missed", "C1", nil),
 		c.stormCard(stormView{Kind: tk.Kind, Total: 9, Top: []subjectCount{{Subject: "<!channel>", Count: 2}}}),
 		c.ticketList("Tickets", []orderbot.Ticket{tk}, false, cardNow),
-		c.orderView(OrderView{Order: orderbot.Order{ID: "1", Name: "<!channel>", Customer: orderbot.Customer{Name: "<!channel>"}}}, cardNow),
+		c.orderView(orderbot.OrderView{Order: orderbot.Order{ID: "1", Name: "<!channel>", Customer: orderbot.Customer{Name: "<!channel>"}}}, cardNow),
 	}
 	for i, m := range cards {
 		all := slackfake.Message{Text: m.Text, BlocksJSON: validBlocks(t, m)}.AllText()
@@ -240,7 +240,7 @@ func TestBlockKitLimitsByTruncation(t *testing.T) {
 
 func TestOrderViewMasksPII(t *testing.T) {
 	c := testCards()
-	v := OrderView{
+	v := orderbot.OrderView{
 		Order: orderbot.Order{
 			ID: "1001", Name: "#1001", Source: "shopify", Status: orderbot.OrderProcessing,
 			Financial: orderbot.FinancialPaid, Total: orderbot.Money{Minor: 19900, Currency: "USD"},

@@ -31,7 +31,7 @@ func (h *harness) clickOutcomes() clickOutcomes {
 	h.t.Helper()
 	o := clickOutcomes{applied: map[string]int{}, told: map[string]int{}}
 	rdb := h.st.Client()
-	msgs, err := rdb.XRange(context.Background(), "ob:{t}:outbox:"+store.OutboxSlack, "-", "+").Result()
+	msgs, err := rdb.XRange(context.Background(), "ob:{t}:outbox:"+store.OutboxTicketChanges, "-", "+").Result()
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func TestOrderViewEverySystem(t *testing.T) {
 	at := cardNow.Add(-48 * time.Hour)
 	o := orderbot.Order{ID: "1001", Name: "#1001", Source: "shopify", Status: orderbot.OrderProcessing, Financial: orderbot.FinancialPaid,
 		Fulfillment: orderbot.FulfillmentUnfulfilled, Total: usd(19900), Lines: []orderbot.LineItem{{SKU: "MUG", Quantity: 2, Price: usd(9950)}}}
-	v := OrderView{Order: o,
+	v := orderbot.OrderView{Order: o,
 		Payments: []orderbot.Payment{{ID: "pi_1", Provider: "stripe", Status: orderbot.PaymentSucceeded, Amount: usd(19900), CreatedAt: at}},
 		ERP: []orderbot.ErpOrder{{ID: "SAL-ORD-1", Status: orderbot.OrderProcessing, Fulfillment: orderbot.FulfillmentFulfilled, Total: usd(19900),
 			Lines: []orderbot.LineItem{{SKU: "MUG", Quantity: 3}}, Modified: at}},

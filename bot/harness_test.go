@@ -205,7 +205,7 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 // backlog counts entries not yet delivered to the group plus pending ones.
 func (h *harness) backlog() int64 {
 	rdb := h.st.Client()
-	key := "ob:{t}:outbox:" + store.OutboxSlack
+	key := "ob:{t}:outbox:" + store.OutboxTicketChanges
 	groups, err := rdb.XInfoGroups(context.Background(), key).Result()
 	if err != nil {
 		return -1

@@ -182,7 +182,7 @@ func (b *Bot) handleClick(ctx context.Context, ic *slack.InteractionCallback, c 
 	case actSnooze:
 		tr.Action, tr.Until = orderbot.ActSnooze, b.snoozeUntil(c.option)
 	}
-	after, change, err := b.st.Transition(ctx, t.ID, tr)
+	after, change, err := b.life.Apply(ctx, t.ID, tr)
 	if err != nil {
 		if !orderbot.IsKind(err, orderbot.KindConflict) && !orderbot.IsKind(err, orderbot.KindInvalid) {
 			log.Warn("ticket action failed", slog.String("error", err.Error()))
@@ -319,7 +319,7 @@ func (b *Bot) submitResolve(ic *slack.InteractionCallback) any {
 		err = b.authz.check(ctx, ic.User.ID, t.Department)
 	}
 	if err == nil {
-		_, _, err = b.st.Transition(ctx, meta.Ticket, store.Transition{
+		_, _, err = b.life.Apply(ctx, meta.Ticket, store.Transition{
 			Action: orderbot.ActResolve, Actor: ic.User.ID,
 			Resolution: &orderbot.Resolution{Code: code, Note: noteText},
 		})

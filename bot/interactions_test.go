@@ -20,7 +20,7 @@ import (
 
 // outboxLen is the length of the Slack outbox stream.
 func (h *harness) outboxLen() int64 {
-	n, _ := h.st.Client().XLen(context.Background(), "ob:{t}:outbox:"+store.OutboxSlack).Result()
+	n, _ := h.st.Client().XLen(context.Background(), "ob:{t}:outbox:"+store.OutboxTicketChanges).Result()
 	return n
 }
 
@@ -351,13 +351,13 @@ func TestSnoozeReassignEscalateButtons(t *testing.T) {
 }
 
 // stubDirectory and stubOpener stand in for the ticket engine.
-type stubDirectory struct{ views map[string]OrderView }
+type stubDirectory struct{ views map[string]orderbot.OrderView }
 
-func (d stubDirectory) FindOrder(_ context.Context, q string) (OrderView, error) {
+func (d stubDirectory) FindOrder(_ context.Context, q string) (orderbot.OrderView, error) {
 	if v, ok := d.views[q]; ok {
 		return v, nil
 	}
-	return OrderView{}, orderbot.Errorf(orderbot.KindNotFound, "test.find_order", "no order matches %q", q)
+	return orderbot.OrderView{}, orderbot.Errorf(orderbot.KindNotFound, "test.find_order", "no order matches %q", q)
 }
 
 type stubOpener struct{ h *harness }
@@ -373,7 +373,7 @@ func (o stubOpener) OpenManual(_ context.Context, orderRef string, kind orderbot
 
 func TestSlashCommands(t *testing.T) {
 	h := newHarness(t, nil)
-	h.bot.dir = stubDirectory{views: map[string]OrderView{"1001": {Order: orderbot.Order{
+	h.bot.dir = stubDirectory{views: map[string]orderbot.OrderView{"1001": {Order: orderbot.Order{
 		ID: "1001", Name: "#1001", Source: "shopify", Status: orderbot.OrderProcessing,
 		Customer: orderbot.Customer{Name: "Li Lei", Phone: "13812345678"},
 	}}}}

@@ -195,17 +195,7 @@ type TicketOpener interface {
 // OrderDirectory finds an order by id, tracking number, phone or email (/ob order).
 // A miss is a KindNotFound error.
 type OrderDirectory interface {
-	FindOrder(ctx context.Context, query string) (OrderView, error)
-}
-
-// OrderView is everything /ob order shows about one order.
-type OrderView struct {
-	Order     orderbot.Order
-	Payments  []orderbot.Payment
-	Shipments []orderbot.Shipment
-	Tickets   []orderbot.Ticket
-	// ERP are the ERP's records of the order (usually one Sales Order).
-	ERP []orderbot.ErpOrder
+	FindOrder(ctx context.Context, query string) (orderbot.OrderView, error)
 }
 
 // DefaultEscalation is the chain used when Options.Escalation is empty.

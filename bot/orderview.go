@@ -21,7 +21,7 @@ const maxCheckpoints = 25
 
 // orderComparisons are the rows of the side-by-side view. The shop is the
 // reference: a value of another system that contradicts it is marked.
-func orderComparisons(v OrderView) []orderbot.Comparison {
+func orderComparisons(v orderbot.OrderView) []orderbot.Comparison {
 	o := &v.Order
 	erp, hasERP := mergedERP(v.ERP)
 	var captured int64
@@ -125,7 +125,7 @@ func mergedERP(erps []orderbot.ErpOrder) (orderbot.ErpOrder, bool) {
 }
 
 // systemsBlocks is the side-by-side view and the line naming who disagrees.
-func (c *cards) systemsBlocks(v OrderView) []slack.Block {
+func (c *cards) systemsBlocks(v orderbot.OrderView) []slack.Block {
 	rows := orderComparisons(v)
 	lines := []string{"*Every system* (shop | ERP | payment | courier; " + strings.TrimSpace(differMark) + " disagrees with the shop)"}
 	who := map[orderbot.System][]string{}
@@ -163,7 +163,7 @@ func (c *cards) systemsBlocks(v OrderView) []slack.Block {
 
 // parcelBlocks lists every parcel of the order with its checkpoints, newest
 // first.
-func (c *cards) parcelBlocks(v OrderView) []slack.Block {
+func (c *cards) parcelBlocks(v orderbot.OrderView) []slack.Block {
 	var out []slack.Block
 	for i, s := range v.Shipments {
 		if i == 5 {

@@ -30,7 +30,7 @@ const (
 // now; the entries are retried shortly.
 var errBusy = errors.New("another poster holds the ticket")
 
-// Poster delivers the store's Slack outbox (store.OutboxSlack) to Slack:
+// Poster delivers the store's Slack outbox (store.OutboxTicketChanges) to Slack:
 //
 //   - a ticket's card is posted once per channel (its department's, and the
 //     escalation channel for critical tickets). Before the call the post is
@@ -166,7 +166,7 @@ func (p *Poster) Run(ctx context.Context) error {
 	p.warned = map[string]bool{}
 	defer p.stop()
 
-	live := store.Liveness{Stream: store.OutboxSlack, Group: PosterGroup, Consumer: p.opts.Instance, TTL: p.opts.ReclaimAfter, Count: p.opts.BatchSize}
+	live := store.Liveness{Stream: store.OutboxTicketChanges, Group: PosterGroup, Consumer: p.opts.Instance, TTL: p.opts.ReclaimAfter, Count: p.opts.BatchSize}
 	failures := 0
 	for ctx.Err() == nil {
 		p.drainResults(ctx)
@@ -203,7 +203,7 @@ func (p *Poster) Run(ctx context.Context) error {
 // once a burst starts, keeps reading for Coalesce so the burst is rendered once.
 func (p *Poster) read(ctx context.Context) ([]store.OutboxEntry, error) {
 	block := p.nextWait()
-	first, err := p.st.ReadOutbox(ctx, store.OutboxSlack, PosterGroup, p.opts.Instance, p.opts.BatchSize, block)
+	first, err := p.st.ReadOutbox(ctx, store.OutboxTicketChanges, PosterGroup, p.opts.Instance, p.opts.BatchSize, block)
 	if err != nil || len(first) == 0 {
 		return first, err
 	}
@@ -214,7 +214,7 @@ func (p *Poster) read(ctx context.Context) ([]store.OutboxEntry, error) {
 		if left <= 0 {
 			break
 		}
-		more, err := p.st.ReadOutbox(ctx, store.OutboxSlack, PosterGroup, p.opts.Instance, p.opts.BatchSize, min(left, 50*time.Millisecond))
+		more, err := p.st.ReadOutbox(ctx, store.OutboxTicketChanges, PosterGroup, p.opts.Instance, p.opts.BatchSize, min(left, 50*time.Millisecond))
 		if err != nil {
 			return out, nil // what was read stays pending in Redis and is processed
 		}
@@ -301,7 +301,7 @@ func (p *Poster) ackNow(ctx context.Context, ids ...string) bool {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := p.st.AckOutbox(ctx, store.OutboxSlack, PosterGroup, ids...); err != nil {
+	if err := p.st.AckOutbox(ctx, store.OutboxTicketChanges, PosterGroup, ids...); err != nil {
 		// The entries stay held and are acknowledged in a later round; if this
 		// process dies first, whoever takes them over finds every step done and
 		// only acknowledges them.

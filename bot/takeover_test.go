@@ -43,7 +43,7 @@ func TestKilledPosterWorkIsTakenOver(t *testing.T) {
 	}
 	ctx := context.Background()
 	rdb := h.st.Client()
-	key := "ob:{t}:outbox:" + store.OutboxSlack
+	key := "ob:{t}:outbox:" + store.OutboxTicketChanges
 	held, err := rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: key, Group: PosterGroup, Start: "-", End: "+", Count: 10}).Result()
 	if err != nil || len(held) != 1 || held[0].Consumer != "doomed" {
 		t.Fatalf("before the takeover the dead poster should hold the entry: %+v %v", held, err)

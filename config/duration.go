@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderbot/orderbot"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -165,13 +166,13 @@ type ClockTime int
 func Clock(h, m int) ClockTime { return ClockTime(h*60 + m) }
 
 // Hour returns the hour, 0–23.
-func (c ClockTime) Hour() int { return int(c) / 60 }
+func (c ClockTime) Hour() int { return orderbot.ClockTime(c).Hour() }
 
 // Minute returns the minute, 0–59.
-func (c ClockTime) Minute() int { return int(c) % 60 }
+func (c ClockTime) Minute() int { return orderbot.ClockTime(c).Minute() }
 
 // String formats the time as "HH:MM".
-func (c ClockTime) String() string { return fmt.Sprintf("%02d:%02d", c.Hour(), c.Minute()) }
+func (c ClockTime) String() string { return orderbot.ClockTime(c).String() }
 
 // MarshalYAML writes the time as "HH:MM".
 func (c ClockTime) MarshalYAML() (any, error) { return c.String(), nil }

@@ -45,17 +45,13 @@ type QuietHours struct {
 	End   ClockTime `yaml:"end"`
 }
 
-// Contains reports whether the time of day c falls in the window.
-func (q QuietHours) Contains(c ClockTime) bool {
-	switch {
-	case q.Start == q.End:
-		return false
-	case q.Start < q.End:
-		return c >= q.Start && c < q.End
-	default:
-		return c >= q.Start || c < q.End
-	}
+// Window is the quiet hours as the notifier takes them.
+func (q QuietHours) Window() orderbot.QuietHours {
+	return orderbot.QuietHours{Start: orderbot.ClockTime(q.Start), End: orderbot.ClockTime(q.End)}
 }
+
+// Contains reports whether the time of day c falls in the window.
+func (q QuietHours) Contains(c ClockTime) bool { return q.Window().Contains(orderbot.ClockTime(c)) }
 
 // SMSProvider names the SMS gateway.
 type SMSProvider string
@@ -117,19 +113,20 @@ func (a Aliyun) TemplateCode(k orderbot.Kind, event TemplateEvent) (string, bool
 	return c, ok && c != ""
 }
 
-// TemplateEvent is the ticket event a notice template is for.
-type TemplateEvent string
+// TemplateEvent is the ticket event a notice template is for
+// (orderbot.NoticeEvent, which the notifier uses).
+type TemplateEvent = orderbot.NoticeEvent
 
 // Template events.
 const (
-	EventOpen    TemplateEvent = "open"
-	EventResolve TemplateEvent = "resolve"
-	EventBreach  TemplateEvent = "breach"
-	EventManual  TemplateEvent = "manual"
+	EventOpen    = orderbot.NoticeOpen
+	EventResolve = orderbot.NoticeResolve
+	EventBreach  = orderbot.NoticeBreach
+	EventManual  = orderbot.NoticeManual
 )
 
 // TemplateEvents lists the valid template events.
-var TemplateEvents = []TemplateEvent{EventOpen, EventResolve, EventBreach, EventManual}
+var TemplateEvents = orderbot.NoticeEvents
 
 // TemplateKey is the key of notices.aliyun.templates: "kind/event", e.g.
 // "shipping.stalled/open".

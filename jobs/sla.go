@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot/store"
+	"github.com/orderbot/orderbot/tickets"
 )
 
 // Sweeper is the SLA job body: it asks the store for tickets whose acknowledge
@@ -37,7 +38,7 @@ func (s *Sweeper) Sweep(ctx context.Context) ([]store.SLAEvent, error) {
 	}
 	var all []store.SLAEvent
 	for {
-		evs, err := s.Store.SweepSLA(ctx, now(), s.Steps, batch)
+		evs, err := tickets.NewLifecycle(s.Store).Sweep(ctx, now(), s.Steps, batch)
 		if err != nil {
 			return all, fmt.Errorf("sla sweep: %w", err)
 		}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/bot"
 	"github.com/orderbot/orderbot/store"
 )
 
@@ -31,12 +30,12 @@ const op = "lookup.find_order"
 // FindOrder returns the one view of the order query names. Several orders for
 // one phone or email: the most recent one (the view lists how many matched in
 // no field of its own, so the caller says "latest of N" if it wants).
-func (d *Directory) FindOrder(ctx context.Context, query string) (bot.OrderView, error) {
+func (d *Directory) FindOrder(ctx context.Context, query string) (orderbot.OrderView, error) {
 	o, err := d.find(ctx, strings.TrimSpace(query))
 	if err != nil {
-		return bot.OrderView{}, err
+		return orderbot.OrderView{}, err
 	}
-	v := bot.OrderView{Order: o}
+	v := orderbot.OrderView{Order: o}
 	pays, err := d.Store.PaymentsByOrder(ctx, []string{o.ID})
 	if err != nil {
 		return v, err

@@ -11,7 +11,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/integrations/twilio"
 	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 	"github.com/orderbot/orderbot/internal/fakes/twiliofake"
@@ -60,7 +59,7 @@ func TestKillBetweenSendingAndSent(t *testing.T) {
 	if err := e.n.HandleChange(context.Background(), change); err != nil {
 		t.Fatal(err)
 	}
-	id := store.NoticeID("1401|" + string(orderbot.ShippingStalled) + "|" + string(config.EventOpen))
+	id := store.NoticeID("1401|" + string(orderbot.ShippingStalled) + "|" + string(orderbot.NoticeOpen))
 	// The child runs on the real clock; make the notice due now for it.
 	if _, err := e.st.DeferNotice(context.Background(), id, time.Now().Add(-time.Second), "", false); err != nil {
 		t.Fatal(err)

@@ -92,7 +92,7 @@ func newEnv(t *testing.T, mod func(*Options)) *env {
 	e.opts = Options{
 		Templates: templates.Builtin(), SMS: tw, Email: sg, SMSName: "Twilio", EmailName: "SendGrid",
 		Shop: "Demo Shop", Kinds: config.Default().KindSettings(),
-		QuietHours:  config.QuietHours{Start: config.Clock(21, 0), End: config.Clock(8, 0)},
+		QuietHours:  orderbot.QuietHours{Start: orderbot.Clock(21, 0), End: orderbot.Clock(8, 0)},
 		DefaultZone: time.UTC, DailyCap: 3, SendTimeout: 5 * time.Second, Clock: e.clock.Now, Logger: quietLogger(),
 	}
 	if mod != nil {
@@ -123,7 +123,7 @@ func (e *env) aliyun(codes map[string]string) *aliyunsmsfake.Server {
 	}
 	e.t.Cleanup(c.Close)
 	e.opts.SMS, e.opts.SMSName = c, "Alibaba Cloud SMS"
-	e.opts.SMSTemplateCode = func(k orderbot.Kind, ev config.TemplateEvent) (string, bool) {
+	e.opts.SMSTemplateCode = func(k orderbot.Kind, ev orderbot.NoticeEvent) (string, bool) {
 		return config.Aliyun{Templates: codes}.TemplateCode(k, ev)
 	}
 	e.n = e.notifier(e.opts)
@@ -165,7 +165,7 @@ func (e *env) open(o orderbot.Order, kind orderbot.Kind) (orderbot.Ticket, store
 // fresh consumer group reads them.
 func (e *env) lines() []store.OutboxEntry {
 	e.t.Helper()
-	got, err := e.st.ReadOutbox(context.Background(), store.OutboxSlack, "lines-"+e.clock.Now().String()+time.Now().String(), "c", 10000, 0)
+	got, err := e.st.ReadOutbox(context.Background(), store.OutboxTicketChanges, "lines-"+e.clock.Now().String()+time.Now().String(), "c", 10000, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/integrations/notice"
 	"github.com/orderbot/orderbot/notify/templates"
 	"github.com/orderbot/orderbot/store"
@@ -43,7 +42,7 @@ type Options struct {
 	// SMSTemplateCode, when set, means the SMS provider sends only approved
 	// templates (Alibaba Cloud): it gives the code for a kind and event, and a
 	// notice without one goes by email instead.
-	SMSTemplateCode func(orderbot.Kind, config.TemplateEvent) (string, bool)
+	SMSTemplateCode func(orderbot.Kind, orderbot.NoticeEvent) (string, bool)
 	// Shop is the shop name customers know.
 	Shop string
 	// Sources are asked for an order that is not in the record cache (a
@@ -52,7 +51,7 @@ type Options struct {
 	// Kinds holds each kind's notice switches (config.KindSettings).
 	Kinds map[orderbot.Kind]orderbot.KindSettings
 	// QuietHours is the local window in which nothing is sent.
-	QuietHours config.QuietHours
+	QuietHours orderbot.QuietHours
 	// DefaultZone is the zone of customers whose order names none.
 	DefaultZone *time.Location
 	// DefaultRegion reads national phone numbers of orders without a
@@ -178,30 +177,30 @@ func New(st *store.Store, opts Options) (*Notifier, error) {
 
 // EventFor maps a ticket change to the template event it triggers, if any.
 // Breaches trigger on their first escalation step only.
-func EventFor(e store.OutboxEntry) (config.TemplateEvent, bool) {
+func EventFor(e store.OutboxEntry) (orderbot.NoticeEvent, bool) {
 	switch e.Change {
 	case store.ChangeOpened, store.ChangeReopened:
-		return config.EventOpen, true
+		return orderbot.NoticeOpen, true
 	case store.ChangeResolved, store.ChangeAutoResolved:
-		return config.EventResolve, true
+		return orderbot.NoticeResolve, true
 	case store.ChangeAckBreach, store.ChangeResolveBreach:
-		return config.EventBreach, e.Payload["step"] == "" || e.Payload["step"] == "0"
+		return orderbot.NoticeBreach, e.Payload["step"] == "" || e.Payload["step"] == "0"
 	}
 	return "", false
 }
 
 // wants reports whether the kind's switch for event is on.
-func (n *Notifier) wants(k orderbot.Kind, event config.TemplateEvent) bool {
+func (n *Notifier) wants(k orderbot.Kind, event orderbot.NoticeEvent) bool {
 	s, ok := n.opts.Kinds[k]
 	if !ok {
 		return false
 	}
 	switch event {
-	case config.EventOpen:
+	case orderbot.NoticeOpen:
 		return s.Notices.OnOpen
-	case config.EventResolve:
+	case orderbot.NoticeResolve:
 		return s.Notices.OnResolve
-	case config.EventBreach:
+	case orderbot.NoticeBreach:
 		return s.Notices.OnBreach
 	}
 	return false
@@ -210,23 +209,23 @@ func (n *Notifier) wants(k orderbot.Kind, event config.TemplateEvent) bool {
 // CanNotify reports whether a ticket can have a manual notice at all: it is
 // about one order and its kind has a customer template.
 func (n *Notifier) CanNotify(t orderbot.Ticket) bool {
-	return t.OrderID != "" && n.opts.Templates.Has(t.Kind, config.EventManual)
+	return t.OrderID != "" && n.opts.Templates.Has(t.Kind, orderbot.NoticeManual)
 }
 
 // OnTicketEvent creates the automatic notice of a ticket event when the kind's
 // switch is on, the ticket concerns an order and a template exists. It
 // returns the notice (created or existing) and whether one applies at all.
-func (n *Notifier) OnTicketEvent(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent) (store.Notice, bool, error) {
+func (n *Notifier) OnTicketEvent(ctx context.Context, t orderbot.Ticket, event orderbot.NoticeEvent) (store.Notice, bool, error) {
 	if !n.wants(t.Kind, event) || !n.opts.Templates.Has(t.Kind, event) {
 		return store.Notice{}, false, nil
 	}
-	if t.Kind == orderbot.InventoryOversold && event == config.EventOpen {
+	if t.Kind == orderbot.InventoryOversold && event == orderbot.NoticeOpen {
 		return store.Notice{}, true, n.delayNotices(ctx, t)
 	}
 	if t.OrderID == "" {
 		return store.Notice{}, false, nil
 	}
-	if event == config.EventResolve && t.Resolution != nil && t.Resolution.Code == "false_positive" {
+	if event == orderbot.NoticeResolve && t.Resolution != nil && t.Resolution.Code == "false_positive" {
 		// Nothing happened to the customer's order: telling them it is fixed
 		// would only confuse them.
 		return store.Notice{}, false, nil
@@ -251,7 +250,7 @@ func (n *Notifier) Notify(ctx context.Context, ticketID, channel, actor string) 
 	if channel != "" && channel != ChannelSMS && channel != ChannelEmail {
 		return store.Notice{}, false, orderbot.Errorf(orderbot.KindInvalid, op, "unknown channel %q: use sms or email", clip(channel, 20))
 	}
-	return n.create(ctx, t, config.EventManual, channel, actor)
+	return n.create(ctx, t, orderbot.NoticeManual, channel, actor)
 }
 
 // draft is a notice worked out but not stored.
@@ -268,7 +267,7 @@ type draft struct {
 // prepare works out a notice for ticket t and event: the order, the
 // channel and recipient, the rendered message. A notice that cannot go out
 // has problem set.
-func (n *Notifier) prepare(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent, prefer string) (draft, error) {
+func (n *Notifier) prepare(ctx context.Context, t orderbot.Ticket, event orderbot.NoticeEvent, prefer string) (draft, error) {
 	o, ok, err := n.order(ctx, t.OrderID)
 	if err != nil {
 		return draft{}, err
@@ -278,7 +277,7 @@ func (n *Notifier) prepare(ctx context.Context, t orderbot.Ticket, event config.
 
 // prepareFor is prepare with the order already in hand (found false when no
 // shop knows it).
-func (n *Notifier) prepareFor(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent, prefer string, o orderbot.Order, found bool) (draft, error) {
+func (n *Notifier) prepareFor(ctx context.Context, t orderbot.Ticket, event orderbot.NoticeEvent, prefer string, o orderbot.Order, found bool) (draft, error) {
 	var d draft
 	if !found {
 		d.problem = "no shop knows order " + t.OrderID + ", so its contact details are unknown"
@@ -353,7 +352,7 @@ func (n *Notifier) prepareFor(ctx context.Context, t orderbot.Ticket, event conf
 
 // create stores the notice of t and event: queued (now, or after quiet
 // hours) or skipped with the reason.
-func (n *Notifier) create(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent, prefer, actor string) (store.Notice, bool, error) {
+func (n *Notifier) create(ctx context.Context, t orderbot.Ticket, event orderbot.NoticeEvent, prefer, actor string) (store.Notice, bool, error) {
 	d, err := n.prepare(ctx, t, event, prefer)
 	if err != nil {
 		return store.Notice{}, false, err
@@ -363,7 +362,7 @@ func (n *Notifier) create(ctx context.Context, t orderbot.Ticket, event config.T
 
 // record stores the notice d worked out for t and event; bulk marks one of
 // many notices of the ticket.
-func (n *Notifier) record(ctx context.Context, t orderbot.Ticket, event config.TemplateEvent, actor string, d draft, bulk bool) (store.Notice, bool, error) {
+func (n *Notifier) record(ctx context.Context, t orderbot.Ticket, event orderbot.NoticeEvent, actor string, d draft, bulk bool) (store.Notice, bool, error) {
 	now := n.opts.Clock()
 	id := store.NoticeID(t.OrderID + "|" + string(t.Kind) + "|" + string(event))
 	d.msg.Reference = id
@@ -444,7 +443,7 @@ func (n *Notifier) zone(name string) *time.Location {
 func (n *Notifier) nextAllowed(t time.Time, loc *time.Location) time.Time {
 	q := n.opts.QuietHours
 	local := t.In(loc)
-	c := config.Clock(local.Hour(), local.Minute())
+	c := orderbot.Clock(local.Hour(), local.Minute())
 	if !q.Contains(c) {
 		return t
 	}

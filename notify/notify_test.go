@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/integrations/smtp"
 	"github.com/orderbot/orderbot/internal/fakes/memory"
 	"github.com/orderbot/orderbot/internal/fakes/providerfake"
@@ -67,7 +66,7 @@ func TestKindSwitchesAndEvents(t *testing.T) {
 	if err := e.n.HandleChange(ctx, change); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := e.n.OnTicketEvent(ctx, tk, config.EventOpen); ok {
+	if _, ok, _ := e.n.OnTicketEvent(ctx, tk, orderbot.NoticeOpen); ok {
 		t.Fatal("payment.unrecorded has notices off on open")
 	}
 	if e.deliver() != 0 || len(e.lines()) != 0 {
@@ -75,13 +74,13 @@ func TestKindSwitchesAndEvents(t *testing.T) {
 	}
 	cases := []struct {
 		e    store.OutboxEntry
-		want config.TemplateEvent
+		want orderbot.NoticeEvent
 		ok   bool
 	}{
-		{store.OutboxEntry{Change: store.ChangeOpened}, config.EventOpen, true},
-		{store.OutboxEntry{Change: store.ChangeAutoResolved}, config.EventResolve, true},
-		{store.OutboxEntry{Change: store.ChangeAckBreach, Payload: map[string]string{"step": "0"}}, config.EventBreach, true},
-		{store.OutboxEntry{Change: store.ChangeAckBreach, Payload: map[string]string{"step": "1"}}, config.EventBreach, false},
+		{store.OutboxEntry{Change: store.ChangeOpened}, orderbot.NoticeOpen, true},
+		{store.OutboxEntry{Change: store.ChangeAutoResolved}, orderbot.NoticeResolve, true},
+		{store.OutboxEntry{Change: store.ChangeAckBreach, Payload: map[string]string{"step": "0"}}, orderbot.NoticeBreach, true},
+		{store.OutboxEntry{Change: store.ChangeAckBreach, Payload: map[string]string{"step": "1"}}, orderbot.NoticeBreach, false},
 		{store.OutboxEntry{Change: store.ChangeClaimed}, "", false},
 		{store.OutboxEntry{Change: store.ChangeNotice}, "", false},
 	}

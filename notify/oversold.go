@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/store"
 )
 
@@ -67,11 +66,11 @@ func (n *Notifier) delayNotices(ctx context.Context, t orderbot.Ticket) error {
 		left = 0 // what is left goes to this order's partial shipment
 		ot := t
 		ot.OrderID = w.o.ID
-		d, err := n.prepareFor(ctx, ot, config.EventOpen, "", w.o, true)
+		d, err := n.prepareFor(ctx, ot, orderbot.NoticeOpen, "", w.o, true)
 		if err != nil {
 			return err
 		}
-		nt, created, err := n.record(ctx, ot, config.EventOpen, actorSystem, d, true)
+		nt, created, err := n.record(ctx, ot, orderbot.NoticeOpen, actorSystem, d, true)
 		switch {
 		case err != nil:
 			return err
@@ -95,8 +94,8 @@ func (n *Notifier) delayNotices(ctx context.Context, t orderbot.Ticket) error {
 		detail += fmt.Sprintf(", %d already notified", already)
 	}
 	detail += ". Only sends whose outcome is unknown get a line of their own."
-	_, err = n.st.EnqueueOutbox(ctx, store.OutboxSlack, store.OutboxEntry{TicketID: t.ID, Change: store.ChangeNotice,
-		Payload: map[string]string{"state": "batch", "event": string(config.EventOpen), "detail": detail, "actor": actorSystem}})
+	_, err = n.st.EnqueueOutbox(ctx, store.OutboxTicketChanges, store.OutboxEntry{TicketID: t.ID, Change: store.ChangeNotice,
+		Payload: map[string]string{"state": "batch", "event": string(orderbot.NoticeOpen), "detail": detail, "actor": actorSystem}})
 	n.log.Info("delay notices for an oversold SKU", slog.String("ticket", t.ID), slog.String("sku", sku),
 		slog.Int("orders", len(open)), slog.Int("covered", covered), slog.Int("queued", queued), slog.Int("skipped", skipped))
 	return err

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/store"
 )
 
@@ -50,7 +49,7 @@ func (n *Notifier) Preview(ctx context.Context, ticketID string) (Preview, error
 	if p.Notices, err = n.st.TicketNotices(ctx, t.ID); err != nil {
 		return p, err
 	}
-	manualID := store.NoticeID(t.OrderID + "|" + string(t.Kind) + "|" + string(config.EventManual))
+	manualID := store.NoticeID(t.OrderID + "|" + string(t.Kind) + "|" + string(orderbot.NoticeManual))
 	if ex, err := n.st.GetNotice(ctx, manualID); err == nil {
 		p.Existing = &ex
 	} else if !orderbot.IsKind(err, orderbot.KindNotFound) {
@@ -58,7 +57,7 @@ func (n *Notifier) Preview(ctx context.Context, ticketID string) (Preview, error
 	}
 	var problems []string
 	for _, ch := range []string{ChannelSMS, ChannelEmail} {
-		d, err := n.prepare(ctx, t, config.EventManual, ch)
+		d, err := n.prepare(ctx, t, orderbot.NoticeManual, ch)
 		if err != nil {
 			return p, err
 		}

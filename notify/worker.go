@@ -33,7 +33,7 @@ func (n *Notifier) consume(ctx context.Context) error {
 	// The changes a dead replica held are taken over once its liveness lease
 	// (ReclaimAfter) has run out; reads block for at most a third of it, so
 	// this loop renews its own in time.
-	live := store.Liveness{Stream: store.OutboxSlack, Group: Group, Consumer: n.opts.Instance, TTL: n.opts.ReclaimAfter, Count: 100}
+	live := store.Liveness{Stream: store.OutboxTicketChanges, Group: Group, Consumer: n.opts.Instance, TTL: n.opts.ReclaimAfter, Count: 100}
 	failures := 0
 	for ctx.Err() == nil {
 		batch, err := live.Beat(ctx, n.st)
@@ -41,7 +41,7 @@ func (n *Notifier) consume(ctx context.Context) error {
 			n.log.Info("took over ticket changes of a stopped notifier", slog.Int("entries", len(batch)))
 		}
 		if err == nil && len(batch) == 0 {
-			batch, err = n.st.ReadOutbox(ctx, store.OutboxSlack, Group, n.opts.Instance, 100, min(2*time.Second, n.opts.ReclaimAfter/3))
+			batch, err = n.st.ReadOutbox(ctx, store.OutboxTicketChanges, Group, n.opts.Instance, 100, min(2*time.Second, n.opts.ReclaimAfter/3))
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -65,7 +65,7 @@ func (n *Notifier) consume(ctx context.Context) error {
 			done = append(done, e.ID)
 		}
 		if len(done) > 0 {
-			if err := n.st.AckOutbox(ctx, store.OutboxSlack, Group, done...); err != nil && ctx.Err() == nil {
+			if err := n.st.AckOutbox(ctx, store.OutboxTicketChanges, Group, done...); err != nil && ctx.Err() == nil {
 				n.log.Warn("acknowledging ticket changes failed", slog.String("error", err.Error()))
 			}
 		}

@@ -201,7 +201,7 @@ func TestMemoryPerOpenTicket(t *testing.T) {
 		c.MemoryUsage(ctx, st.indexKey(idxKind, string(orderbot.PaymentUnrecorded))).Val()/n,
 		c.MemoryUsage(ctx, st.indexKey(idxDept, "finance")).Val()/n,
 		c.MemoryUsage(ctx, st.slaKey(slaAck)).Val()/n, c.MemoryUsage(ctx, st.slaKey(slaResolve)).Val()/n,
-		c.MemoryUsage(ctx, st.outboxKey(OutboxSlack)).Val()/n)
+		c.MemoryUsage(ctx, st.outboxKey(OutboxTicketChanges)).Val()/n)
 	if perOpen > 2048 {
 		t.Errorf("an open ticket costs %.0f bytes of Redis memory, more than 2 KB", perOpen)
 	}

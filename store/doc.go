@@ -1,13 +1,13 @@
 // Package store keeps orderbot's state in Redis: tickets and their indexes, SLA
 // clocks, audit history, poll cursors and source health, the watch list of
 // in-flight orders, cached normalised records (orders, payments, shipments,
-// stock) with open demand per SKU, outbox streams for the Slack poster and the
-// notifier, and job leases.
+// stock) with open demand per SKU, outbox streams of ticket changes and Slack
+// clicks, and job leases.
 //
 // Redis key names are spelled in keys.go (the Slack poster's and the parcel
 // queue's keys sit next to their code in slack.go and parcels.go), and every Lua
-// script is registered in the scripts slice of scripts.go; the ticket, record
-// and outbox scripts live in lua/. The scripts are loaded
+// script is in lua/, embedded and registered in the scripts slice of
+// scripts.go. The scripts are loaded
 // when a Store is made, because go-redis does not fall back from EVALSHA to EVAL
 // inside a pipeline; a NOSCRIPT reply (Redis restarted or failed over) reloads
 // them and re-runs exactly the calls that did not run.
@@ -18,10 +18,11 @@
 // as name NUL value pairs, summary and facts included; see lua/common.lua for
 // the layout. Every ticket write is one Lua script: an upsert folds a batch of
 // anomalies, one atomic step per fingerprint; a transition is a compare-and-set
-// against the ticket's current state (the state machine is documented on
-// Transition and property-tested against a Go model). The same script updates
-// the state/department/kind/owner index sets, the SLA sorted sets, the audit
-// history and the Slack outbox, so a crash can never leave a change without its
+// against the ticket's current state. The state machine these scripts store is
+// the lifecycle table of package tickets (tickets.Table), and its tests drive
+// the scripts against that table. The same script updates the
+// state/department/kind/owner index sets, the SLA sorted sets, the audit
+// history and the outbox of ticket changes, so a crash can never leave a change without its
 // card update or a card update without its change.
 //
 // Upserts are the hot path (product.md §12 asks for 50,000 a second), and in
@@ -78,8 +79,11 @@
 //
 // # Outbox streams
 //
-// Ticket changes go to the OutboxSlack stream; customer notices to
-// OutboxNotify. Consumers read with consumer groups (ReadOutbox), acknowledge
+// Two streams, named for what they carry: OutboxTicketChanges holds every
+// ticket change (and each customer notice's line for its ticket's thread),
+// written by the same script as the change; the Slack poster and the notifier
+// each read it with a consumer group of their own. OutboxClicks holds the
+// Slack clicks the bot acknowledged and has yet to apply. Consumers read with consumer groups (ReadOutbox), acknowledge
 // (AckOutbox) and recover the entries of a consumer that died
 // (ClaimStaleOutbox). Streams are bounded near Options.OutboxMaxLen, but an
 // entry some group still needs (pending, or not yet delivered) is never trimmed:

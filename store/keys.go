@@ -46,16 +46,21 @@ const (
 	tagStock   = "{s}"
 )
 
-// Outbox stream names.
+// Outbox stream names, each named for what it carries.
 const (
-	// OutboxSlack carries ticket changes to the Slack poster.
-	OutboxSlack = "slack"
-	// OutboxNotify carries customer notices to the notifier.
-	OutboxNotify = "notify"
+	// OutboxTicketChanges carries every ticket change (and each notice's line
+	// for the ticket's thread), written by the ticket and notice scripts in
+	// the same step as the change. The Slack poster and the notifier read it,
+	// each with its own consumer group.
+	OutboxTicketChanges = "ticket-changes"
 	// OutboxClicks carries acknowledged Slack card clicks to the bot's click
 	// workers, so a click Slack was told we took survives a burst or a crash.
 	OutboxClicks = "clicks"
 )
+
+// outboxRenamed maps stream names of earlier versions to today's; Store.New
+// moves a stream that still has its old name (see migrateOutboxes).
+var outboxRenamed = map[string]string{"slack": OutboxTicketChanges}
 
 // Ticket space. A ticket is a string (see lua/common.lua); "tk:ID" held the
 // earlier hash layout, and the new name means a Redis that still holds such

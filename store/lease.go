@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/redis/go-redis/v9"
 )
 
 // AcquireLease takes the named lease for holder for ttl if nobody holds it
@@ -62,16 +61,6 @@ func (s *Store) ClaimTick(ctx context.Context, job string, tick time.Time, ttl t
 	}
 	return ok, nil
 }
-
-// scriptNoticeRenew: KEYS notice, sending; ARGV attempt, lease deadline ms.
-// Moves the sending lease of a notice still being sent by that attempt.
-var scriptNoticeRenew = redis.NewScript(`
-local f = redis.call('HMGET', KEYS[1], 'state', 'attempts', 'id')
-if f[1] ~= 'sending' or f[2] ~= ARGV[1] then return 0 end
-if not redis.call('ZSCORE', KEYS[2], f[3]) then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[2], f[3])
-return 1
-`)
 
 // RenewNotice moves the sending lease of notice id to deadline while attempt is
 // still being sent: the lease stays short, so a sender killed mid-call has its

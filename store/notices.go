@@ -55,7 +55,7 @@ func (s NoticeState) Terminal() bool {
 }
 
 // ChangeNotice is the Change of the outbox entries a notice writes to the
-// ticket's stream (OutboxSlack): the poster turns them into thread replies.
+// ticket's stream (OutboxTicketChanges): the poster turns them into thread replies.
 // Payload: "notice" (id), "state", "channel", "to" (masked), "detail", "actor".
 const ChangeNotice Change = "notice"
 
@@ -125,164 +125,6 @@ func (s *Store) noticeSendingKey() string          { return s.key(tagTickets, "n
 func (s *Store) noticeByTicketKey(t string) string { return s.key(tagTickets, "ntc", "tk", t) }
 func (s *Store) noticeCapKey(k string) string      { return s.key(tagTickets, "ntc", "cap", k) }
 func (s *Store) optOutKey() string                 { return s.key("optout") }
-
-// noticeLua is shared by the notice scripts: emit writes the thread line of a
-// notice to the ticket's outbox stream.
-const noticeLua = `
-local function hget(k, f) local v = redis.call('HGET', k, f); if v == false then return '' end; return v end
-local function emit(stream, bound, key, actor)
-  local st = redis.call('HMGET', key, 'ticket', 'id', 'state', 'channel', 'tom', 'detail', 'kind', 'event', 'pid', 'pstat', 'bulk')
-  -- One of many notices of a ticket: only an unknown outcome, which needs a
-  -- person, gets a line of its own; the notifier summarises the rest.
-  if st[11] == '1' and st[3] ~= 'unknown' then return end
-  local fields = {'t', st[1], 'c', 'notice', 'notice', st[2], 'state', st[3], 'channel', st[4] or '', 'to', st[5] or '',
-    'detail', st[6] or '', 'kind', st[7] or '', 'event', st[8] or '', 'pid', st[9] or '', 'pstat', st[10] or '', 'actor', actor}
-  redis.call('XADD', stream, '*', unpack(fields))
-  trimStream(stream, bound)
-end
-`
-
-func noticeScript(body string) *redis.Script {
-	return redis.NewScript(luaTrim + "\n" + noticeLua + "\n" + body)
-}
-
-// KEYS: notice, due set, by-ticket set, outbox. ARGV: bound, actor,
-// retention s, then field/value pairs. Returns {created (0/1), fields...}.
-var scriptNoticeCreate = noticeScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return {0, redis.call('HGETALL', KEYS[1])}
-end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-local state = hget(KEYS[1], 'state')
-if state == 'queued' then
-  redis.call('ZADD', KEYS[2], hget(KEYS[1], 'due'), hget(KEYS[1], 'id'))
-elseif state == 'skipped' then
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-end
-redis.call('SADD', KEYS[3], hget(KEYS[1], 'id'))
--- The ticket's list of notices lives as long as its newest notice.
-redis.call('EXPIRE', KEYS[3], ARGV[3])
-emit(KEYS[4], tonumber(ARGV[1]), KEYS[1], ARGV[2])
-return {1, redis.call('HGETALL', KEYS[1])}
-`)
-
-// KEYS: notice, due, sending, cap counter. ARGV: now ms, lease deadline ms,
-// cap (0 = none), cap ttl s, deferred due ms when capped.
-// Returns {status, fields}: ok | notdue | gone | capped.
-var scriptNoticeBegin = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('ZREM', KEYS[2], string.match(KEYS[1], '[^:]+$'))
-  return {'gone', {}}
-end
-local f = redis.call('HMGET', KEYS[1], 'state', 'due', 'id')
-if f[1] ~= 'queued' then
-  redis.call('ZREM', KEYS[2], f[3])
-  return {'gone', redis.call('HGETALL', KEYS[1])}
-end
-if tonumber(f[2]) > tonumber(ARGV[1]) then
-  return {'notdue', redis.call('HGETALL', KEYS[1])}
-end
-local cap = tonumber(ARGV[3])
-if cap > 0 then
-  local capKey = KEYS[4]
-  local used = tonumber(redis.call('GET', capKey) or '0')
-  if used >= cap then
-    redis.call('HSET', KEYS[1], 'due', ARGV[5], 'updated', ARGV[1])
-    redis.call('ZADD', KEYS[2], ARGV[5], f[3])
-    return {'capped', redis.call('HGETALL', KEYS[1])}
-  end
-  redis.call('INCR', capKey)
-  redis.call('EXPIRE', capKey, ARGV[4])
-end
-redis.call('HSET', KEYS[1], 'state', 'sending', 'updated', ARGV[1])
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('ZREM', KEYS[2], f[3])
-redis.call('ZADD', KEYS[3], ARGV[2], f[3])
-return {'ok', redis.call('HGETALL', KEYS[1])}
-`)
-
-// KEYS: notice, due, sending, outbox, the analytics hour hash (rollups.go).
-// ARGV: bound, actor, attempt, state, now ms, due ms (for queued), ttl s (for
-// terminal states), then field/value pairs. Returns {status, fields}: ok |
-// conflict. A sent or failed notice counts in the hour hash (ns, nf per kind).
-var scriptNoticeFinish = noticeScript(`
-local f = redis.call('HMGET', KEYS[1], 'state', 'attempts', 'id', 'kind')
-if f[1] ~= 'sending' or f[2] ~= ARGV[3] then
-  if f[1] == false then return {'conflict', {}} end
-  return {'conflict', redis.call('HGETALL', KEYS[1])}
-end
-redis.call('ZREM', KEYS[3], f[3])
-redis.call('HSET', KEYS[1], 'state', ARGV[4], 'updated', ARGV[5])
-if ARGV[4] == 'sent' then
-  redis.call('HINCRBY', KEYS[5], 'ns\31' .. (f[4] or '') .. '\31\31', 1)
-elseif ARGV[4] == 'failed' then
-  redis.call('HINCRBY', KEYS[5], 'nf\31' .. (f[4] or '') .. '\31\31', 1)
-end
-if #ARGV > 7 then redis.call('HSET', KEYS[1], unpack(ARGV, 8)) end
-if ARGV[4] == 'queued' then
-  redis.call('HSET', KEYS[1], 'due', ARGV[6])
-  redis.call('ZADD', KEYS[2], ARGV[6], f[3])
-elseif ARGV[4] ~= 'unknown' then
-  redis.call('EXPIRE', KEYS[1], ARGV[7])
-end
-emit(KEYS[4], tonumber(ARGV[1]), KEYS[1], ARGV[2])
-return {'ok', redis.call('HGETALL', KEYS[1])}
-`)
-
-// KEYS: notice, due, outbox. ARGV: bound, actor, due ms, now ms, detail, emit
-// (0/1). Moves a queued notice's due time. Returns {status, fields}.
-var scriptNoticeDefer = noticeScript(`
-local f = redis.call('HMGET', KEYS[1], 'state', 'id')
-if f[1] ~= 'queued' then
-  if f[1] == false then return {'conflict', {}} end
-  return {'conflict', redis.call('HGETALL', KEYS[1])}
-end
-redis.call('HSET', KEYS[1], 'due', ARGV[3], 'updated', ARGV[4], 'detail', ARGV[5])
-redis.call('ZADD', KEYS[2], ARGV[3], f[2])
-if ARGV[6] == '1' then emit(KEYS[3], tonumber(ARGV[1]), KEYS[1], ARGV[2]) end
-return {'ok', redis.call('HGETALL', KEYS[1])}
-`)
-
-// KEYS: sending, outbox. ARGV: bound, now ms, limit, notice key prefix, detail.
-// Turns notices whose sending lease ran out into "unknown". Returns their ids.
-var scriptNoticeRecover = noticeScript(`
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
-local out = {}
-for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[1], id)
-  local key = ARGV[4] .. id
-  if redis.call('HGET', key, 'state') == 'sending' then
-    redis.call('HSET', key, 'state', 'unknown', 'updated', ARGV[2], 'detail', ARGV[5])
-    emit(KEYS[2], tonumber(ARGV[1]), key, 'orderbot')
-    table.insert(out, id)
-  end
-end
-return out
-`)
-
-// KEYS: notice, due, outbox. ARGV: bound, actor, action (resend|mark_sent),
-// now ms, ttl s, detail. Settles an unknown notice by hand.
-var scriptNoticeSettle = noticeScript(`
-local f = redis.call('HMGET', KEYS[1], 'state', 'id')
-if f[1] ~= 'unknown' then
-  if f[1] == false then return {'conflict', {}} end
-  return {'conflict', redis.call('HGETALL', KEYS[1])}
-end
-if ARGV[3] == 'resend' then
-  redis.call('HSET', KEYS[1], 'state', 'queued', 'due', ARGV[4], 'updated', ARGV[4], 'detail', ARGV[6], 'by', ARGV[2])
-  redis.call('ZADD', KEYS[2], ARGV[4], f[2])
-else
-  redis.call('HSET', KEYS[1], 'state', 'sent', 'updated', ARGV[4], 'detail', ARGV[6], 'by', ARGV[2])
-  redis.call('EXPIRE', KEYS[1], ARGV[5])
-end
-emit(KEYS[3], tonumber(ARGV[1]), KEYS[1], ARGV[2])
-return {'ok', redis.call('HGETALL', KEYS[1])}
-`)
-
-func init() {
-	scripts = append(scripts, scriptNoticeCreate, scriptNoticeBegin, scriptNoticeFinish, scriptNoticeDefer,
-		scriptNoticeRecover, scriptNoticeSettle)
-}
 
 // noticeRetention is how long a settled notice (and so its dedupe) is kept.
 const noticeRetention = 400 * 24 * time.Hour
@@ -374,7 +216,7 @@ func (s *Store) CreateNotice(ctx context.Context, n Notice, actor string) (Notic
 		n.Due = now
 	}
 	args := append([]any{s.opts.OutboxMaxLen, actor, int64(noticeRetention.Seconds())}, noticeFields(n)...)
-	keys := []string{s.noticeKey(n.ID), s.noticeDueKey(), s.noticeByTicketKey(n.TicketID), s.outboxKey(OutboxSlack)}
+	keys := []string{s.noticeKey(n.ID), s.noticeDueKey(), s.noticeByTicketKey(n.TicketID), s.outboxKey(OutboxTicketChanges)}
 	v, err := s.evalSha(ctx, scriptNoticeCreate, keys, args...).Result()
 	if err != nil {
 		return Notice{}, false, s.fail(op, err)
@@ -461,7 +303,7 @@ func (s *Store) FinishNotice(ctx context.Context, id string, attempt int, r Noti
 		return Notice{}, orderbot.Errorf(orderbot.KindInvalid, op, "a send ends sent, failed, unknown or queued, not %q", r.State)
 	}
 	now := s.now()
-	keys := []string{s.noticeKey(id), s.noticeDueKey(), s.noticeSendingKey(), s.outboxKey(OutboxSlack),
+	keys := []string{s.noticeKey(id), s.noticeDueKey(), s.noticeSendingKey(), s.outboxKey(OutboxTicketChanges),
 		s.hourRollupKey(tagTickets, unixHour(now))}
 	args := []any{s.opts.OutboxMaxLen, "orderbot", strconv.Itoa(attempt), string(r.State), now.UnixMilli(),
 		r.Retry.UnixMilli(), int64(noticeRetention.Seconds()),
@@ -485,7 +327,7 @@ func (s *Store) DeferNotice(ctx context.Context, id string, due time.Time, detai
 	if say {
 		emit = "1"
 	}
-	keys := []string{s.noticeKey(id), s.noticeDueKey(), s.outboxKey(OutboxSlack)}
+	keys := []string{s.noticeKey(id), s.noticeDueKey(), s.outboxKey(OutboxTicketChanges)}
 	v, err := s.evalSha(ctx, scriptNoticeDefer, keys, s.opts.OutboxMaxLen, "orderbot", due.UnixMilli(),
 		s.now().UnixMilli(), clip(detail, maxDetail), emit).Result()
 	if err != nil {
@@ -505,7 +347,7 @@ func (s *Store) RecoverNotices(ctx context.Context, now time.Time, limit int) ([
 	const op = "store.recover_notices"
 	detail := "orderbot stopped while sending this notice, so it may or may not have reached the customer; " +
 		"it will not be sent again unless someone chooses Resend"
-	v, err := s.evalSha(ctx, scriptNoticeRecover, []string{s.noticeSendingKey(), s.outboxKey(OutboxSlack)},
+	v, err := s.evalSha(ctx, scriptNoticeRecover, []string{s.noticeSendingKey(), s.outboxKey(OutboxTicketChanges)},
 		s.opts.OutboxMaxLen, now.UnixMilli(), limit, s.noticeKey(""), detail).StringSlice()
 	if err != nil {
 		return nil, s.fail(op, err)
@@ -534,7 +376,7 @@ func (s *Store) SettleNotice(ctx context.Context, id, action, actor string) (Not
 		return Notice{}, orderbot.Errorf(orderbot.KindInvalid, op, "unknown settle action %q", action)
 	}
 	now := s.now()
-	keys := []string{s.noticeKey(id), s.noticeDueKey(), s.outboxKey(OutboxSlack)}
+	keys := []string{s.noticeKey(id), s.noticeDueKey(), s.outboxKey(OutboxTicketChanges)}
 	v, err := s.evalSha(ctx, scriptNoticeSettle, keys, s.opts.OutboxMaxLen, actor, action, now.UnixMilli(),
 		int64(noticeRetention.Seconds()), detail).Result()
 	if err != nil {

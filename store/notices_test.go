@@ -21,7 +21,7 @@ func testNotice(ticket, order string) Notice {
 // noticeLines reads the ChangeNotice entries of the Slack outbox.
 func noticeLines(t *testing.T, e *testEnv) []OutboxEntry {
 	t.Helper()
-	got, err := e.st.ReadOutbox(context.Background(), OutboxSlack, "test-"+t.Name(), "c", 1000, 0)
+	got, err := e.st.ReadOutbox(context.Background(), OutboxTicketChanges, "test-"+t.Name(), "c", 1000, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -51,8 +52,8 @@ func validStream(name string) bool {
 	return true
 }
 
-// EnqueueOutbox appends an entry to an outbox stream (OutboxSlack,
-// OutboxNotify, ...) and returns its id. The stream is kept near
+// EnqueueOutbox appends an entry to an outbox stream (OutboxTicketChanges,
+// OutboxClicks) and returns its id. The stream is kept near
 // Options.OutboxMaxLen, but entries a consumer group has not acknowledged are
 // never trimmed (see lua/trim.lua).
 func (s *Store) EnqueueOutbox(ctx context.Context, stream string, e OutboxEntry) (string, error) {
@@ -231,4 +232,28 @@ func entryOf(m redis.XMessage) OutboxEntry {
 		}
 	}
 	return e
+}
+
+// migrateOutboxes gives a stream still under an earlier name its current name,
+// entries and consumer groups included (RENAME keeps both), so an upgrade
+// loses nothing a consumer had not read yet. Both names carry the {t} tag, so
+// they share a slot on Redis Cluster. When the new stream already exists
+// (another replica moved it first, or a newer replica already wrote to it),
+// the old one is left alone.
+func (s *Store) migrateOutboxes(ctx context.Context) error {
+	for old, cur := range outboxRenamed {
+		from, to := s.outboxKey(old), s.outboxKey(cur)
+		n, err := s.rdb.Exists(ctx, from).Result()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		// "no such key": another replica moved it between the two calls.
+		if _, err := s.rdb.RenameNX(ctx, from, to).Result(); err != nil && !redis.HasErrorPrefix(err, "no such key") {
+			return fmt.Errorf("moving outbox stream %s to %s: %w", old, cur, err)
+		}
+	}
+	return nil
 }

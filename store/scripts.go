@@ -8,8 +8,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// The Lua sources live in lua/ so they can be read and linted as Lua. Ticket
-// scripts are the shared prelude (trim.lua, common.lua, rollup.lua) plus a body.
+// Every Lua source lives in lua/ so it can be read and linted as Lua; no Lua is
+// written in Go strings. Ticket scripts are the shared prelude (trim.lua,
+// common.lua, rollup.lua) plus a body; notice scripts trim.lua and
+// notice_common.lua plus a body; scripts that need Redis's clock start with
+// redis_now.lua.
 var (
 	//go:embed lua/trim.lua
 	luaTrim string
@@ -49,10 +52,51 @@ var (
 	luaLease string
 	//go:embed lua/contacts.lua
 	luaContacts string
+	//go:embed lua/redis_now.lua
+	luaRedisNow string
+	//go:embed lua/notice_common.lua
+	luaNoticeCommon string
+	//go:embed lua/slack_post_begin.lua
+	luaSlackPostBegin string
+	//go:embed lua/slack_post_finish.lua
+	luaSlackPostFinish string
+	//go:embed lua/slack_post_abort.lua
+	luaSlackPostAbort string
+	//go:embed lua/slack_post_renew.lua
+	luaSlackPostRenew string
+	//go:embed lua/slack_admit.lua
+	luaSlackAdmit string
+	//go:embed lua/slack_storm_breach.lua
+	luaSlackStormBreach string
+	//go:embed lua/slack_pace.lua
+	luaSlackPace string
+	//go:embed lua/notice_create.lua
+	luaNoticeCreate string
+	//go:embed lua/notice_begin.lua
+	luaNoticeBegin string
+	//go:embed lua/notice_finish.lua
+	luaNoticeFinish string
+	//go:embed lua/notice_defer.lua
+	luaNoticeDefer string
+	//go:embed lua/notice_recover.lua
+	luaNoticeRecover string
+	//go:embed lua/notice_settle.lua
+	luaNoticeSettle string
+	//go:embed lua/notice_renew.lua
+	luaNoticeRenew string
 )
 
 func ticketScript(body string) *redis.Script {
 	return redis.NewScript(luaTrim + "\n" + luaCommon + "\n" + luaRollup + "\n" + body)
+}
+
+func noticeScript(body string) *redis.Script {
+	return redis.NewScript(luaTrim + "\n" + luaNoticeCommon + "\n" + body)
+}
+
+// withRedisNow is a script that reads Redis's clock (NOWMS) first.
+func withRedisNow(body string) *redis.Script {
+	return redis.NewScript(luaRedisNow + "\n" + body)
 }
 
 var (
@@ -71,6 +115,22 @@ var (
 	scriptLease      = redis.NewScript(luaLease)
 	scriptFold       = redis.NewScript(luaFold)
 	scriptContacts   = redis.NewScript(luaContacts)
+
+	scriptSlackPostBegin   = withRedisNow(luaSlackPostBegin)
+	scriptSlackPostFinish  = redis.NewScript(luaSlackPostFinish)
+	scriptSlackPostAbort   = redis.NewScript(luaSlackPostAbort)
+	scriptSlackPostRenew   = withRedisNow(luaSlackPostRenew)
+	scriptSlackAdmit       = redis.NewScript(luaSlackAdmit)
+	scriptSlackStormBreach = redis.NewScript(luaSlackStormBreach)
+	scriptSlackPace        = withRedisNow(luaSlackPace)
+
+	scriptNoticeCreate  = noticeScript(luaNoticeCreate)
+	scriptNoticeBegin   = redis.NewScript(luaNoticeBegin)
+	scriptNoticeFinish  = noticeScript(luaNoticeFinish)
+	scriptNoticeDefer   = noticeScript(luaNoticeDefer)
+	scriptNoticeRecover = noticeScript(luaNoticeRecover)
+	scriptNoticeSettle  = noticeScript(luaNoticeSettle)
+	scriptNoticeRenew   = redis.NewScript(luaNoticeRenew)
 )
 
 // scripts lists every Lua script of the package; loadScripts loads them all at
@@ -81,6 +141,7 @@ var scripts = []*redis.Script{
 	scriptEnqueue, scriptDemand, scriptCursor, scriptPoll, scriptLease, scriptClearing, scriptFlapping, scriptFold, scriptContacts,
 	scriptSlackPostBegin, scriptSlackPostFinish, scriptSlackPostAbort, scriptSlackAdmit, scriptSlackStormBreach, scriptSlackPace,
 	scriptSlackPostRenew, scriptNoticeRenew,
+	scriptNoticeCreate, scriptNoticeBegin, scriptNoticeFinish, scriptNoticeDefer, scriptNoticeRecover, scriptNoticeSettle,
 }
 
 func (s *Store) loadScripts(ctx context.Context) error {

@@ -112,7 +112,7 @@ func TestSweepSLAStepsFireOnceAcrossSweepers(t *testing.T) {
 		t.Fatalf("%d tickets still on SLA clocks after every step fired", n)
 	}
 	// Every step is in the Slack outbox once.
-	entries, err := e.st.ReadOutbox(ctx, OutboxSlack, "g", "c", 10_000, 0)
+	entries, err := e.st.ReadOutbox(ctx, OutboxTicketChanges, "g", "c", 10_000, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ type Options struct {
 	// OutboxGroups lists, per outbox stream, the consumer groups to create when
 	// the Store is made (reading from the stream's start), so entries written
 	// before a consumer first reads are protected from trimming. Example:
-	// {OutboxSlack: {"poster"}, OutboxNotify: {"notifier"}}.
+	// {OutboxTicketChanges: {"poster", "notifier"}}.
 	OutboxGroups map[string][]string
 	// UpsertBatch is how many upserts one script call folds. Default 200 (at most
 	// 2,000): large enough to amortise round trips and shared-key writes, small
@@ -157,9 +157,12 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store, 
 		return nil, s.fail("store.new", err)
 	}
 	s.skew = rt.Sub(s.now())
-	s.tkeys = s.ticketKeys(OutboxSlack)
+	s.tkeys = s.ticketKeys(OutboxTicketChanges)
 	if err := s.loadScripts(ctx); err != nil {
 		return nil, s.fail("store.load_scripts", err)
+	}
+	if err := s.migrateOutboxes(ctx); err != nil {
+		return nil, s.fail("store.new", err)
 	}
 	for stream, groups := range opts.OutboxGroups {
 		if !validStream(stream) {

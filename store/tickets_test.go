@@ -73,7 +73,7 @@ func TestUpsertOpenRecurUpdate(t *testing.T) {
 		if !reflect.DeepEqual(stored, got.Ticket) {
 			t.Fatalf("%s: returned ticket differs from stored:\n got %+v\nwant %+v", st.name, got.Ticket, stored)
 		}
-		if n := e.srv.Universal(t).XLen(ctx, e.st.outboxKey(OutboxSlack)).Val(); n != st.outbox {
+		if n := e.srv.Universal(t).XLen(ctx, e.st.outboxKey(OutboxTicketChanges)).Val(); n != st.outbox {
 			t.Fatalf("%s: outbox has %d entries, want %d", st.name, n, st.outbox)
 		}
 		if st.auditHint != "" {
@@ -179,7 +179,7 @@ func TestUpsertConcurrentOneTicketPerFingerprint(t *testing.T) {
 	if err != nil || tk.Count != 4 {
 		t.Fatalf("ticket %+v err %v: want count 4", tk, err)
 	}
-	if got := c.XLen(ctx, e.st.outboxKey(OutboxSlack)).Val(); got != n {
+	if got := c.XLen(ctx, e.st.outboxKey(OutboxTicketChanges)).Val(); got != n {
 		t.Fatalf("outbox has %d entries, want one per opened ticket (%d)", got, n)
 	}
 }
@@ -569,7 +569,7 @@ func TestTransitionOutboxAndAudit(t *testing.T) {
 	}
 
 	// Every change went to the Slack outbox with its version.
-	got, err := e.st.ReadOutbox(ctx, OutboxSlack, "poster", "p1", 100, 0)
+	got, err := e.st.ReadOutbox(ctx, OutboxTicketChanges, "poster", "p1", 100, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

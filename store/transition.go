@@ -11,27 +11,11 @@ import (
 	"github.com/orderbot/orderbot"
 )
 
-// Transition is one action on a ticket by staff or by orderbot.
-//
-// State machine (checked in Lua against the ticket as it is, atomically):
-//
-//	claim        open|snoozed → claimed, owner = Actor
-//	release      claimed → open, owner cleared
-//	reassign     any active → claimed, owner = Owner
-//	snooze       any active → snoozed until Until; SLA clocks pause
-//	wake         snoozed with Until <= now → claimed if it has an owner, else open;
-//	             clocks resume with the time that was left
-//	escalate     any active, Escalation + 1
-//	resolve      any active → resolved with Resolution; off every SLA set
-//	auto_resolve same, by orderbot when the condition cleared
-//	reopen       resolved → open, owner cleared, Reopened + 1, fresh SLA targets
-//	note         any state, history only
-//
-// Repeats that would change nothing succeed with Change "" (claim by the
-// current owner, release of an open ticket, reassign to the current owner,
-// snooze to the same time, wake of a ticket no longer snoozed, reopen of an
-// active ticket, resolve by the same actor of a resolved ticket, auto_resolve of
-// a resolved ticket).
+// Transition is one action on a ticket by staff or by orderbot. Which action
+// is allowed in which state, what it changes and when a repeat is a no-op is
+// the ticket lifecycle table in package tickets (tickets.Table); lua/
+// transition.lua is its storage, checking the table's guards against the
+// ticket as it is, atomically, and tickets.Lifecycle is the only caller.
 type Transition struct {
 	Action orderbot.Action
 	Actor  string // Slack user id, or "orderbot"

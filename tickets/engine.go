@@ -36,7 +36,8 @@ type Options struct {
 
 // Engine folds detection results into tickets.
 type Engine struct {
-	st       *store.Store
+	st       *store.Store // reads only; every change goes through life
+	life     *Lifecycle
 	settings map[orderbot.Kind]orderbot.KindSettings
 	reopen   time.Duration
 	now      func() time.Time
@@ -53,7 +54,7 @@ func New(st *store.Store, opts Options) *Engine {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Engine{st: st, settings: opts.Settings, reopen: opts.ReopenWindow, now: opts.Now}
+	return &Engine{st: st, life: NewLifecycle(st), settings: opts.Settings, reopen: opts.ReopenWindow, now: opts.Now}
 }
 
 // ChangeClearing is the Change of an active ticket whose condition an
@@ -97,7 +98,7 @@ func (e *Engine) Upsert(ctx context.Context, anomalies []orderbot.Anomaly) ([]Ch
 		if len(ups) == 0 {
 			return nil
 		}
-		rs, err := e.st.UpsertTickets(ctx, ups)
+		rs, err := e.life.Detect(ctx, ups)
 		if err != nil {
 			return fmt.Errorf("tickets: upsert: %w", err)
 		}
@@ -177,7 +178,7 @@ func (e *Engine) dropPending(ctx context.Context, res *detect.Result, found map[
 				gone = append(gone, fp)
 			}
 		}
-		if err := e.st.DropPending(ctx, k, gone); err != nil {
+		if err := e.life.DropPending(ctx, k, gone); err != nil {
 			return fmt.Errorf("tickets: dropping cleared %s conditions: %w", k, err)
 		}
 	}
@@ -215,7 +216,7 @@ func (e *Engine) autoResolve(ctx context.Context, res *detect.Result, found map[
 		}
 		for _, t := range resolve {
 			now := e.now()
-			nt, ch, err := e.st.Transition(ctx, t.ID, store.Transition{
+			nt, ch, err := e.life.Apply(ctx, t.ID, store.Transition{
 				Action: orderbot.ActAutoResolve, Actor: Actor, IfVersion: t.Version,
 				Resolution: &orderbot.Resolution{Code: AutoResolveCode, Note: "a later poll saw the condition cleared", By: Actor, At: now, Auto: true},
 			})
@@ -253,7 +254,7 @@ func (e *Engine) guardClearing(ctx context.Context, g orderbot.FlapGuard, cleare
 	for i, t := range cleared {
 		cs[i] = store.Cleared{Fingerprint: t.Fingerprint, LastSeen: t.LastSeenAt, Flapping: t.Flapping}
 	}
-	verdicts, err := e.st.Clearing(ctx, g, e.now(), cs)
+	verdicts, err := e.life.Clearing(ctx, g, e.now(), cs)
 	if err != nil {
 		return nil, fmt.Errorf("tickets: flap guard: %w", err)
 	}
@@ -266,7 +267,7 @@ func (e *Engine) guardClearing(ctx context.Context, g orderbot.FlapGuard, cleare
 		case store.ClearFlap:
 			why := fmt.Sprintf("the condition cleared and came back %d times within %s; the ticket stays open until someone resolves it or the condition stays clear for %s",
 				g.ChurnLimit, humanDuration(g.ChurnWindow), humanDuration(g.ChurnWindow))
-			nt, ch, err := e.st.MarkFlapping(ctx, t.ID, why)
+			nt, ch, err := e.life.MarkFlapping(ctx, t.ID, why)
 			if err != nil {
 				return nil, fmt.Errorf("tickets: marking %s flapping: %w", t.ID, err)
 			}

@@ -63,7 +63,7 @@ func (m *Manual) OpenManual(ctx context.Context, orderRef string, kind orderbot.
 	if note = strings.TrimSpace(note); note != "" {
 		tr.Note = "opened by hand: " + note
 	}
-	if nt, _, err := m.Engine.st.Transition(ctx, t.ID, tr); err == nil {
+	if nt, _, err := m.Engine.life.Apply(ctx, t.ID, tr); err == nil {
 		t = nt
 	} else {
 		return t, fmt.Errorf("tickets: recording note on %s: %w", t.ID, err)

@@ -39,7 +39,7 @@ func buildNotifier(cfg *config.Config, st *store.Store, shops []orderbot.OrderSo
 	}
 	nlog := log.With("component", "notify")
 	opts := notify.Options{
-		Templates: tpl, Shop: n.ShopName, Kinds: cfg.KindSettings(), QuietHours: n.QuietHours,
+		Templates: tpl, Shop: n.ShopName, Kinds: cfg.KindSettings(), QuietHours: n.QuietHours.Window(),
 		DefaultZone: loadZone(n.DefaultTimezone), DefaultRegion: n.DefaultRegion, DailyCap: n.DailyCap,
 		OptOut: optOut, Sources: shops, Clock: now, Logger: log, Registerer: reg, // the notifier adds component=notify itself
 	}

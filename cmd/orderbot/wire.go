@@ -106,7 +106,7 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 		groups = append(groups, notify.Group)
 	}
 	if len(groups) > 0 {
-		sopts.OutboxGroups = map[string][]string{store.OutboxSlack: groups}
+		sopts.OutboxGroups = map[string][]string{store.OutboxTicketChanges: groups}
 	}
 	st, err := store.Open(ctx, url, sopts)
 	if err != nil {

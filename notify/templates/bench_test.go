@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/config"
 )
 
 func BenchmarkRender(b *testing.B) {
@@ -16,7 +15,7 @@ func BenchmarkRender(b *testing.B) {
 		b.Run(locale, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := s.Render(orderbot.ShippingStalled, config.EventOpen, locale, d); err != nil {
+				if _, err := s.Render(orderbot.ShippingStalled, orderbot.NoticeOpen, locale, d); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/config"
 )
 
 // FuzzRender feeds arbitrary values to every part of a notice: whatever they
@@ -21,7 +20,7 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, shop, order, name, tracking string) {
 		d := Data{Shop: shop, OrderName: order, CustomerName: name, TrackingNumber: tracking, Carrier: name, TicketID: tracking}
 		for _, locale := range supported {
-			r, err := Builtin().Render(orderbot.ShippingException, config.EventOpen, locale, d)
+			r, err := Builtin().Render(orderbot.ShippingException, orderbot.NoticeOpen, locale, d)
 			if err != nil {
 				if cleanValue(shop) == "" || cleanValue(order) == "" {
 					continue
@@ -43,7 +42,7 @@ func FuzzRender(f *testing.F) {
 			}
 			// Values are one line each, so the notice has the same lines as
 			// one rendered from placeholder values.
-			plain, err := Builtin().Render(orderbot.ShippingException, config.EventOpen, locale, Data{
+			plain, err := Builtin().Render(orderbot.ShippingException, orderbot.NoticeOpen, locale, Data{
 				Shop: "x", OrderName: "x", CustomerName: ifSet(name), TrackingNumber: ifSet(tracking), Carrier: ifSet(name), TicketID: ifSet(tracking),
 			})
 			if err != nil {

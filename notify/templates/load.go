@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/config"
 )
 
 // maxFileSize bounds a template file; real ones are a few hundred bytes.
@@ -129,19 +128,19 @@ func isSupported(locale string) bool {
 
 // splitFileName splits "<kind>.<event>.tmpl"; the kind holds a dot itself
 // ("shipping.stalled.open.tmpl"), so the event is what follows the last one.
-func splitFileName(file string) (orderbot.Kind, config.TemplateEvent, error) {
+func splitFileName(file string) (orderbot.Kind, orderbot.NoticeEvent, error) {
 	base, ok := strings.CutSuffix(file, ".tmpl")
 	i := strings.LastIndexByte(base, '.')
 	if !ok || i < 0 {
 		return "", "", errors.New("not a template file name; want <kind>.<event>.tmpl, e.g. shipping.stalled.open.tmpl")
 	}
-	kind, event := orderbot.Kind(base[:i]), config.TemplateEvent(base[i+1:])
+	kind, event := orderbot.Kind(base[:i]), orderbot.NoticeEvent(base[i+1:])
 	if !knownEvent(event) {
 		return "", "", fmt.Errorf("unknown event %q; valid: %s", clip(string(event), 40), joinEvents())
 	}
 	switch {
 	case kind == DefaultKind:
-		if event != config.EventManual {
+		if event != orderbot.NoticeManual {
 			return "", "", fmt.Errorf("the generic %s template is for manual notices only; name it %s.manual.tmpl", DefaultKind, DefaultKind)
 		}
 	case !kind.Known():
@@ -153,8 +152,8 @@ func splitFileName(file string) (orderbot.Kind, config.TemplateEvent, error) {
 }
 
 func joinEvents() string {
-	s := make([]string, len(config.TemplateEvents))
-	for i, e := range config.TemplateEvents {
+	s := make([]string, len(orderbot.NoticeEvents))
+	for i, e := range orderbot.NoticeEvents {
 		s[i] = string(e)
 	}
 	return strings.Join(s, ", ")

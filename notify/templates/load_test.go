@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/config"
 )
 
 // writeFiles creates files (path relative to dir → content) under a new
@@ -55,7 +54,7 @@ func TestLoadOverrides(t *testing.T) {
 	}
 	d := realistic(LocaleEN)
 
-	r, err := s.Render(orderbot.ShippingStalled, config.EventOpen, "en-US", d)
+	r, err := s.Render(orderbot.ShippingStalled, orderbot.NoticeOpen, "en-US", d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,22 +63,22 @@ func TestLoadOverrides(t *testing.T) {
 		t.Errorf("override not used: %+v", r)
 	}
 	// The other locale and the other templates stay built-in.
-	if r, err = s.Render(orderbot.ShippingStalled, config.EventOpen, "zh-CN", d); err != nil || strings.Contains(r.Subject, "Custom") {
+	if r, err = s.Render(orderbot.ShippingStalled, orderbot.NoticeOpen, "zh-CN", d); err != nil || strings.Contains(r.Subject, "Custom") {
 		t.Errorf("zh-CN changed too: %q, %v", r.Subject, err)
 	}
-	if r, err = s.Render(orderbot.ShippingOverdue, config.EventOpen, "en", d); err != nil || strings.Contains(r.Subject, "Custom") {
+	if r, err = s.Render(orderbot.ShippingOverdue, orderbot.NoticeOpen, "en", d); err != nil || strings.Contains(r.Subject, "Custom") {
 		t.Errorf("another kind changed too: %q, %v", r.Subject, err)
 	}
 	// Built-ins are not changed by a Load.
-	if r, err = Builtin().Render(orderbot.ShippingStalled, config.EventOpen, "en", d); err != nil || strings.Contains(r.Subject, "Custom") {
+	if r, err = Builtin().Render(orderbot.ShippingStalled, orderbot.NoticeOpen, "en", d); err != nil || strings.Contains(r.Subject, "Custom") {
 		t.Errorf("Load changed the built-ins: %q, %v", r.Subject, err)
 	}
 	// An added template exists in zh-CN only; an English customer gets it
 	// rather than nothing.
-	if !s.Has(orderbot.ShippingNoPickup, config.EventOpen) || Builtin().Has(orderbot.ShippingNoPickup, config.EventOpen) {
+	if !s.Has(orderbot.ShippingNoPickup, orderbot.NoticeOpen) || Builtin().Has(orderbot.ShippingNoPickup, orderbot.NoticeOpen) {
 		t.Error("Has does not reflect the added template")
 	}
-	if r, err = s.Render(orderbot.ShippingNoPickup, config.EventOpen, "en", d); err != nil || r.Locale != LocaleZH || !strings.HasPrefix(r.Subject, "新增") {
+	if r, err = s.Render(orderbot.ShippingNoPickup, orderbot.NoticeOpen, "en", d); err != nil || r.Locale != LocaleZH || !strings.HasPrefix(r.Subject, "新增") {
 		t.Errorf("added template: %s %q, %v", r.Locale, r.Subject, err)
 	}
 }
@@ -93,7 +92,7 @@ func TestLoadHTMLSection(t *testing.T) {
 	d := realistic(LocaleEN)
 	d.CustomerName = `<script>alert("x")</script>`
 	d.TrackingNumber = `1Z" onmouseover="x&y`
-	r, err := s.Render(orderbot.ShippingStalled, config.EventOpen, "en", d)
+	r, err := s.Render(orderbot.ShippingStalled, orderbot.NoticeOpen, "en", d)
 	if err != nil {
 		t.Fatal(err)
 	}

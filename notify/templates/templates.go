@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/config"
 )
 
 // Data is what a notice is about. Every field is untrusted (it comes from the
@@ -76,7 +75,7 @@ type Set struct {
 type key struct {
 	locale string
 	kind   orderbot.Kind
-	event  config.TemplateEvent
+	event  orderbot.NoticeEvent
 }
 
 // tmpl is one parsed template file.
@@ -114,12 +113,12 @@ func (s *Set) Locales() []string { return append([]string(nil), supported...) }
 // Has reports whether Render has a template for kind and event: the kind's
 // own in any locale or, for a manual notice, the generic one. Internal kinds
 // (inventory.*, system.*) never have one.
-func (s *Set) Has(kind orderbot.Kind, event config.TemplateEvent) bool {
+func (s *Set) Has(kind orderbot.Kind, event orderbot.NoticeEvent) bool {
 	if !customerFacing(kind) || !knownEvent(event) {
 		return false
 	}
 	for _, l := range supported {
-		if s.byKey[key{l, kind, event}] != nil || event == config.EventManual && s.byKey[key{l, DefaultKind, event}] != nil {
+		if s.byKey[key{l, kind, event}] != nil || event == orderbot.NoticeManual && s.byKey[key{l, DefaultKind, event}] != nil {
 			return true
 		}
 	}
@@ -136,7 +135,7 @@ func (s *Set) Has(kind orderbot.Kind, event config.TemplateEvent) bool {
 // shop name or order reference, or a template that fails or renders an empty
 // part; KindNotFound for an internal kind or a kind without a template for the
 // event.
-func (s *Set) Render(kind orderbot.Kind, event config.TemplateEvent, locale string, d Data) (Rendered, error) {
+func (s *Set) Render(kind orderbot.Kind, event orderbot.NoticeEvent, locale string, d Data) (Rendered, error) {
 	const op = "templates.render"
 	switch {
 	case !kind.Known():
@@ -164,12 +163,12 @@ func (s *Set) Render(kind orderbot.Kind, event config.TemplateEvent, locale stri
 	return r, nil
 }
 
-func (s *Set) find(kind orderbot.Kind, event config.TemplateEvent, locale string) (*tmpl, string) {
+func (s *Set) find(kind orderbot.Kind, event orderbot.NoticeEvent, locale string) (*tmpl, string) {
 	for _, l := range localePreference(locale) {
 		if t := s.byKey[key{l, kind, event}]; t != nil {
 			return t, l
 		}
-		if event == config.EventManual {
+		if event == orderbot.NoticeManual {
 			if t := s.byKey[key{l, DefaultKind, event}]; t != nil {
 				return t, l
 			}
@@ -196,8 +195,8 @@ func customerFacing(kind orderbot.Kind) bool {
 	return true
 }
 
-func knownEvent(e config.TemplateEvent) bool {
-	for _, x := range config.TemplateEvents {
+func knownEvent(e orderbot.NoticeEvent) bool {
+	for _, x := range orderbot.NoticeEvents {
 		if x == e {
 			return true
 		}

@@ -11,27 +11,26 @@ import (
 	"unicode/utf8"
 
 	"github.com/orderbot/orderbot"
-	"github.com/orderbot/orderbot/config"
 )
 
 // builtinEvents is the product decision of which notices exist out of the
 // box, for every locale.
-var builtinEvents = map[orderbot.Kind][]config.TemplateEvent{
-	orderbot.PaymentDuplicate:      {config.EventResolve, config.EventManual},
-	orderbot.PaymentAfterClose:     {config.EventResolve, config.EventManual},
-	orderbot.PaymentUnrecorded:     {config.EventManual},
-	orderbot.PaymentMissing:        {config.EventManual},
-	orderbot.PaymentAmountMismatch: {config.EventManual},
-	orderbot.ShippingLateDispatch:  {config.EventBreach, config.EventOpen, config.EventManual},
-	orderbot.ShippingNoPickup:      {config.EventManual},
-	orderbot.ShippingStalled:       {config.EventOpen, config.EventResolve, config.EventManual},
-	orderbot.ShippingOverdue:       {config.EventOpen, config.EventResolve, config.EventManual},
-	orderbot.ShippingException:     {config.EventOpen, config.EventResolve, config.EventManual},
-	orderbot.ShippingNotReceived:   {config.EventOpen, config.EventResolve, config.EventManual},
-	orderbot.CustomerInvalidPhone:  {config.EventOpen, config.EventManual},
-	orderbot.CustomerInvalidAddr:   {config.EventOpen, config.EventManual},
-	orderbot.InventoryOversold:     {config.EventOpen},
-	DefaultKind:                    {config.EventManual},
+var builtinEvents = map[orderbot.Kind][]orderbot.NoticeEvent{
+	orderbot.PaymentDuplicate:      {orderbot.NoticeResolve, orderbot.NoticeManual},
+	orderbot.PaymentAfterClose:     {orderbot.NoticeResolve, orderbot.NoticeManual},
+	orderbot.PaymentUnrecorded:     {orderbot.NoticeManual},
+	orderbot.PaymentMissing:        {orderbot.NoticeManual},
+	orderbot.PaymentAmountMismatch: {orderbot.NoticeManual},
+	orderbot.ShippingLateDispatch:  {orderbot.NoticeBreach, orderbot.NoticeOpen, orderbot.NoticeManual},
+	orderbot.ShippingNoPickup:      {orderbot.NoticeManual},
+	orderbot.ShippingStalled:       {orderbot.NoticeOpen, orderbot.NoticeResolve, orderbot.NoticeManual},
+	orderbot.ShippingOverdue:       {orderbot.NoticeOpen, orderbot.NoticeResolve, orderbot.NoticeManual},
+	orderbot.ShippingException:     {orderbot.NoticeOpen, orderbot.NoticeResolve, orderbot.NoticeManual},
+	orderbot.ShippingNotReceived:   {orderbot.NoticeOpen, orderbot.NoticeResolve, orderbot.NoticeManual},
+	orderbot.CustomerInvalidPhone:  {orderbot.NoticeOpen, orderbot.NoticeManual},
+	orderbot.CustomerInvalidAddr:   {orderbot.NoticeOpen, orderbot.NoticeManual},
+	orderbot.InventoryOversold:     {orderbot.NoticeOpen},
+	DefaultKind:                    {orderbot.NoticeManual},
 }
 
 // realistic is order data as it comes from a shop in each locale.
@@ -74,8 +73,8 @@ func TestBuiltinCoverage(t *testing.T) {
 	// a notice on by default, or the notifier would have nothing to send.
 	for _, kind := range orderbot.Kinds() {
 		spec, _ := orderbot.Spec(kind)
-		for e, on := range map[config.TemplateEvent]bool{
-			config.EventOpen: spec.Notices.OnOpen, config.EventResolve: spec.Notices.OnResolve, config.EventBreach: spec.Notices.OnBreach,
+		for e, on := range map[orderbot.NoticeEvent]bool{
+			orderbot.NoticeOpen: spec.Notices.OnOpen, orderbot.NoticeResolve: spec.Notices.OnResolve, orderbot.NoticeBreach: spec.Notices.OnBreach,
 		} {
 			if on && customerFacing(kind) && !slices.Contains(builtinEvents[kind], e) {
 				t.Errorf("%s sends a notice on %s by default but has no built-in template", kind, e)
@@ -96,7 +95,7 @@ func TestBuiltinRender(t *testing.T) {
 		spec, _ := orderbot.Spec(kind)
 		for _, event := range events {
 			resolutions := []string{""}
-			if event == config.EventResolve {
+			if event == orderbot.NoticeResolve {
 				resolutions = append(resolutions, spec.Resolutions...)
 			}
 			for _, locale := range supported {
@@ -183,7 +182,7 @@ func TestRenderLocale(t *testing.T) {
 		{"", LocaleEN, "is delayed in transit"},
 	}
 	for _, tt := range tests {
-		r, err := s.Render(orderbot.ShippingStalled, config.EventManual, tt.locale, d)
+		r, err := s.Render(orderbot.ShippingStalled, orderbot.NoticeManual, tt.locale, d)
 		if err != nil {
 			t.Fatalf("%q: %v", tt.locale, err)
 		}
@@ -197,7 +196,7 @@ func TestRenderDates(t *testing.T) {
 	d := realistic(LocaleZH)
 	d.Resolution = "moving_again"
 	d.ExpectedDelivery = time.Date(2025, 3, 6, 20, 0, 0, 0, time.UTC) // 7 March in Shanghai
-	r, err := Builtin().Render(orderbot.ShippingStalled, config.EventResolve, "zh-CN", d)
+	r, err := Builtin().Render(orderbot.ShippingStalled, orderbot.NoticeResolve, "zh-CN", d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +204,7 @@ func TestRenderDates(t *testing.T) {
 		t.Errorf("date not written in the customer's zone: SMS %q, params %q", r.SMS, r.Params)
 	}
 	d.ExpectedDelivery = time.Time{}
-	if r, err = Builtin().Render(orderbot.ShippingStalled, config.EventResolve, "zh-CN", d); err != nil {
+	if r, err = Builtin().Render(orderbot.ShippingStalled, orderbot.NoticeResolve, "zh-CN", d); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(r.SMS, "预计") {
@@ -230,7 +229,7 @@ func TestRenderResolution(t *testing.T) {
 	for _, tt := range tests {
 		d := realistic(LocaleEN)
 		d.Resolution = tt.resolution
-		r, err := Builtin().Render(orderbot.PaymentDuplicate, config.EventResolve, "en", d)
+		r, err := Builtin().Render(orderbot.PaymentDuplicate, orderbot.NoticeResolve, "en", d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,7 +255,7 @@ func TestRenderHostileInput(t *testing.T) {
 				Carrier:        "UPS\u2028Bcc: y@evil.example",
 				TicketID:       "T1\x00",
 			}
-			r, err := Builtin().Render(orderbot.ShippingException, config.EventOpen, locale, d)
+			r, err := Builtin().Render(orderbot.ShippingException, orderbot.NoticeOpen, locale, d)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -297,7 +296,7 @@ func TestRenderParams(t *testing.T) {
 	d.Shop = "【官方】" + strings.Repeat("山", 40)
 	d.OrderName = "#1001\r\n【银行】"
 	d.TrackingNumber = ""
-	r, err := Builtin().Render(orderbot.ShippingStalled, config.EventOpen, "zh-CN", d)
+	r, err := Builtin().Render(orderbot.ShippingStalled, orderbot.NoticeOpen, "zh-CN", d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,22 +321,22 @@ func TestHas(t *testing.T) {
 	s := Builtin()
 	tests := []struct {
 		kind  orderbot.Kind
-		event config.TemplateEvent
+		event orderbot.NoticeEvent
 		want  bool
 	}{
-		{orderbot.PaymentDuplicate, config.EventResolve, true},
-		{orderbot.PaymentDuplicate, config.EventOpen, false},
-		{orderbot.ShippingLateDispatch, config.EventBreach, true},
-		{orderbot.ShippingStalled, config.EventOpen, true},
-		{orderbot.ShippingNoPickup, config.EventOpen, false},
-		{orderbot.CustomerInvalidAddr, config.EventResolve, false},
-		{orderbot.InventoryOversold, config.EventOpen, true}, // sent to each order it delays
-		{orderbot.InventoryOversold, config.EventResolve, false},
-		{orderbot.InventoryLowStock, config.EventManual, false},
-		{orderbot.SystemSourceDown, config.EventManual, false},
-		{orderbot.SystemStuck, config.EventOpen, false},
-		{"payment.unknown", config.EventManual, false},
-		{DefaultKind, config.EventManual, false},
+		{orderbot.PaymentDuplicate, orderbot.NoticeResolve, true},
+		{orderbot.PaymentDuplicate, orderbot.NoticeOpen, false},
+		{orderbot.ShippingLateDispatch, orderbot.NoticeBreach, true},
+		{orderbot.ShippingStalled, orderbot.NoticeOpen, true},
+		{orderbot.ShippingNoPickup, orderbot.NoticeOpen, false},
+		{orderbot.CustomerInvalidAddr, orderbot.NoticeResolve, false},
+		{orderbot.InventoryOversold, orderbot.NoticeOpen, true}, // sent to each order it delays
+		{orderbot.InventoryOversold, orderbot.NoticeResolve, false},
+		{orderbot.InventoryLowStock, orderbot.NoticeManual, false},
+		{orderbot.SystemSourceDown, orderbot.NoticeManual, false},
+		{orderbot.SystemStuck, orderbot.NoticeOpen, false},
+		{"payment.unknown", orderbot.NoticeManual, false},
+		{DefaultKind, orderbot.NoticeManual, false},
 		{orderbot.ShippingStalled, "reopen", false},
 	}
 	for _, tt := range tests {
@@ -347,7 +346,7 @@ func TestHas(t *testing.T) {
 	}
 	// Staff can send a manual notice about every customer-facing kind.
 	for _, k := range orderbot.Kinds() {
-		if got := s.Has(k, config.EventManual); got != customerFacing(k) {
+		if got := s.Has(k, orderbot.NoticeManual); got != customerFacing(k) {
 			t.Errorf("Has(%s, manual) = %v, want %v", k, got, customerFacing(k))
 		}
 	}
@@ -359,20 +358,20 @@ func TestRenderErrors(t *testing.T) {
 	tests := []struct {
 		name  string
 		kind  orderbot.Kind
-		event config.TemplateEvent
+		event orderbot.NoticeEvent
 		d     Data
 		want  orderbot.ErrorKind
 		msg   string
 	}{
-		{"internal kind", orderbot.InventorySyncLag, config.EventOpen, ok, orderbot.KindNotFound, "internal kind"},
-		{"internal kind manual", orderbot.SystemStuck, config.EventManual, ok, orderbot.KindNotFound, "internal kind"},
-		{"no template for event", orderbot.PaymentDuplicate, config.EventOpen, ok, orderbot.KindNotFound, "no open notice template for payment.duplicate"},
-		{"unknown kind", "payment.teleported", config.EventManual, ok, orderbot.KindInvalid, "unknown kind"},
-		{"default is not a kind", DefaultKind, config.EventManual, ok, orderbot.KindInvalid, "unknown kind"},
+		{"internal kind", orderbot.InventorySyncLag, orderbot.NoticeOpen, ok, orderbot.KindNotFound, "internal kind"},
+		{"internal kind manual", orderbot.SystemStuck, orderbot.NoticeManual, ok, orderbot.KindNotFound, "internal kind"},
+		{"no template for event", orderbot.PaymentDuplicate, orderbot.NoticeOpen, ok, orderbot.KindNotFound, "no open notice template for payment.duplicate"},
+		{"unknown kind", "payment.teleported", orderbot.NoticeManual, ok, orderbot.KindInvalid, "unknown kind"},
+		{"default is not a kind", DefaultKind, orderbot.NoticeManual, ok, orderbot.KindInvalid, "unknown kind"},
 		{"unknown event", orderbot.ShippingStalled, "later", ok, orderbot.KindInvalid, "unknown notice event"},
-		{"no shop", orderbot.ShippingStalled, config.EventOpen, Data{OrderName: "#1"}, orderbot.KindInvalid, "shop name"},
-		{"shop only white space", orderbot.ShippingStalled, config.EventOpen, Data{Shop: " \r\n", OrderName: "#1"}, orderbot.KindInvalid, "shop name"},
-		{"no order", orderbot.ShippingStalled, config.EventOpen, Data{Shop: "Acme"}, orderbot.KindInvalid, "order name or id"},
+		{"no shop", orderbot.ShippingStalled, orderbot.NoticeOpen, Data{OrderName: "#1"}, orderbot.KindInvalid, "shop name"},
+		{"shop only white space", orderbot.ShippingStalled, orderbot.NoticeOpen, Data{Shop: " \r\n", OrderName: "#1"}, orderbot.KindInvalid, "shop name"},
+		{"no order", orderbot.ShippingStalled, orderbot.NoticeOpen, Data{Shop: "Acme"}, orderbot.KindInvalid, "order name or id"},
 	}
 	for _, tt := range tests {
 		_, err := s.Render(tt.kind, tt.event, "en", tt.d)
@@ -386,9 +385,9 @@ func TestRenderErrors(t *testing.T) {
 // takes over, in the customer's language before any other.
 func TestRenderDefault(t *testing.T) {
 	s := &Set{byKey: maps.Clone(Builtin().byKey)}
-	delete(s.byKey, key{LocaleEN, orderbot.ShippingNoPickup, config.EventManual})
-	delete(s.byKey, key{LocaleZH, orderbot.ShippingNoPickup, config.EventManual})
-	delete(s.byKey, key{LocaleZH, orderbot.ShippingStalled, config.EventManual})
+	delete(s.byKey, key{LocaleEN, orderbot.ShippingNoPickup, orderbot.NoticeManual})
+	delete(s.byKey, key{LocaleZH, orderbot.ShippingNoPickup, orderbot.NoticeManual})
+	delete(s.byKey, key{LocaleZH, orderbot.ShippingStalled, orderbot.NoticeManual})
 
 	tests := []struct {
 		name   string
@@ -403,7 +402,7 @@ func TestRenderDefault(t *testing.T) {
 		{"own en stays", orderbot.ShippingStalled, "en", LocaleEN, "delayed in transit"},
 	}
 	for _, tt := range tests {
-		r, err := s.Render(tt.kind, config.EventManual, tt.locale, realistic(tt.want))
+		r, err := s.Render(tt.kind, orderbot.NoticeManual, tt.locale, realistic(tt.want))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
@@ -415,7 +414,7 @@ func TestRenderDefault(t *testing.T) {
 			t.Errorf("%s: SMS takes %d parts: %q", tt.name, r.Segments, r.SMS)
 		}
 	}
-	if !s.Has(orderbot.ShippingNoPickup, config.EventManual) {
+	if !s.Has(orderbot.ShippingNoPickup, orderbot.NoticeManual) {
 		t.Error("Has ignores the generic manual template")
 	}
 }
@@ -440,7 +439,7 @@ func TestRenderConcurrent(t *testing.T) {
 		wg.Go(func() {
 			locale := supported[i%len(supported)]
 			for range 50 {
-				if _, err := s.Render(orderbot.ShippingOverdue, config.EventOpen, locale, realistic(locale)); err != nil {
+				if _, err := s.Render(orderbot.ShippingOverdue, orderbot.NoticeOpen, locale, realistic(locale)); err != nil {
 					errs <- err
 					return
 				}
