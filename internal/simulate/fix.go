@@ -121,8 +121,9 @@ func (tl *Timeline) fixUnit(u *unit, kind orderbot.Kind, code string, at time.Ti
 			}
 		}
 	case "phone_corrected", "address_corrected", "address_confirmed":
-		for i := range u.orders {
-			o := &u.orders[i]
+		// The order's first version carries the contact the seed broke.
+		if len(u.orders) > 0 {
+			o := &u.orders[0]
 			p := w.personIn(o.ShippingAddress.Country)
 			if code == "phone_corrected" {
 				o.Customer.Phone, o.Customer.Email = p.customer.Phone, p.customer.Email
