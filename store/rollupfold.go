@@ -121,6 +121,21 @@ func foldValues(vals []string, add func(op, key, field string, n int64)) {
 					add("z", "z:"+d[0]+":"+day, d[1], count)
 				}
 			}
+			// The scorecard's numerators (tickets per courier or channel,
+			// kind and day) and the hourly counts per SKU and courier that
+			// the spike alert reads (scorecard.go). Folded here, summed over
+			// many batches, so the upsert script pays nothing for them.
+			kind, _, _ := strings.Cut(head, unitSep)
+			for _, d := range [...][2]string{{DimCourier, courier}, {DimChannel, channel}} {
+				if d[1] != "" && day != "" {
+					add("h", "k:"+d[0]+":"+day, d[1]+unitSep+kind, count)
+				}
+			}
+			for _, d := range [...][2]string{{DimSKU, sku}, {DimCourier, courier}} {
+				if d[1] != "" {
+					add("z", "zh:"+d[0]+":"+hour, d[1], count)
+				}
+			}
 		}
 	}
 }
