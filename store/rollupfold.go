@@ -82,6 +82,23 @@ func (s *Store) foldStep(ctx context.Context, tag string) (done bool, err error)
 	if err := s.evalSha(ctx, scriptFold, []string{s.rollupFoldKey(tag), s.rollupEventsKey(tag)}, args...).Err(); err != nil {
 		return false, err
 	}
+	// The first hour counted per SKU and courier, so the spike alert knows
+	// how much history those counts have (they began after the kinds').
+	first := int64(-1)
+	for t := range sums {
+		if h, ok := strings.CutPrefix(t.key, "zh:"); ok {
+			if _, hs, ok := strings.Cut(h, ":"); ok {
+				if n, err := strconv.ParseInt(hs, 10, 64); err == nil && (first < 0 || n < first) {
+					first = n
+				}
+			}
+		}
+	}
+	if first >= 0 {
+		if err := s.rdb.SetNX(ctx, s.dimHourFirstKey(tag), first, 0).Err(); err != nil {
+			return false, err
+		}
+	}
 	return len(reply) < foldPage, nil
 }
 

@@ -20,6 +20,7 @@ import (
 //	                          (dim courier or channel)
 //	an:zh:<dim>:<unix hour>   sorted set: member = tickets opened in the hour
 //	                          (dim sku or courier); deleted with the hour hashes
+//	an:zh:first               the first hour counted in those sets
 //
 // Denominators come from the poll cycle, which has the records anyway
 // (CountSeen): one HyperLogLog per member and local day holds the parcels (or
@@ -40,6 +41,30 @@ func (s *Store) dimKindKey(tag, dim, day string) string {
 
 func (s *Store) dimHourKey(tag, dim string, hour int64) string {
 	return s.rollupPrefix(tag) + "zh:" + dim + ":" + strconv.FormatInt(hour, 10)
+}
+
+func (s *Store) dimHourFirstKey(tag string) string { return s.rollupPrefix(tag) + "zh:first" }
+
+// DimHoursSince returns the first unix hour counted per SKU and courier
+// (DimHourCounts), and false when none was counted yet.
+func (s *Store) DimHoursSince(ctx context.Context) (int64, bool, error) {
+	if err := s.FoldRollups(ctx); err != nil {
+		return 0, false, err
+	}
+	first, found := int64(0), false
+	for _, tag := range s.rollupTags() {
+		h, err := s.rdb.Get(ctx, s.dimHourFirstKey(tag)).Int64()
+		if isNil(err) {
+			continue
+		}
+		if err != nil {
+			return 0, false, s.fail("store.dim_hours_since", err)
+		}
+		if !found || h < first {
+			first, found = h, true
+		}
+	}
+	return first, found, nil
 }
 
 func (s *Store) seenKey(dim, day, member string) string {
