@@ -192,3 +192,69 @@ func Scorecard(ctx context.Context, src ScoreSource, loc *time.Location, now tim
 	})
 	return out, nil
 }
+
+// Scores is the scorecard (Scorecard) of the seven local days before the day
+// holding now, by the model's ScoreRule, when its rollups keep the counts the
+// scorecard needs (*store.Store does); nil otherwise.
+func (m *Model) Scores(ctx context.Context, now time.Time) ([]Score, error) {
+	src, ok := m.Rollups.(ScoreSource)
+	if !ok {
+		return nil, nil
+	}
+	return Scorecard(ctx, src, m.Location, now, m.Score)
+}
+
+// ScoreLine is one member's scores as one line of text: each rate with its
+// usual level and a mark on a degraded one, then the week's volume, e.g.
+// "stall rate 12.2% (usual 4.1%) ⚠, overdue rate 0.0% · 245 parcels".
+func ScoreLine(scores []Score) string {
+	var b strings.Builder
+	var vol int64
+	for i, s := range scores {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %.1f%%", s.Name, 100*s.Rate())
+		if s.History {
+			fmt.Fprintf(&b, " (usual %.1f%%)", 100*s.Baseline)
+		}
+		if s.Degraded {
+			b.WriteString(" ⚠")
+		}
+		vol = s.Week.Volume
+	}
+	what := "parcels"
+	if len(scores) > 0 && scores[0].Dim == store.DimChannel {
+		what = "payments"
+	}
+	fmt.Fprintf(&b, " · %d %s", vol, what)
+	return b.String()
+}
+
+// ByMember groups the scores of dim by member, members in the order of
+// their first score (highest rate of the first measure first).
+func ByMember(scores []Score, dim string) (members []string, by map[string][]Score) {
+	by = map[string][]Score{}
+	for _, s := range scores {
+		if s.Dim != dim {
+			continue
+		}
+		if by[s.Member] == nil {
+			members = append(members, s.Member)
+		}
+		by[s.Member] = append(by[s.Member], s)
+	}
+	for _, m := range members {
+		slices.SortFunc(by[m], func(a, b Score) int { return measureIndex(a.Kind) - measureIndex(b.Kind) })
+	}
+	return members, by
+}
+
+func measureIndex(k orderbot.Kind) int {
+	for i, ms := range Measures {
+		if ms.Kind == k {
+			return i
+		}
+	}
+	return len(Measures)
+}
