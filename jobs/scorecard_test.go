@@ -240,3 +240,41 @@ func abs64(n int64) int64 {
 	}
 	return n
 }
+
+// TestPollCountsPaymentsSeen: a poll cycle counts the payments that took
+// money per channel, each once however often it is polled, and the ticket
+// of a lost callback counts under its channel: the scorecard's two sides.
+func TestPollCountsPaymentsSeen(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	r.shop.PutOrders(r.order("1001", nil))
+	pay := func(id string, status orderbot.PaymentStatus) orderbot.Payment {
+		return orderbot.Payment{ID: id, Provider: "stripe", OrderID: "1001", Amount: orderbot.Money{Minor: 19900, Currency: "USD"},
+			Status: status, CreatedAt: r.clk.Now().Add(-20 * time.Minute)}
+	}
+	r.stripe.PutPayments(pay("pi_0", orderbot.PaymentFailed), pay("pi_1", orderbot.PaymentSucceeded))
+	for range 3 {
+		if _, err := r.poller.PollAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		r.clk.Add(time.Minute)
+	}
+	day := r.clk.Now().Add(-time.Hour)
+	seen, err := r.st.SeenCounts(ctx, store.DimChannel, day, r.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 || seen["stripe"] != 1 {
+		t.Fatalf("payments seen %v, want stripe: 1 (the declined attempt does not count)", seen)
+	}
+	if open := activeOf(t, r.st, orderbot.PaymentUnrecorded); len(open) != 1 {
+		t.Fatalf("payment.unrecorded tickets %+v, want one", open)
+	}
+	counts, err := r.st.DimKindCounts(ctx, store.DimChannel, day, r.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts["stripe"][orderbot.PaymentUnrecorded] != 1 {
+		t.Fatalf("tickets per channel %v, want stripe payment.unrecorded: 1", counts)
+	}
+}
