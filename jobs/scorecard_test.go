@@ -71,11 +71,12 @@ func (s *scorecardSim) open(kind orderbot.Kind, dims orderbot.Dims, member strin
 	s.tickets[w][member][kind] += int64(n)
 }
 
-// TestScorecardWatch simulates five weeks with a weekly cycle of parcels
+// TestScorecardWatch simulates seven weeks with a weekly cycle of parcels
 // (fewer at weekends) for two couriers and payments for one channel. DHL's
 // stall rate triples in the fifth week: three replicas post one alert for it,
 // once, while UPS's week-to-week noise and Stripe's lost callbacks stay silent
-// on every daily run. The scorecard's rates equal the hand computation.
+// on every daily run. The scorecard's rates equal the hand computation. The
+// rate recovers in week six and triples again in week seven: posted again.
 func TestScorecardWatch(t *testing.T) {
 	const channel = "C0MANAGERS"
 	var mu sync.Mutex
@@ -110,7 +111,7 @@ func TestScorecardWatch(t *testing.T) {
 	dhlStall := []int{2, 1, 2, 1, 2, 1, 1} // 10 a week
 	posted := 0
 	var prevDHL, prevUPS []string
-	for day := range 35 {
+	simDay := func(day int) int {
 		base := sim.start.AddDate(0, 0, day)
 		wd := (int(base.Weekday()) + 6) % 7
 		parcels := 40
@@ -161,8 +162,8 @@ func TestScorecardWatch(t *testing.T) {
 		prevDHL, prevUPS = dhl, ups
 		sim.set(base.Add(16 * time.Hour))
 		n := dhlStall[wd]
-		if day >= 28 {
-			n *= 3 // the fifth week: DHL's stall rate triples
+		if day >= 28 && day < 35 || day >= 42 {
+			n *= 3 // the fifth and seventh weeks: DHL's stall rate triples
 		}
 		sim.open(orderbot.ShippingStalled, orderbot.Dims{Courier: "dhl"}, "dhl", n)
 		sim.open(orderbot.ShippingStalled, orderbot.Dims{Courier: "ups"}, "ups", upsStall[day%len(upsStall)])
@@ -175,7 +176,10 @@ func TestScorecardWatch(t *testing.T) {
 		if n > 0 && day < 28 {
 			t.Fatalf("day %d: %d alerts during normal weeks: %v", day, n, fake.Messages(channel))
 		}
-		posted += n
+		return n
+	}
+	for day := range 35 {
+		posted += simDay(day)
 	}
 	if posted != 1 {
 		sc, err := analytics.Scorecard(ctx, st, time.UTC, clock(), rule)
@@ -231,6 +235,20 @@ func TestScorecardWatch(t *testing.T) {
 	}
 	if checked != 2 {
 		t.Fatalf("scorecard lacks dhl or stripe: %+v", scores)
+	}
+
+	// Week six is normal again: the rate recovers, which clears the mark,
+	// and nothing is posted. In week seven the stall rate triples again: a
+	// new degradation, posted once.
+	for day := 35; day < 49; day++ {
+		n := simDay(day)
+		if n > 0 && day < 42 {
+			t.Fatalf("day %d: %d alerts while the rate recovers", day, n)
+		}
+		posted += n
+	}
+	if posted != 2 || len(fake.Messages(channel)) != 2 {
+		t.Fatalf("%d alerts after the second degradation, want 2", posted)
 	}
 }
 
