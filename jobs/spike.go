@@ -103,15 +103,9 @@ func (w *SpikeWatch) dimSpikes(ctx context.Context, hour int64, weeks int) ([]an
 	}
 	var out []analytics.Spike
 	for _, dim := range []string{store.DimSKU, store.DimCourier} {
-		now, err := w.Store.DimHourCounts(ctx, dim, []int64{hour}, nil)
+		cands, err := w.Store.DimHourAtLeast(ctx, dim, hour, minCount)
 		if err != nil {
 			return nil, err
-		}
-		var cands []string
-		for m, c := range now {
-			if c[hour] >= minCount {
-				cands = append(cands, m)
-			}
 		}
 		if len(cands) == 0 {
 			continue

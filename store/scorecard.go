@@ -262,3 +262,28 @@ func (s *Store) UnmarkPosted(ctx context.Context, what string) error {
 	}
 	return nil
 }
+
+// DimHourAtLeast returns the members of dim (DimSKU, DimCourier) with at least
+// min tickets opened in the unix hour: the spike alert's candidates, read
+// without the many quiet members.
+func (s *Store) DimHourAtLeast(ctx context.Context, dim string, hour, min int64) ([]string, error) {
+	if err := s.FoldRollups(ctx); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, tag := range s.rollupTags() {
+		ms, err := s.rdb.ZRangeByScore(ctx, s.dimHourKey(tag, dim, hour),
+			&redis.ZRangeBy{Min: strconv.FormatInt(min, 10), Max: "+inf"}).Result()
+		if err != nil && !isNil(err) {
+			return nil, s.fail("store.dim_hour_at_least", err)
+		}
+		for _, m := range ms {
+			if !seen[m] {
+				seen[m] = true
+				out = append(out, m)
+			}
+		}
+	}
+	return out, nil
+}
