@@ -10,5 +10,9 @@
 // therefore costs a read in proportion to the time buckets it spans, never to
 // the number of tickets, and stays after resolved tickets are purged.
 // `/ob stats`, the daily digest, the early warnings and the dashboard all read
-// this one model.
+// this one model. The early warnings: spikes per kind, SKU and courier against
+// the usual level for the hour of the week (spike.go), the oversell forecast
+// (oversell.go), and the courier and payment-channel scorecard, whose rates
+// divide tickets per courier or channel by the parcels and payments the poll
+// cycles saw, judged against their own past weeks (scorecard.go).
 package analytics

@@ -24,6 +24,8 @@ type Model struct {
 	Location *time.Location
 	// TopN is how many members each top list keeps; default 10.
 	TopN int
+	// Score is the courier and payment-channel scorecard's rule (Scores).
+	Score ScoreRule
 }
 
 // Filter narrows the counted tickets; empty fields do not filter. Top lists

@@ -3,6 +3,7 @@ package analytics
 import (
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/orderbot/orderbot"
 )
@@ -30,12 +31,16 @@ func (r SpikeRule) withDefaults() SpikeRule {
 	return r
 }
 
-// Spike is one kind's spike in one hour.
+// Spike is one kind's, SKU's or courier's spike in one hour.
 type Spike struct {
-	Kind     orderbot.Kind
-	Hour     int64 // unix hour
-	Count    int64
-	Baseline float64
+	// Kind is the kind of a kind's spike; empty for a SKU's or courier's.
+	Kind orderbot.Kind
+	// Dim (store.DimSKU, store.DimCourier) and Member name a SKU's or
+	// courier's spike; both empty for a kind's.
+	Dim, Member string
+	Hour        int64 // unix hour
+	Count       int64
+	Baseline    float64
 	// Weekly says the baseline is the median of the same hour of the week
 	// over past weeks; false while history is shorter than two weeks, when it
 	// is the average hour over the week before.
@@ -87,18 +92,31 @@ func Baseline(counts map[int64]int64, hour, first int64, rule SpikeRule) (level 
 // hour to the opened tickets per kind (store.HourlyCounts); first is the first
 // hour with history.
 func Spikes(hourly map[int64]map[orderbot.Kind]int64, hour, first int64, rule SpikeRule) []Spike {
-	rule = rule.withDefaults()
-	var out []Spike
-	kinds := map[orderbot.Kind]map[int64]int64{}
+	kinds := map[string]map[int64]int64{}
 	for h, m := range hourly {
 		for k, n := range m {
-			if kinds[k] == nil {
-				kinds[k] = map[int64]int64{}
+			if kinds[string(k)] == nil {
+				kinds[string(k)] = map[int64]int64{}
 			}
-			kinds[k][h] += n
+			kinds[string(k)][h] += n
 		}
 	}
-	for k, counts := range kinds {
+	return spikes(kinds, hour, first, rule, func(s *Spike, name string) { s.Kind = orderbot.Kind(name) })
+}
+
+// DimSpikes returns the members of dim (store.DimSKU, store.DimCourier)
+// whose count at hour is a spike, by the same rule and baseline as Spikes.
+// counts maps member to unix hour to opened tickets (store.DimHourCounts);
+// first is the first hour with history of the dimension.
+func DimSpikes(dim string, counts map[string]map[int64]int64, hour, first int64, rule SpikeRule) []Spike {
+	return spikes(counts, hour, first, rule, func(s *Spike, name string) { s.Dim, s.Member = dim, name })
+}
+
+// spikes judges every series at hour; name fills in what a spike is of.
+func spikes(series map[string]map[int64]int64, hour, first int64, rule SpikeRule, name func(*Spike, string)) []Spike {
+	rule = rule.withDefaults()
+	var out []Spike
+	for k, counts := range series {
 		n := counts[hour]
 		if n < rule.MinCount {
 			continue
@@ -107,14 +125,19 @@ func Spikes(hourly map[int64]map[orderbot.Kind]int64, hour, first int64, rule Sp
 		// A level below one ticket an hour counts as one, so a kind that is
 		// usually silent needs MinCount and Factor tickets to spike.
 		if float64(n) > rule.Factor*max(level, 1) {
-			out = append(out, Spike{Kind: k, Hour: hour, Count: n, Baseline: level, Weekly: weekly})
+			s := Spike{Hour: hour, Count: n, Baseline: level, Weekly: weekly}
+			name(&s, k)
+			out = append(out, s)
 		}
 	}
 	slices.SortFunc(out, func(a, b Spike) int {
 		if a.Count != b.Count {
 			return int(b.Count - a.Count)
 		}
-		return compareKinds(a.Kind, b.Kind)
+		if c := compareKinds(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Member, b.Member)
 	})
 	return out
 }

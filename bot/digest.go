@@ -120,13 +120,21 @@ func (c *cards) spikeView(s analytics.Spike, links []string) message {
 	if !s.Weekly {
 		usual = "its recent hourly level (history is still short)"
 	}
-	text := fmt.Sprintf(":rotating_light: *Spike: %d %s tickets* opened %s–%s, against %.1f, %s.",
-		s.Count, esc(kindTitle(s.Kind)), at.Format("Mon 2 Jan 15:04"), at.Add(time.Hour).Format("15:04"), s.Baseline, usual)
+	what := kindTitle(s.Kind) + " tickets"
+	if s.Member != "" {
+		// A SKU's or courier's spike counts tickets of every kind.
+		what = "tickets for " + s.Dim + " " + s.Member
+		if s.Dim == store.DimSKU {
+			what = "tickets for SKU " + s.Member
+		}
+	}
+	text := fmt.Sprintf(":rotating_light: *Spike: %d %s* opened %s–%s, against %.1f, %s.",
+		s.Count, esc(what), at.Format("Mon 2 Jan 15:04"), at.Add(time.Hour).Format("15:04"), s.Baseline, usual)
 	blocks := []slack.Block{slack.NewSectionBlock(md(text, maxSectionText), nil, nil)}
 	if len(links) > 0 {
 		blocks = append(blocks, slack.NewSectionBlock(md("*Tickets:* "+strings.Join(links, ", "), maxSectionText), nil, nil))
 	}
-	return message{Text: fmt.Sprintf("Spike: %d %s tickets in an hour", s.Count, kindTitle(s.Kind)), Blocks: blocks}
+	return message{Text: fmt.Sprintf("Spike: %d %s in an hour", s.Count, esc(what)), Blocks: blocks}
 }
 
 // PostOversellForecast warns that a SKU is expected to oversell.

@@ -180,6 +180,13 @@ type StatsReader interface {
 	Report(ctx context.Context, p analytics.Period, f analytics.Filter) (analytics.Report, error)
 }
 
+// ScoreReader is a StatsReader that also has the courier and payment-channel
+// scorecard (*analytics.Model); `/ob stats by courier` and `by channel` then
+// show it.
+type ScoreReader interface {
+	Scores(ctx context.Context, now time.Time) ([]analytics.Score, error)
+}
+
 // Knowledge supplies how tickets of a kind were resolved before. It is optional;
 // a failing lookup only leaves the section out of the card.
 type Knowledge interface {

@@ -68,7 +68,42 @@ func (b *Bot) commandStats(ctx context.Context, q statsQuery) message {
 		b.log.Warn("ticket statistics failed", slog.String("error", err.Error()))
 		return note(userText(orderbot.UserMessage(err)))
 	}
-	return b.cards.statsView(r, q.by)
+	m := b.cards.statsView(r, q.by)
+	if sr, ok := b.opts.Stats.(ScoreReader); ok && (q.by == "courier" || q.by == "channel") {
+		scores, err := sr.Scores(ctx, b.opts.Clock())
+		if err != nil {
+			// The figures above still answer; the scorecard is left out.
+			b.log.Warn("scorecard failed", slog.String("error", err.Error()))
+		} else if blk := scorecardSection(scores, statsBreakdowns[q.by]); blk != nil {
+			// Before the footer, which stays last.
+			n := len(m.Blocks)
+			m.Blocks = fitBlocks(append(m.Blocks[:n-1:n-1], blk, m.Blocks[n-1]), maxBlocks)
+		}
+	}
+	return m
+}
+
+// scorecardSection is the scorecard of dim for `/ob stats by courier` (by
+// channel): each member's rates over the last seven days against its usual
+// level, at most ten members; nil when there is nothing to show.
+func scorecardSection(scores []analytics.Score, dim string) slack.Block {
+	members, by := analytics.ByMember(scores, dim)
+	if len(members) == 0 {
+		return nil
+	}
+	var lines []string
+	for i, m := range members {
+		if i == 10 {
+			lines = append(lines, fmt.Sprintf("• and %d more", len(members)-i))
+			break
+		}
+		lines = append(lines, "• "+esc(m)+": "+esc(analytics.ScoreLine(by[m])))
+	}
+	title := "*Courier scorecard, the 7 days before today* (tickets per parcel seen; usual = median of the weeks before)"
+	if dim == store.DimChannel {
+		title = "*Payment channel scorecard, the 7 days before today* (lost callbacks per payment seen; usual = median of the weeks before)"
+	}
+	return section(title, lines)
 }
 
 var periodLabels = map[string]string{

@@ -13,10 +13,18 @@ type Analytics struct {
 	SpikeFactor   float64 `yaml:"spike_factor"`
 	SpikeMinCount int     `yaml:"spike_min_count"`
 	SpikeWeeks    int     `yaml:"spike_weeks"`
+	// ScorecardFactor, ScorecardMinVolume and ScorecardWeeks: a courier's
+	// or payment channel's rate this week has degraded when the week saw at
+	// least ScorecardMinVolume parcels or payments and the rate is more than
+	// ScorecardFactor times its median over the ScorecardWeeks weeks before.
+	ScorecardFactor    float64 `yaml:"scorecard_factor"`
+	ScorecardMinVolume int     `yaml:"scorecard_min_volume"`
+	ScorecardWeeks     int     `yaml:"scorecard_weeks"`
 }
 
 func defaultAnalytics() Analytics {
-	return Analytics{SpikeFactor: 3, SpikeMinCount: 10, SpikeWeeks: 4}
+	return Analytics{SpikeFactor: 3, SpikeMinCount: 10, SpikeWeeks: 4,
+		ScorecardFactor: 2, ScorecardMinVolume: 100, ScorecardWeeks: 4}
 }
 
 func (v validator) analytics() {
@@ -30,6 +38,16 @@ func (v validator) analytics() {
 	if a.SpikeWeeks < 2 || a.SpikeWeeks > 10 {
 		// Hour rollups are kept ten weeks (jobs.HourRollupRetention).
 		v.add("analytics.spike_weeks", "must be 2 to 10 weeks, got %d", a.SpikeWeeks)
+	}
+	if !(a.ScorecardFactor > 1) || a.ScorecardFactor > 1000 {
+		v.add("analytics.scorecard_factor", "must be a number above 1 (how many times the usual rate), got %v", a.ScorecardFactor)
+	}
+	if a.ScorecardMinVolume < 1 {
+		v.add("analytics.scorecard_min_volume", "must be at least 1 (parcels or payments in a week), got %d", a.ScorecardMinVolume)
+	}
+	if a.ScorecardWeeks < 2 || a.ScorecardWeeks > 10 {
+		// Seen counts are kept twelve weeks (store.CountSeen).
+		v.add("analytics.scorecard_weeks", "must be 2 to 10 weeks, got %d", a.ScorecardWeeks)
 	}
 }
 

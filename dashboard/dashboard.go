@@ -16,6 +16,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/analytics"
+	"github.com/orderbot/orderbot/store"
 )
 
 // Reports is what the dashboard reads (*analytics.Model).
@@ -173,8 +174,13 @@ func (d *dash) page(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	csvURL := PathCSV + "?" + r.URL.Query().Encode()
+	view := pageData(rep, all, q, csvURL, d.o.Location)
+	if view.Scores, err = d.scores(r.Context()); err != nil {
+		// The figures still answer; the scorecard is left out.
+		d.o.Logger.Warn("dashboard scorecard failed", slog.String("error", err.Error()))
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := pageTmpl.Execute(w, pageData(rep, all, q, csvURL, d.o.Location)); err != nil {
+	if err := pageTmpl.Execute(w, view); err != nil {
 		d.o.Logger.Warn("dashboard render failed", slog.String("error", err.Error()))
 	}
 }
@@ -303,6 +309,49 @@ type pageView struct {
 	Tops                       []topList
 	CSV                        template.URL
 	Unfiltered                 bool
+	Scores                     []scoreRow
+}
+
+// scoreRow is one courier's or payment channel's line of the scorecard.
+type scoreRow struct {
+	What, Member, Line string
+	Degraded           bool
+}
+
+// ScoreReader is a Reports that also has the courier and payment-channel
+// scorecard (*analytics.Model); the page then shows it.
+type ScoreReader interface {
+	Scores(ctx context.Context, now time.Time) ([]analytics.Score, error)
+}
+
+// scores is the scorecard's rows: couriers, then payment channels, each
+// worst first; none when Reports has no scorecard. It covers the seven days
+// before today whatever the filter, as its rates need whole weeks.
+func (d *dash) scores(ctx context.Context) ([]scoreRow, error) {
+	sr, ok := d.o.Reports.(ScoreReader)
+	if !ok {
+		return nil, nil
+	}
+	scores, err := sr.Scores(ctx, d.o.Now())
+	if err != nil {
+		return nil, err
+	}
+	var rows []scoreRow
+	for _, dim := range []string{store.DimCourier, store.DimChannel} {
+		members, by := analytics.ByMember(scores, dim)
+		what := "courier"
+		if dim == store.DimChannel {
+			what = "payment channel"
+		}
+		for _, m := range members {
+			row := scoreRow{What: what, Member: m, Line: analytics.ScoreLine(by[m])}
+			for _, s := range by[m] {
+				row.Degraded = row.Degraded || s.Degraded
+			}
+			rows = append(rows, row)
+		}
+	}
+	return rows, nil
 }
 
 type headline struct {

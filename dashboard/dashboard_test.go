@@ -115,3 +115,24 @@ func TestDashboardCSV(t *testing.T) {
 		t.Errorf("filtered csv:\n%s", body)
 	}
 }
+
+// TestDashboardScorecard: the page shows each courier's and payment channel's
+// rates over the seven days before today, names escaped.
+func TestDashboardScorecard(t *testing.T) {
+	srv, st := seeded(t, Options{})
+	ctx := context.Background()
+	yesterday := time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC)
+	if err := st.CountSeen(ctx, store.DimCourier, yesterday, map[string][]string{"<b>sf</b>": {"SF1", "SF2", "SF3"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CountSeen(ctx, store.DimChannel, yesterday, map[string][]string{"stripe": {"pi_1", "pi_2"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, body := get(t, srv.URL+PathPage, nil)
+	for _, want := range []string{`id="scorecard"`, "<td>&lt;b&gt;sf&lt;/b&gt;</td><td>courier</td><td>stall rate 0.0%, overdue rate 0.0%, exception rate 0.0% · 3 parcels</td>",
+		"<td>stripe</td><td>payment channel</td><td>lost-callback rate 0.0% · 2 payments</td>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q:\n%s", want, body)
+		}
+	}
+}

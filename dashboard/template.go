@@ -35,6 +35,8 @@ td:first-child,th:first-child{text-align:left}.tops{display:flex;gap:16px;flex-w
 {{range .KindRows}}<tr><td>{{.Name}}</td><td>{{.Opened}}</td><td>{{.Staff}}</td><td>{{.Auto}}</td><td>{{.Breached}}</td><td>{{.ClaimP50}} / {{.ClaimP90}}</td><td>{{.ResolveP50}} / {{.ResolveP90}}</td></tr>{{end}}</table></section>
 <section><h2>By department</h2><table id="depts"><tr><th>department</th><th>opened</th><th>resolved by staff</th><th>auto-resolved</th><th>missed a target</th><th>claim p50 / p90</th><th>resolve p50 / p90</th></tr>
 {{range .DeptRows}}<tr><td>{{.Name}}</td><td>{{.Opened}}</td><td>{{.Staff}}</td><td>{{.Auto}}</td><td>{{.Breached}}</td><td>{{.ClaimP50}} / {{.ClaimP90}}</td><td>{{.ResolveP50}} / {{.ResolveP90}}</td></tr>{{end}}</table></section>
+{{if .Scores}}<section><h2>Courier and payment-channel scorecard, the 7 days before today (tickets per parcel or payment seen; usual = median of the weeks before; ⚠ degraded)</h2><table id="scorecard"><tr><th>courier or channel</th><th></th><th>rates</th></tr>
+{{range .Scores}}<tr{{if .Degraded}} class="degraded"{{end}}><td>{{.Member}}</td><td>{{.What}}</td><td>{{.Line}}</td></tr>{{end}}</table></section>{{end}}
 <div class="tops">{{range .Tops}}<section><h2>{{.Title}}</h2><table>{{range .Items}}<tr><td>{{.Name}}</td><td>{{.Count}}</td></tr>{{else}}<tr><td>none</td><td></td></tr>{{end}}</table></section>{{end}}</div>
 </main></body></html>
 `

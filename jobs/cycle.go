@@ -38,6 +38,9 @@ func (p *Poller) cycle(ctx context.Context, src Source, rep *Report, f *fetched)
 	if err := st.SaveERPOrders(ctx, f.erp); err != nil {
 		return fmt.Errorf("saving ERP orders: %w", err)
 	}
+	if err := countSeen(ctx, st, now, f.shipments, f.payments); err != nil {
+		return fmt.Errorf("counting parcels and payments seen: %w", err)
+	}
 
 	snap, err := p.snapshot(ctx, src, f, rep.Window)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,4 +24,26 @@ func testBot(t *testing.T, fake *slackfake.Server, st *store.Store, clock func()
 	}
 	t.Cleanup(func() { _ = b.Close(context.Background()) })
 	return b
+}
+
+// runReplicas runs every replica's job at once, as replicas do, and returns
+// the sum of what they posted.
+func runReplicas[J any](t *testing.T, jobs []J, run func(J) (int, error)) int {
+	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sum := 0
+	for _, j := range jobs {
+		wg.Go(func() {
+			n, err := run(j)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			sum += n
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return sum
 }

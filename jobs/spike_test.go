@@ -52,21 +52,7 @@ func TestSpikeWatchPostsOnce(t *testing.T) {
 		}
 	}
 	runAll := func() int {
-		var wg sync.WaitGroup
-		var total sync.Map
-		for i, w := range watches {
-			wg.Go(func() {
-				n, err := w.Run(ctx)
-				if err != nil {
-					t.Error(err)
-				}
-				total.Store(i, n)
-			})
-		}
-		wg.Wait()
-		sum := 0
-		total.Range(func(_, v any) bool { sum += v.(int); return true })
-		return sum
+		return runReplicas(t, watches, func(w *SpikeWatch) (int, error) { return w.Run(ctx) })
 	}
 	start := now
 	for h := range 48 {

@@ -82,6 +82,23 @@ func (s *Store) foldStep(ctx context.Context, tag string) (done bool, err error)
 	if err := s.evalSha(ctx, scriptFold, []string{s.rollupFoldKey(tag), s.rollupEventsKey(tag)}, args...).Err(); err != nil {
 		return false, err
 	}
+	// The first hour counted per SKU and courier, so the spike alert knows
+	// how much history those counts have (they began after the kinds').
+	first := int64(-1)
+	for t := range sums {
+		if h, ok := strings.CutPrefix(t.key, "zh:"); ok {
+			if _, hs, ok := strings.Cut(h, ":"); ok {
+				if n, err := strconv.ParseInt(hs, 10, 64); err == nil && (first < 0 || n < first) {
+					first = n
+				}
+			}
+		}
+	}
+	if first >= 0 {
+		if err := s.rdb.SetNX(ctx, s.dimHourFirstKey(tag), first, 0).Err(); err != nil {
+			return false, err
+		}
+	}
 	return len(reply) < foldPage, nil
 }
 
@@ -119,6 +136,21 @@ func foldValues(vals []string, add func(op, key, field string, n int64)) {
 			for _, d := range [...][2]string{{DimSKU, sku}, {DimCourier, courier}, {DimChannel, channel}, {DimRegion, region}} {
 				if d[1] != "" && day != "" {
 					add("z", "z:"+d[0]+":"+day, d[1], count)
+				}
+			}
+			// The scorecard's numerators (tickets per courier or channel,
+			// kind and day) and the hourly counts per SKU and courier that
+			// the spike alert reads (scorecard.go). Folded here, summed over
+			// many batches, so the upsert script pays nothing for them.
+			kind, _, _ := strings.Cut(head, unitSep)
+			for _, d := range [...][2]string{{DimCourier, courier}, {DimChannel, channel}} {
+				if d[1] != "" && day != "" {
+					add("h", "k:"+d[0]+":"+day, d[1]+unitSep+kind, count)
+				}
+			}
+			for _, d := range [...][2]string{{DimSKU, sku}, {DimCourier, courier}} {
+				if d[1] != "" {
+					add("z", "zh:"+d[0]+":"+hour, d[1], count)
 				}
 			}
 		}

@@ -730,6 +730,15 @@ func (s *Store) TrimRollups(ctx context.Context, hoursBefore time.Time) (int, er
 				return deleted, s.fail(op, err)
 			}
 			deleted += int(n)
+			// The hourly counts per SKU and courier (scorecard.go) go with
+			// their hours; they are not summed into days.
+			keys = keys[:0]
+			for h := lo; h < hi; h++ {
+				keys = append(keys, s.dimHourKey(tag, DimSKU, h), s.dimHourKey(tag, DimCourier, h))
+			}
+			if err := s.rdb.Del(ctx, keys...).Err(); err != nil {
+				return deleted, s.fail(op, err)
+			}
 		}
 		if err := s.rdb.Set(ctx, s.rollupTrimKey(tag), cut, 0).Err(); err != nil {
 			return deleted, s.fail(op, err)

@@ -70,9 +70,20 @@ func TestRollupFoldCountsOnce(t *testing.T) {
 func TestTrimRollupsKeepsFigures(t *testing.T) {
 	e := newEnv(t, Options{})
 	ctx := context.Background()
+	h0 := unixHour(e.clock.Now())
 	res, err := e.st.UpsertTickets(ctx, rollupUpserts(20, 0, e.clock.Now()))
 	if err != nil {
 		t.Fatal(err)
+	}
+	skus := func() int {
+		c, err := e.st.DimHourCounts(ctx, DimSKU, []int64{h0}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(c)
+	}
+	if skus() != 20 {
+		t.Fatalf("%d SKUs counted in the hour, want 20", skus())
 	}
 	e.clock.Advance(30 * time.Minute)
 	if _, _, err := e.st.Transition(ctx, res[0].Ticket.ID, Transition{Action: orderbot.ActClaim, Actor: "U1"}); err != nil {
@@ -97,6 +108,9 @@ func TestTrimRollupsKeepsFigures(t *testing.T) {
 	}
 	if left := e.srv.Universal(t).Exists(ctx, e.st.hourRollupKey(tagTickets, unixHour(day.Add(10*time.Hour)))).Val(); left != 0 {
 		t.Fatal("the hour hash is still there")
+	}
+	if n := skus(); n != 0 {
+		t.Errorf("%d SKUs' hourly counts outlived their hour", n)
 	}
 	after := read()
 	if before.String() != after.String() || len(after.Counters) == 0 {

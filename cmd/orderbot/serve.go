@@ -169,6 +169,17 @@ func (a *app) scheduler() (*jobs.Scheduler, error) {
 		}}); err != nil {
 			return nil, err
 		}
+		// Hourly: the scorecard reads whole local days, so an hour's delay
+		// costs nothing, and each run costs a few reads per week looked at.
+		scorecard := &jobs.ScorecardWatch{Store: a.store, Poster: a.bot, Channel: a.cfg.Slack.DigestChannel,
+			Rule:     analytics.ScoreRule{Factor: ac.ScorecardFactor, MinVolume: int64(ac.ScorecardMinVolume), Weeks: ac.ScorecardWeeks},
+			Location: a.cfg.Location(), Holder: digest.Holder, Now: a.now, Log: a.log}
+		if err := s.Add(jobs.Job{Name: "scorecard", Spec: "@every 1h", Run: func(ctx context.Context) error {
+			_, err := scorecard.Run(ctx)
+			return err
+		}}); err != nil {
+			return nil, err
+		}
 		// Every five minutes: the forecast keeps an hour of looks per SKU.
 		oversell := &jobs.OversellWatch{Store: a.store, Poster: a.bot, Channel: a.cfg.Slack.DigestChannel,
 			Location: a.cfg.Location(), Holder: digest.Holder, Now: a.now, Log: a.log}

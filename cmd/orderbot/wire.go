@@ -132,7 +132,8 @@ func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOp
 		sweeper:   &jobs.Sweeper{Store: st, Steps: steps, Now: o.now, Log: log},
 		schedules: schedules,
 		now:       o.now,
-		analytics: &analytics.Model{Rollups: st, Location: cfg.Location()},
+		analytics: &analytics.Model{Rollups: st, Location: cfg.Location(), Score: analytics.ScoreRule{
+			Factor: cfg.Analytics.ScorecardFactor, MinVolume: int64(cfg.Analytics.ScorecardMinVolume), Weeks: cfg.Analytics.ScorecardWeeks}},
 	}
 	if a.notifier, err = buildNotifier(cfg, st, orderSources(srcs), log, reg, o.now); err != nil {
 		st.Close()
