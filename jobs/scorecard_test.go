@@ -11,7 +11,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/analytics"
-	"github.com/orderbot/orderbot/bot/slackfake"
+	"github.com/orderbot/orderbot/internal/fakes/slackfake"
 	"github.com/orderbot/orderbot/store"
 	"github.com/orderbot/orderbot/store/redistest"
 )
