@@ -210,8 +210,17 @@ func appendPayment(b []byte, p *orderbot.Payment, orderID string) []byte {
 		b = appendEnum(b, r.Status, refundStatuses)
 		b = appendTime(b, r.CreatedAt, base)
 	}
+	// An optional trailing flags byte, written only when set, so records
+	// cached before it decode unchanged.
+	if p.RefundsUnreported {
+		b = appendUvarint(b, paymentRefundsUnreported)
+	}
 	return b
 }
+
+// paymentRefundsUnreported is the flag bit of a payment record whose provider
+// does not report partial refunds (Payment.RefundsUnreported).
+const paymentRefundsUnreported = 1
 
 // appendShipment appends sh's compact record, with only its newest checkpoint.
 func appendShipment(b []byte, sh *orderbot.Shipment) []byte {
@@ -457,6 +466,10 @@ func decodePaymentRec(v, id, orderID string, p *orderbot.Payment) error {
 			f.Status = r.enum(refundStatuses)
 			f.CreatedAt = r.time(base)
 		}
+	}
+	p.RefundsUnreported = false
+	if !r.done() {
+		p.RefundsUnreported = r.uvarint()&paymentRefundsUnreported != 0
 	}
 	if !r.done() {
 		return errBadRecord
