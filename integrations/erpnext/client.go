@@ -52,6 +52,10 @@ type Options struct {
 	TimeZone string
 	// Warehouses restricts ListStock to these warehouses; empty means all.
 	Warehouses []string
+	// Company restricts Sales Orders to this company (filter company = X);
+	// empty means all. Bin has no company field, so stock is limited by
+	// Warehouses only.
+	Company string
 	// PageSize is limit_page_length of list requests; default 100, at most 1000.
 	PageSize int
 	// Concurrency is how many Sales Orders of one page are fetched in parallel
@@ -85,6 +89,7 @@ type Client struct {
 	http        *httpclient.Client
 	loc         *time.Location
 	warehouses  []string
+	company     string
 	pageSize    int
 	concurrency int
 	links       []orderbot.OrderLink
@@ -120,6 +125,7 @@ func New(opts Options) (*Client, error) {
 		siteURL:     strings.TrimRight(opts.APIURL, "/"),
 		loc:         loc,
 		warehouses:  slices.Clone(opts.Warehouses),
+		company:     opts.Company,
 		pageSize:    opts.PageSize,
 		concurrency: opts.Concurrency,
 		links:       slices.Clone(opts.Links),
@@ -194,6 +200,9 @@ func listSalesOrders[T any](ctx context.Context, c *Client, w orderbot.Window, c
 	}
 	seen := newSeenSet()
 	q := listQuery{op: opListOrders, doctype: doctypeSalesOrder, fields: orderListFields, from: w.From, to: w.To}
+	if c.company != "" {
+		q.filters = append(q.filters, []any{"company", "=", c.company})
+	}
 	return listRows(ctx, c, q, func(r *listRow) (string, string) { return r.Name, r.Modified }, func(rows []listRow, at []time.Time) error {
 		// A row already delivered at this or a newer version is not read again.
 		want := make([]string, 0, len(rows))
@@ -234,6 +243,11 @@ func (c *Client) GetOrder(ctx context.Context, id string) (orderbot.Order, error
 	so, err := c.getSalesOrder(ctx, opGetOrder, id)
 	if err != nil {
 		return orderbot.Order{}, err
+	}
+	if c.company != "" && so.Company != c.company {
+		// Another company's order is not this source's, as the list filter
+		// would have it.
+		return orderbot.Order{}, orderbot.Errorf(orderbot.KindNotFound, opGetOrder, "Sales Order %s belongs to another company", id)
 	}
 	return c.toOrder(opGetOrder, "data", so)
 }
