@@ -12,6 +12,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/config"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/providerfake"
 	"github.com/orderbot/orderbot/integrations/twilio"
 	"github.com/orderbot/orderbot/integrations/twilio/twiliofake"
@@ -36,8 +37,10 @@ func TestHelperNotifierProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tw, err := twilio.New(twilio.Options{APIURL: os.Getenv("OB_TWILIO_URL"), AccountSID: twiliofake.DefaultAccountSID,
-		AuthToken: twiliofake.DefaultAuthToken, From: "+15005550006", RateLimit: -1, Logger: quietLogger()})
+	tw, err := twilio.New(twilio.Options{
+		Settings:   httpclient.Settings{APIURL: os.Getenv("OB_TWILIO_URL"), RateLimit: -1, Logger: quietLogger()},
+		AccountSID: twiliofake.DefaultAccountSID,
+		AuthToken:  twiliofake.DefaultAuthToken, From: "+15005550006"})
 	if err != nil {
 		t.Fatal(err)
 	}

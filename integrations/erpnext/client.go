@@ -37,12 +37,12 @@ const (
 // Options configure a Client. Credentials are plain strings: the caller (config
 // wiring) resolves secrets; this package never reads configuration itself.
 type Options struct {
-	// Name is the source name from config; it is Order.Source and StockLevel.Source.
-	// Default "erpnext".
-	Name string
-	// APIURL is the site URL, e.g. "https://erp.example.com" (paths /api/resource/...
-	// are joined to it). Required.
-	APIURL string
+	// Settings are the options every adapter shares: Name (default "erpnext") is
+	// Order.Source and StockLevel.Source; APIURL is the site URL, e.g.
+	// "https://erp.example.com" (paths /api/resource/... are joined to it), and
+	// required; RateLimit 0 means none.
+	httpclient.Settings
+
 	// APIKey and APISecret are the API user's key pair, sent as
 	// "Authorization: token key:secret". Required.
 	APIKey    string
@@ -63,21 +63,10 @@ type Options struct {
 	// Default 4.
 	Concurrency int
 
-	// HTTP policy knobs, passed to integrations/httpclient (zero = its defaults).
-	Timeout    time.Duration
-	MaxRetries int
-	RateLimit  float64
-
 	// Links, when set, make the Sales Orders an ERP's view of shop orders
 	// (ListERPOrders): each names the field holding a shop's order id or
 	// name. A Sales Order links through the first link whose field is set.
 	Links []orderbot.OrderLink
-
-	// Logger receives adapter warnings (unknown statuses, skipped documents).
-	Logger *slog.Logger
-	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
-	// in: wiring adds a metrics registry, tests shorten waits.
-	HTTPOptions func(*httpclient.Options)
 }
 
 // Client reads Sales Orders and Bins from one ERPNext site. It implements
@@ -153,11 +142,7 @@ func New(opts Options) (*Client, error) {
 	}
 	token := opts.APIKey + ":" + opts.APISecret
 	hopts := httpclient.Options{
-		Provider:   "erpnext",
-		BaseURL:    c.siteURL,
-		Timeout:    opts.Timeout,
-		MaxRetries: opts.MaxRetries,
-		RateLimit:  opts.RateLimit,
+		BaseURL: c.siteURL,
 		// The key alone is an identifier, but scrubbing it costs nothing and
 		// keeps half a credential out of logs.
 		Secrets:     []string{opts.APIKey, opts.APISecret, token},
@@ -165,10 +150,7 @@ func New(opts Options) (*Client, error) {
 		DecodeError: decodeError,
 		Logger:      c.log.With("source", c.name),
 	}
-	if opts.HTTPOptions != nil {
-		opts.HTTPOptions(&hopts)
-	}
-	if c.http, err = httpclient.New(hopts); err != nil {
+	if c.http, err = opts.NewClient("erpnext", hopts); err != nil {
 		return nil, err
 	}
 	return c, nil

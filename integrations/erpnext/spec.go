@@ -47,7 +47,9 @@ var Spec = provider.NewSourceSpec(DefaultName, provider.Defaults{Orders: provide
 	Provides: []orderbot.DataSet{orderbot.DataInventory},
 	Allowed:  []orderbot.DataSet{orderbot.DataInventory, orderbot.DataOrders}},
 	func(c provider.Common, cfg *Config) (orderbot.Source, error) {
-		return New(Options{Name: c.Name, APIURL: c.APIURL, APIKey: cfg.APIKey.Value(), APISecret: cfg.APISecret.Value(),
-			Warehouses: cfg.Warehouses, Company: cfg.Company, TimeZone: c.TimeZone, Timeout: c.Timeout, MaxRetries: c.MaxRetries,
-			RateLimit: c.RateLimit, Logger: c.Logger, HTTPOptions: c.HTTP, Links: c.Links})
+		return New(Options{
+			Settings: c.Settings(),
+			APIKey:   cfg.APIKey.Value(), APISecret: cfg.APISecret.Value(),
+			Warehouses: cfg.Warehouses, Company: cfg.Company, TimeZone: c.TimeZone,
+			Links: c.Links})
 	})

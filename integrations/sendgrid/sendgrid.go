@@ -33,9 +33,12 @@ const Provider = "sendgrid"
 
 // Options configure the adapter.
 type Options struct {
-	// APIURL is the API base; default https://api.sendgrid.com (EU subusers:
-	// https://api.eu.sendgrid.com).
-	APIURL string
+	// Settings are the options every adapter shares: APIURL defaults to
+	// https://api.sendgrid.com (EU subusers: https://api.eu.sendgrid.com),
+	// RateLimit to DefaultRateLimit. Sends are never retried: MaxRetries must
+	// stay 0.
+	httpclient.Settings
+
 	// APIKey is the API key (SG....); required.
 	APIKey string
 	// From is the verified sender address; required. FromName is its
@@ -48,16 +51,6 @@ type Options struct {
 	Categories []string
 	// Sandbox validates messages without delivering them (answers 200).
 	Sandbox bool
-
-	// HTTP policy (see httpclient.Options); zero values take its defaults.
-	Timeout time.Duration
-	// RateLimit is requests per second; 0 means DefaultRateLimit, negative
-	// means unlimited.
-	RateLimit float64
-	Logger    *slog.Logger
-	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
-	// in: wiring adds a metrics registry, tests shorten waits.
-	HTTPOptions func(*httpclient.Options)
 	// Now is the clock X-RateLimit-Reset is read against; default time.Now.
 	Now func() time.Time
 }
@@ -89,38 +82,20 @@ func New(opts Options) (*Client, error) {
 			return nil, err
 		}
 	}
-	if opts.APIURL == "" {
-		opts.APIURL = DefaultAPIURL
-	}
-	switch {
-	case opts.RateLimit == 0:
-		opts.RateLimit = DefaultRateLimit
-	case opts.RateLimit < 0:
-		opts.RateLimit = 0
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+	if err := opts.FillSender(op, Provider, DefaultAPIURL, DefaultRateLimit); err != nil {
+		return nil, err
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	hopts := httpclient.Options{
-		Provider:    Provider,
-		BaseURL:     opts.APIURL,
-		Timeout:     opts.Timeout,
-		MaxRetries:  -1, // sends are never retried; see the package doc
-		RateLimit:   opts.RateLimit,
 		Secrets:     []string{opts.APIKey},
 		Header:      http.Header{"Authorization": {"Bearer " + opts.APIKey}, "Accept": {"application/json"}},
 		DecodeError: func(_ int, _ http.Header, body []byte) string { return firstError(body) },
-		Logger:      opts.Logger,
 		Now:         opts.Now,
 		Transport:   notice.NewTransport(),
 	}
-	if opts.HTTPOptions != nil {
-		opts.HTTPOptions(&hopts)
-	}
-	hc, err := httpclient.New(hopts)
+	hc, err := opts.NewClient(Provider, hopts)
 	if err != nil {
 		return nil, err
 	}
