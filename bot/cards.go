@@ -677,7 +677,7 @@ func (c *cards) stormCard(v stormView) message {
 		md("*Summarised*\n"+strconv.FormatInt(v.Total, 10), maxFieldText),
 		md("*SLA missed*\n"+strconv.FormatInt(v.Breached, 10), maxFieldText),
 	}
-	if risk := moneyTotals(v.AtRisk); risk != "" {
+	if risk := orderbot.JoinMoney(v.AtRisk, " + "); risk != "" {
 		fields = append(fields, md("*At risk*\n"+esc(risk), maxFieldText))
 	}
 	var top strings.Builder

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"encoding/csv"
@@ -344,7 +345,7 @@ func pageData(rep, all analytics.Report, q query, csvURL string, loc *time.Locat
 		{"Missed a target", fmt.Sprintf("%d (%.0f%%)", cur.Breached, 100*cur.BreachRate()), analytics.Change(cur.Breached, prev.Breached)},
 		{"Claim p50 / p90", dur(cur.Claim.P50) + " / " + dur(cur.Claim.P90), ""},
 		{"Resolve p50 / p90", dur(cur.Resolve.P50) + " / " + dur(cur.Resolve.P90), ""},
-		{"Money at risk", moneyList(cur.AtRisk), ""},
+		{"Money at risk", cmp.Or(orderbot.JoinMoney(cur.AtRisk, ", "), "none"), ""},
 		{"Notices sent / failed", fmt.Sprintf("%d / %d", cur.NoticesSent, cur.NoticesFailed), ""},
 	}
 	var kl []string
@@ -389,17 +390,6 @@ func dur(d time.Duration) string {
 		return fmt.Sprintf("<%dm", int(d.Minutes()+0.999))
 	}
 	return "<" + strconv.FormatFloat(d.Hours(), 'f', 1, 64) + "h"
-}
-
-func moneyList(ms []orderbot.Money) string {
-	if len(ms) == 0 {
-		return "none"
-	}
-	parts := make([]string, len(ms))
-	for i, m := range ms {
-		parts[i] = m.String()
-	}
-	return strings.Join(parts, ", ")
 }
 
 // selected is a template helper.
