@@ -112,10 +112,11 @@ func New(opts Options) (*Client, error) {
 	if opts.APIURL != "" {
 		base = opts.APIURL
 	}
-	c := &Client{name: opts.Name, pageSize: opts.PageSize, lookback: opts.CreatedLookback, log: opts.Logger}
-	if c.name == "" {
-		c.name = DefaultName
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	opts.Fill(DefaultName, "", 0)
+	c := &Client{name: opts.Name, pageSize: opts.PageSize, lookback: opts.CreatedLookback, log: opts.Logger}
 	switch {
 	case c.pageSize <= 0:
 		c.pageSize = DefaultPageSize
@@ -124,9 +125,6 @@ func New(opts Options) (*Client, error) {
 	}
 	if c.lookback <= 0 {
 		c.lookback = DefaultCreatedLookback
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
 	}
 	clock := time.Now
 	hopts := httpclient.Options{

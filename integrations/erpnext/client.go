@@ -109,6 +109,10 @@ func New(opts Options) (*Client, error) {
 			return nil, orderbot.Errorf(orderbot.KindInvalid, op, "unknown time zone %q", opts.TimeZone)
 		}
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	opts.Fill(DefaultName, "", 0)
 	c := &Client{
 		name:        opts.Name,
 		siteURL:     strings.TrimRight(opts.APIURL, "/"),
@@ -125,9 +129,6 @@ func New(opts Options) (*Client, error) {
 			return nil, orderbot.Errorf(orderbot.KindInvalid, op, "order link %+v needs a shop, a field and holds id or name", l)
 		}
 	}
-	if c.name == "" {
-		c.name = DefaultName
-	}
 	switch {
 	case c.pageSize <= 0:
 		c.pageSize = DefaultPageSize
@@ -136,9 +137,6 @@ func New(opts Options) (*Client, error) {
 	}
 	if c.concurrency <= 0 {
 		c.concurrency = DefaultConcurrency
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
 	}
 	token := opts.APIKey + ":" + opts.APISecret
 	hopts := httpclient.Options{
