@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/mail"
 	"regexp"
 	"strconv"
 	"time"
@@ -71,14 +70,14 @@ func New(opts Options) (*Client, error) {
 	if opts.APIKey == "" {
 		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "sendgrid: an API key is required")
 	}
-	if err := checkAddress(op, "sender address", opts.From); err != nil {
+	if err := notice.CheckAddress(op, "sender address", opts.From); err != nil {
 		return nil, err
 	}
 	if err := notice.CheckHeaderValue(op, "sender name", opts.FromName); err != nil {
 		return nil, err
 	}
 	if opts.ReplyTo != "" {
-		if err := checkAddress(op, "reply-to address", opts.ReplyTo); err != nil {
+		if err := notice.CheckAddress(op, "reply-to address", opts.ReplyTo); err != nil {
 			return nil, err
 		}
 	}
@@ -105,19 +104,6 @@ func New(opts Options) (*Client, error) {
 // Close releases idle connections.
 func (c *Client) Close() { c.http.CloseIdleConnections() }
 
-// checkAddress refuses an address that is not one plain address, without
-// echoing it.
-func checkAddress(op, what, addr string) error {
-	if err := notice.CheckHeaderValue(op, what, addr); err != nil {
-		return err
-	}
-	a, err := mail.ParseAddress(addr)
-	if err != nil || a.Address != addr {
-		return orderbot.Errorf(orderbot.KindInvalid, op, "the %s is not a valid email address", what)
-	}
-	return nil
-}
-
 var emailLike = regexp.MustCompile(`[^\s"'<>@]+@[^\s"'<>@]+\.[A-Za-z]{2,}`)
 
 // firstError is the first error's message and field, with any address in it
@@ -138,14 +124,8 @@ func firstError(body []byte) string {
 // the optional m.HTML part.
 func (c *Client) Send(ctx context.Context, m notice.Message) (notice.Receipt, error) {
 	const op = "sendgrid.send"
-	if err := checkAddress(op, "recipient address", m.To); err != nil {
+	if err := notice.CheckEmail(op, m); err != nil {
 		return notice.Receipt{}, err
-	}
-	if err := notice.CheckHeaderValue(op, "subject", m.Subject); err != nil {
-		return notice.Receipt{}, err
-	}
-	if m.Subject == "" || (m.Text == "" && m.HTML == "") {
-		return notice.Receipt{}, orderbot.Errorf(orderbot.KindInvalid, op, "an email needs a subject and a text or HTML body")
 	}
 	body := mailBody{
 		Personalizations: []personalization{{To: []address{{Email: m.To}}}},
