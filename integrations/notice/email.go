@@ -35,3 +35,18 @@ func CheckEmail(op string, m Message) error {
 	}
 	return nil
 }
+
+// CheckSender checks a sender's From address, its display name and the
+// optional Reply-To address, as every email adapter's New does.
+func CheckSender(op, from, fromName, replyTo string) error {
+	if err := CheckAddress(op, "sender address", from); err != nil {
+		return err
+	}
+	if err := CheckHeaderValue(op, "sender name", fromName); err != nil {
+		return err
+	}
+	if replyTo != "" {
+		return CheckAddress(op, "reply-to address", replyTo)
+	}
+	return nil
+}

@@ -70,16 +70,8 @@ func New(opts Options) (*Client, error) {
 	if opts.APIKey == "" {
 		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "sendgrid: an API key is required")
 	}
-	if err := notice.CheckAddress(op, "sender address", opts.From); err != nil {
+	if err := notice.CheckSender(op, opts.From, opts.FromName, opts.ReplyTo); err != nil {
 		return nil, err
-	}
-	if err := notice.CheckHeaderValue(op, "sender name", opts.FromName); err != nil {
-		return nil, err
-	}
-	if opts.ReplyTo != "" {
-		if err := notice.CheckAddress(op, "reply-to address", opts.ReplyTo); err != nil {
-			return nil, err
-		}
 	}
 	if err := opts.FillSender(op, Provider, DefaultAPIURL, DefaultRateLimit); err != nil {
 		return nil, err

@@ -84,16 +84,8 @@ func New(opts Options) (*Client, error) {
 	if err != nil || host == "" || port == "" {
 		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "smtp: the server address must be host:port")
 	}
-	if err := notice.CheckAddress(op, "sender address", opts.From); err != nil {
+	if err := notice.CheckSender(op, opts.From, opts.FromName, opts.ReplyTo); err != nil {
 		return nil, err
-	}
-	if err := notice.CheckHeaderValue(op, "sender name", opts.FromName); err != nil {
-		return nil, err
-	}
-	if opts.ReplyTo != "" {
-		if err := notice.CheckAddress(op, "reply-to address", opts.ReplyTo); err != nil {
-			return nil, err
-		}
 	}
 	if opts.Username != "" && opts.AllowInsecure && !opts.ImplicitTLS {
 		// AllowInsecure covers servers without STARTTLS; sending a password
