@@ -153,21 +153,31 @@ func (d *dash) report(ctx context.Context, q query) (analytics.Report, error) {
 	return d.o.Reports.Report(ctx, p, q.filter)
 }
 
-func (d *dash) page(w http.ResponseWriter, r *http.Request) {
+// requested parses the request's query and reads its report; on failure it
+// has answered the request and ok is false.
+func (d *dash) requested(w http.ResponseWriter, r *http.Request) (q query, rep analytics.Report, ok bool) {
 	q, err := parseQuery(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+		return q, rep, false
 	}
-	rep, err := d.report(r.Context(), q)
-	if err != nil {
+	if rep, err = d.report(r.Context(), q); err != nil {
 		d.o.Logger.Warn("dashboard report failed", slog.String("error", err.Error()))
 		http.Error(w, "The figures could not be read; try again.", http.StatusServiceUnavailable)
+		return q, rep, false
+	}
+	return q, rep, true
+}
+
+func (d *dash) page(w http.ResponseWriter, r *http.Request) {
+	q, rep, ok := d.requested(w, r)
+	if !ok {
 		return
 	}
 	// The filter choices come from the whole period, unfiltered.
 	all := rep
 	if q.filter != (analytics.Filter{}) {
+		var err error
 		if all, err = d.report(r.Context(), query{period: q.period}); err != nil {
 			http.Error(w, "The figures could not be read; try again.", http.StatusServiceUnavailable)
 			return
@@ -182,15 +192,8 @@ func (d *dash) page(w http.ResponseWriter, r *http.Request) {
 
 // csv writes the figures as rows of section, name, metric, value.
 func (d *dash) csv(w http.ResponseWriter, r *http.Request) {
-	q, err := parseQuery(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	rep, err := d.report(r.Context(), q)
-	if err != nil {
-		d.o.Logger.Warn("dashboard report failed", slog.String("error", err.Error()))
-		http.Error(w, "The figures could not be read; try again.", http.StatusServiceUnavailable)
+	q, rep, ok := d.requested(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
