@@ -338,13 +338,9 @@ func (c *cards) countdown(what string, due, now time.Time) string {
 	return fmt.Sprintf(":stopwatch: %s within %s (by %s)", what, human(left), slackDate(due, c.loc))
 }
 
-// pastLine summarises how staff resolved tickets of the kind before. Automatic
-// resolutions ("the condition cleared") teach nothing and are left out.
-func pastLine(past []orderbot.Resolution) string {
-	past = staffResolutions(past)
-	if len(past) == 0 {
-		return ""
-	}
+// codesByCount counts the resolution codes of past, most used first (ties by
+// code, so cards are stable).
+func codesByCount(past []orderbot.Resolution) ([]string, map[string]int) {
 	counts := map[string]int{}
 	for _, r := range past {
 		counts[r.Code]++
@@ -359,6 +355,17 @@ func pastLine(past []orderbot.Resolution) string {
 		}
 		return codes[i] < codes[j]
 	})
+	return codes, counts
+}
+
+// pastLine summarises how staff resolved tickets of the kind before. Automatic
+// resolutions ("the condition cleared") teach nothing and are left out.
+func pastLine(past []orderbot.Resolution) string {
+	past = staffResolutions(past)
+	if len(past) == 0 {
+		return ""
+	}
+	codes, counts := codesByCount(past)
 	parts := make([]string, 0, len(codes))
 	for i, code := range codes {
 		if i == 5 {
@@ -677,7 +684,7 @@ func (c *cards) stormCard(v stormView) message {
 		md("*Summarised*\n"+strconv.FormatInt(v.Total, 10), maxFieldText),
 		md("*SLA missed*\n"+strconv.FormatInt(v.Breached, 10), maxFieldText),
 	}
-	if risk := moneyTotals(v.AtRisk); risk != "" {
+	if risk := orderbot.JoinMoney(v.AtRisk, " + "); risk != "" {
 		fields = append(fields, md("*At risk*\n"+esc(risk), maxFieldText))
 	}
 	var top strings.Builder
@@ -1206,20 +1213,7 @@ func (c *cards) kbView(kind orderbot.Kind, past []orderbot.Resolution) message {
 		blocks = append(blocks, slack.NewSectionBlock(md(text, maxSectionText), nil, nil))
 		return message{Text: spec.Title + ": no tickets resolved by staff yet", Blocks: blocks}
 	}
-	counts := map[string]int{}
-	for _, r := range past {
-		counts[r.Code]++
-	}
-	codes := make([]string, 0, len(counts))
-	for code := range counts {
-		codes = append(codes, code)
-	}
-	sort.Slice(codes, func(i, j int) bool {
-		if counts[codes[i]] != counts[codes[j]] {
-			return counts[codes[i]] > counts[codes[j]]
-		}
-		return codes[i] < codes[j]
-	})
+	codes, counts := codesByCount(past)
 	var lines []string
 	for _, code := range codes {
 		lines = append(lines, fmt.Sprintf("• %s ×%d", esc(humanCode(code)), counts[code]))

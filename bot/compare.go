@@ -76,29 +76,6 @@ func atRiskField(t orderbot.Ticket) *slack.TextBlockObject {
 	return md("*At risk*\n"+esc(t.AtRisk.String()), maxFieldText)
 }
 
-// moneyTotals sums amounts per currency, largest first, as "1,2 USD + 3 EUR".
-func moneyTotals(ms []orderbot.Money) string {
-	sums := map[string]int64{}
-	var curs []string
-	for _, m := range ms {
-		if m.Minor == 0 {
-			continue
-		}
-		if _, ok := sums[m.Currency]; !ok {
-			curs = append(curs, m.Currency)
-		}
-		sums[m.Currency] += m.Minor
-	}
-	if len(curs) == 0 {
-		return ""
-	}
-	parts := make([]string, len(curs))
-	for i, c := range curs {
-		parts[i] = orderbot.Money{Minor: sums[c], Currency: c}.String()
-	}
-	return strings.Join(parts, " + ")
-}
-
 // rankByAtRisk orders tickets by money at risk, most first (amounts compare
 // in minor units whatever their currency; ties keep the newest first).
 func rankByAtRisk(ts []orderbot.Ticket) {

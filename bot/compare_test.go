@@ -34,7 +34,7 @@ func TestComparisonCard(t *testing.T) {
 	if strings.Contains(text, "⇄") {
 		t.Errorf("the comparison also shows as a plain fact:\n%s", text)
 	}
-	if got := moneyTotals([]orderbot.Money{{Minor: 100, Currency: "USD"}, {Minor: 250, Currency: "USD"}, {Minor: 5, Currency: "EUR"}}); got != "3.50 USD + 0.05 EUR" {
+	if got := orderbot.JoinMoney([]orderbot.Money{{Minor: 100, Currency: "USD"}, {Minor: 250, Currency: "USD"}, {Minor: 5, Currency: "EUR"}}, " + "); got != "3.50 USD + 0.05 EUR" {
 		t.Errorf("moneyTotals = %q", got)
 	}
 }

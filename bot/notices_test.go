@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/config"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/twilio"
 	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 	"github.com/orderbot/orderbot/internal/fakes/slackfake"
@@ -26,8 +27,10 @@ func noticeHarness(t *testing.T) (*harness, *notify.Notifier, *twiliofake.Server
 	t.Helper()
 	tw := twiliofake.New(twiliofake.Options{})
 	t.Cleanup(tw.Close)
-	client, err := twilio.New(twilio.Options{APIURL: tw.URL(), AccountSID: tw.AccountSID(), AuthToken: tw.AuthToken(),
-		From: "+15005550006", RateLimit: -1, Logger: testLogger()})
+	client, err := twilio.New(twilio.Options{
+		Settings:   httpclient.Settings{APIURL: tw.URL(), RateLimit: -1, Logger: testLogger()},
+		AccountSID: tw.AccountSID(), AuthToken: tw.AuthToken(),
+		From: "+15005550006"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,16 +79,10 @@ func orderComparisons(v orderbot.OrderView) []orderbot.Comparison {
 		for _, l := range erp.Lines {
 			other[l.SKU] += l.Quantity
 		}
-		skus := make([]string, 0, len(shop)+len(other))
-		for s := range shop {
-			skus = append(skus, s)
-		}
-		for s := range other {
-			if _, ok := shop[s]; !ok {
-				skus = append(skus, s)
-			}
-		}
-		sort.Strings(skus)
+		union := make(map[string]int64, len(shop)+len(other))
+		maps.Copy(union, shop)
+		maps.Copy(union, other) // only the keys matter
+		skus := slices.Sorted(maps.Keys(union))
 		for i, s := range skus {
 			if i == 10 {
 				break

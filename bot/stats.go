@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -233,13 +234,7 @@ func latency(l analytics.Latency) string {
 	return "<" + human(l.P50) + " / <" + human(l.P90)
 }
 
+// moneyList shows per-currency sums of money, "none" for no money.
 func moneyList(ms []orderbot.Money) string {
-	if len(ms) == 0 {
-		return "none"
-	}
-	parts := make([]string, len(ms))
-	for i, m := range ms {
-		parts[i] = m.String()
-	}
-	return strings.Join(parts, ", ")
+	return cmp.Or(orderbot.JoinMoney(ms, ", "), "none")
 }

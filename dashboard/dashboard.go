@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"encoding/csv"
@@ -153,21 +154,31 @@ func (d *dash) report(ctx context.Context, q query) (analytics.Report, error) {
 	return d.o.Reports.Report(ctx, p, q.filter)
 }
 
-func (d *dash) page(w http.ResponseWriter, r *http.Request) {
+// requested parses the request's query and reads its report; on failure it
+// has answered the request and ok is false.
+func (d *dash) requested(w http.ResponseWriter, r *http.Request) (q query, rep analytics.Report, ok bool) {
 	q, err := parseQuery(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+		return q, rep, false
 	}
-	rep, err := d.report(r.Context(), q)
-	if err != nil {
+	if rep, err = d.report(r.Context(), q); err != nil {
 		d.o.Logger.Warn("dashboard report failed", slog.String("error", err.Error()))
 		http.Error(w, "The figures could not be read; try again.", http.StatusServiceUnavailable)
+		return q, rep, false
+	}
+	return q, rep, true
+}
+
+func (d *dash) page(w http.ResponseWriter, r *http.Request) {
+	q, rep, ok := d.requested(w, r)
+	if !ok {
 		return
 	}
 	// The filter choices come from the whole period, unfiltered.
 	all := rep
 	if q.filter != (analytics.Filter{}) {
+		var err error
 		if all, err = d.report(r.Context(), query{period: q.period}); err != nil {
 			http.Error(w, "The figures could not be read; try again.", http.StatusServiceUnavailable)
 			return
@@ -175,6 +186,7 @@ func (d *dash) page(w http.ResponseWriter, r *http.Request) {
 	}
 	csvURL := PathCSV + "?" + r.URL.Query().Encode()
 	view := pageData(rep, all, q, csvURL, d.o.Location)
+	var err error
 	if view.Scores, err = d.scores(r.Context()); err != nil {
 		// The figures still answer; the scorecard is left out.
 		d.o.Logger.Warn("dashboard scorecard failed", slog.String("error", err.Error()))
@@ -187,15 +199,8 @@ func (d *dash) page(w http.ResponseWriter, r *http.Request) {
 
 // csv writes the figures as rows of section, name, metric, value.
 func (d *dash) csv(w http.ResponseWriter, r *http.Request) {
-	q, err := parseQuery(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	rep, err := d.report(r.Context(), q)
-	if err != nil {
-		d.o.Logger.Warn("dashboard report failed", slog.String("error", err.Error()))
-		http.Error(w, "The figures could not be read; try again.", http.StatusServiceUnavailable)
+	q, rep, ok := d.requested(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -393,7 +398,7 @@ func pageData(rep, all analytics.Report, q query, csvURL string, loc *time.Locat
 		{"Missed a target", fmt.Sprintf("%d (%.0f%%)", cur.Breached, 100*cur.BreachRate()), analytics.Change(cur.Breached, prev.Breached)},
 		{"Claim p50 / p90", dur(cur.Claim.P50) + " / " + dur(cur.Claim.P90), ""},
 		{"Resolve p50 / p90", dur(cur.Resolve.P50) + " / " + dur(cur.Resolve.P90), ""},
-		{"Money at risk", moneyList(cur.AtRisk), ""},
+		{"Money at risk", cmp.Or(orderbot.JoinMoney(cur.AtRisk, ", "), "none"), ""},
 		{"Notices sent / failed", fmt.Sprintf("%d / %d", cur.NoticesSent, cur.NoticesFailed), ""},
 	}
 	var kl []string
@@ -438,17 +443,6 @@ func dur(d time.Duration) string {
 		return fmt.Sprintf("<%dm", int(d.Minutes()+0.999))
 	}
 	return "<" + strconv.FormatFloat(d.Hours(), 'f', 1, 64) + "h"
-}
-
-func moneyList(ms []orderbot.Money) string {
-	if len(ms) == 0 {
-		return "none"
-	}
-	parts := make([]string, len(ms))
-	for i, m := range ms {
-		parts[i] = m.String()
-	}
-	return strings.Join(parts, ", ")
 }
 
 // selected is a template helper.

@@ -1,7 +1,9 @@
 package detect
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -389,18 +391,12 @@ func unitPrices(lines []orderbot.LineItem) map[string]int64 {
 	return m
 }
 
+// unionKeys is the keys of a and b, sorted.
 func unionKeys(a, b map[string]int64) []string {
-	out := make([]string, 0, len(a)+len(b))
-	for k := range a {
-		out = append(out, k)
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
+	union := make(map[string]int64, len(a)+len(b))
+	maps.Copy(union, a)
+	maps.Copy(union, b) // only the keys matter
+	return slices.Sorted(maps.Keys(union))
 }
 
 func later(a, b time.Time) time.Time {

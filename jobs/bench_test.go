@@ -14,6 +14,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/detect"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/shopify"
 	"github.com/orderbot/orderbot/internal/fakes/memory"
 	"github.com/orderbot/orderbot/internal/fakes/shopifyfake"
@@ -75,7 +76,7 @@ func benchPollCycle(b *testing.B, n int, withERP bool) {
 	if err := fake.AddOrders(ds.Orders...); err != nil {
 		b.Fatal(err)
 	}
-	shop, err := shopify.New(shopify.Options{Name: "shopify", APIURL: fake.URL(), AccessToken: fake.AccessToken()})
+	shop, err := shopify.New(shopify.Options{Settings: httpclient.Settings{Name: "shopify", APIURL: fake.URL()}, AccessToken: fake.AccessToken()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/twilio"
 	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 	"github.com/orderbot/orderbot/internal/fakes/twiliofake"
@@ -35,8 +36,10 @@ func TestHelperNotifierProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tw, err := twilio.New(twilio.Options{APIURL: os.Getenv("OB_TWILIO_URL"), AccountSID: twiliofake.DefaultAccountSID,
-		AuthToken: twiliofake.DefaultAuthToken, From: "+15005550006", RateLimit: -1, Logger: quietLogger()})
+	tw, err := twilio.New(twilio.Options{
+		Settings:   httpclient.Settings{APIURL: os.Getenv("OB_TWILIO_URL"), RateLimit: -1, Logger: quietLogger()},
+		AccountSID: twiliofake.DefaultAccountSID,
+		AuthToken:  twiliofake.DefaultAuthToken, From: "+15005550006"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/config"
 	"github.com/orderbot/orderbot/integrations/aliyunsms"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/sendgrid"
 	"github.com/orderbot/orderbot/integrations/twilio"
 	"github.com/orderbot/orderbot/internal/fakes/aliyunsmsfake"
@@ -77,14 +78,18 @@ func newEnv(t *testing.T, mod func(*Options)) *env {
 	t.Cleanup(e.twilio.Close)
 	e.sg = sendgridfake.New(sendgridfake.Options{})
 	t.Cleanup(e.sg.Close)
-	tw, err := twilio.New(twilio.Options{APIURL: e.twilio.URL(), AccountSID: e.twilio.AccountSID(),
-		AuthToken: e.twilio.AuthToken(), From: "+15005550006", RateLimit: -1, Logger: quietLogger()})
+	tw, err := twilio.New(twilio.Options{
+		Settings:   httpclient.Settings{APIURL: e.twilio.URL(), RateLimit: -1, Logger: quietLogger()},
+		AccountSID: e.twilio.AccountSID(),
+		AuthToken:  e.twilio.AuthToken(), From: "+15005550006"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(tw.Close)
-	sg, err := sendgrid.New(sendgrid.Options{APIURL: e.sg.URL(), APIKey: e.sg.APIKey(), From: "shop@example.com",
-		FromName: "Demo Shop", RateLimit: -1, Logger: quietLogger()})
+	sg, err := sendgrid.New(sendgrid.Options{
+		Settings: httpclient.Settings{APIURL: e.sg.URL(), RateLimit: -1, Logger: quietLogger()},
+		APIKey:   e.sg.APIKey(), From: "shop@example.com",
+		FromName: "Demo Shop"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,8 +121,10 @@ func (e *env) aliyun(codes map[string]string) *aliyunsmsfake.Server {
 	e.t.Helper()
 	fake := aliyunsmsfake.New(aliyunsmsfake.Options{PerNumberPerMinute: 1})
 	e.t.Cleanup(fake.Close)
-	c, err := aliyunsms.New(aliyunsms.Options{APIURL: fake.URL(), AccessKeyID: fake.AccessKeyID(),
-		AccessKeySecret: fake.AccessKeySecret(), SignName: aliyunsmsfake.DefaultSignName, RateLimit: -1, Logger: quietLogger()})
+	c, err := aliyunsms.New(aliyunsms.Options{
+		Settings:        httpclient.Settings{APIURL: fake.URL(), RateLimit: -1, Logger: quietLogger()},
+		AccessKeyID:     fake.AccessKeyID(),
+		AccessKeySecret: fake.AccessKeySecret(), SignName: aliyunsmsfake.DefaultSignName})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -14,13 +14,12 @@ import (
 // come from outside. Its JSON is compared (by digest) to detect an "updated"
 // recurrence, so it must encode deterministically and exactly as it always has:
 // appendContent writes the bytes json.Marshal writes for it (a test holds the
-// two together), without reflection, because it runs once per upsert.
+// two together), without reflection, because it runs once per upsert. The
+// money at risk is not here: it is the ticket field ar (appendAtRisk), the one
+// place it is stored, because the rollup scripts read it there.
 type content struct {
 	Summary string          `json:"s"`
 	Facts   []orderbot.Fact `json:"f,omitempty"`
-	// AtRisk is the money at stake; absent when zero, so tickets without
-	// one encode exactly as before.
-	AtRisk *orderbot.Money `json:"r,omitempty"`
 }
 
 // appendContent appends the JSON of a's content, byte for byte what
@@ -42,13 +41,6 @@ func appendContent(dst []byte, a *orderbot.Anomaly) []byte {
 		}
 		dst = append(dst, ']')
 	}
-	if a.AtRisk.Minor != 0 {
-		dst = append(dst, `,"r":{"minor":`...)
-		dst = strconv.AppendInt(dst, a.AtRisk.Minor, 10)
-		dst = append(dst, `,"currency":`...)
-		dst = jsonstr.AppendString(dst, a.AtRisk.Currency)
-		dst = append(dst, '}')
-	}
 	return append(dst, '}')
 }
 
@@ -66,7 +58,9 @@ const sameAsSubject = "\x1e"
 // as they stand from byte HEAD of a ticket whose identity, order link and
 // appearance are a's (see lua/common.lua), so the script recognises a plain
 // recurrence with one substring match. content is a's content JSON
-// (appendContent).
+// (appendContent). The digests cover the money at risk too (the card shows
+// it), so a changed amount takes the update path, which rewrites ar; a ticket
+// without one keeps the digests it always had.
 func appendLook(dst []byte, a *orderbot.Anomaly, content []byte) []byte {
 	oid := a.OrderID
 	if oid != "" && oid == a.Subject {
@@ -87,9 +81,11 @@ func appendLook(dst []byte, a *orderbot.Anomaly, content []byte) []byte {
 	dst = append(dst, unitSep...)
 	dst = append(dst, a.Stage...)
 	dst = append(dst, unitSep...)
-	dst = strconv.AppendUint(dst, fnv64(content), 36)
+	var rb [40]byte
+	risk := appendAtRisk(rb[:0], a.AtRisk)
+	dst = strconv.AppendUint(dst, fnvAdd(fnv64(content), risk), 36)
 	dst = append(dst, unitSep...)
-	dst = strconv.AppendUint(dst, shapeDigest(content), 36)
+	dst = strconv.AppendUint(dst, shapeDigest(content, risk), 36)
 	return append(dst, "\x00s\x00"...)
 }
 
@@ -100,8 +96,14 @@ func appendLook(dst []byte, a *orderbot.Anomaly, content []byte) []byte {
 // when another digit follows ("6h 10m"). The upsert script refreshes the card
 // for such a change but writes no history entry, so a person's actions are
 // not buried under "details changed" lines every poll.
-func shapeDigest(content []byte) uint64 {
-	h := uint64(14695981039346656037)
+// risk, the ticket's ar field as appendAtRisk writes it, is read after content
+// the same way.
+func shapeDigest(content, risk []byte) uint64 {
+	return shapeFold(shapeFold(14695981039346656037, content), risk)
+}
+
+// shapeFold continues shapeDigest's hash h over content.
+func shapeFold(h uint64, content []byte) uint64 {
 	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
 	for i := 0; i < len(content); i++ {
 		c := content[i]
@@ -320,9 +322,6 @@ func decodeTicket(id string, raw any, resolutionJSON string, withContent bool) (
 			return t, true, fmt.Errorf("ticket %s content: %w", id, err)
 		}
 		t.Summary, t.Facts = c.Summary, c.Facts
-		if c.AtRisk != nil {
-			t.AtRisk = *c.AtRisk
-		}
 	}
 	if resolutionJSON != "" && t.State == orderbot.StateResolved {
 		var r orderbot.Resolution

@@ -34,8 +34,6 @@ func TestAppendContentMatchesJSON(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			a := orderbot.Anomaly{Summary: c.summary, Facts: c.facts}
 			checkContent(t, &a)
-			a.AtRisk = orderbot.Money{Minor: -1234, Currency: c.summary} // odd currencies escape too
-			checkContent(t, &a)
 		})
 	}
 	// Random strings over an alphabet of every class of byte and rune the
@@ -62,9 +60,6 @@ func TestAppendContentMatchesJSON(t *testing.T) {
 func checkContent(t *testing.T, a *orderbot.Anomaly) {
 	t.Helper()
 	c := content{Summary: a.Summary, Facts: a.Facts}
-	if a.AtRisk.Minor != 0 {
-		c.AtRisk = &a.AtRisk
-	}
 	want, err := json.Marshal(c)
 	if err != nil {
 		t.Fatal(err)

@@ -335,7 +335,11 @@ func upsertResult(row []any, u *Upsert, fp string, now time.Time) (UpsertResult,
 // fnv64 is 64-bit FNV-1a: the same on every replica and every run, so it can
 // split upserts into lanes and digest content that other processes compare.
 func fnv64[T string | []byte](s T) uint64 {
-	h := uint64(14695981039346656037)
+	return fnvAdd(14695981039346656037, s)
+}
+
+// fnvAdd continues the FNV-1a hash h over s.
+func fnvAdd[T string | []byte](h uint64, s T) uint64 {
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
 		h *= 1099511628211

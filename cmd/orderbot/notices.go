@@ -46,16 +46,20 @@ func buildNotifier(cfg *config.Config, st *store.Store, shops []orderbot.OrderSo
 	httpOpts := func(o *httpclient.Options) { o.Registerer = reg }
 	switch n.SMS.Provider {
 	case config.SMSTwilio:
-		c, err := twilio.New(twilio.Options{APIURL: n.Twilio.APIURL, AccountSID: n.Twilio.AccountSID,
-			AuthToken: n.Twilio.AuthToken.Value(), From: n.Twilio.From, MessagingServiceSID: n.Twilio.MessagingServiceSID,
-			Logger: nlog, HTTPOptions: httpOpts})
+		c, err := twilio.New(twilio.Options{
+			Settings:   httpclient.Settings{APIURL: n.Twilio.APIURL, Logger: nlog, HTTPOptions: httpOpts},
+			AccountSID: n.Twilio.AccountSID,
+			AuthToken:  n.Twilio.AuthToken.Value(), From: n.Twilio.From, MessagingServiceSID: n.Twilio.MessagingServiceSID,
+		})
 		if err != nil {
 			return nil, fmt.Errorf("notices.twilio: %w", err)
 		}
 		opts.SMS, opts.SMSName = c, "Twilio"
 	case config.SMSAliyun:
-		c, err := aliyunsms.New(aliyunsms.Options{APIURL: n.Aliyun.APIURL, AccessKeyID: n.Aliyun.AccessKeyID.Value(),
-			AccessKeySecret: n.Aliyun.AccessKeySecret.Value(), SignName: n.Aliyun.SignName, Logger: nlog, HTTPOptions: httpOpts})
+		c, err := aliyunsms.New(aliyunsms.Options{
+			Settings:        httpclient.Settings{APIURL: n.Aliyun.APIURL, Logger: nlog, HTTPOptions: httpOpts},
+			AccessKeyID:     n.Aliyun.AccessKeyID.Value(),
+			AccessKeySecret: n.Aliyun.AccessKeySecret.Value(), SignName: n.Aliyun.SignName})
 		if err != nil {
 			return nil, fmt.Errorf("notices.aliyun: %w", err)
 		}
@@ -63,8 +67,10 @@ func buildNotifier(cfg *config.Config, st *store.Store, shops []orderbot.OrderSo
 	}
 	switch n.Email.Provider {
 	case config.EmailSendGrid:
-		c, err := sendgrid.New(sendgrid.Options{APIURL: n.SendGrid.APIURL, APIKey: n.SendGrid.APIKey.Value(),
-			From: n.SendGrid.From, FromName: n.SendGrid.FromName, Logger: nlog, HTTPOptions: httpOpts})
+		c, err := sendgrid.New(sendgrid.Options{
+			Settings: httpclient.Settings{APIURL: n.SendGrid.APIURL, Logger: nlog, HTTPOptions: httpOpts},
+			APIKey:   n.SendGrid.APIKey.Value(),
+			From:     n.SendGrid.From, FromName: n.SendGrid.FromName})
 		if err != nil {
 			return nil, fmt.Errorf("notices.sendgrid: %w", err)
 		}

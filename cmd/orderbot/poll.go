@@ -47,12 +47,7 @@ source failed. Needs a Redis (redis.url or REDIS_URL): tickets and cursors live 
 	if !*once {
 		return &exitError{code: 2, err: errors.New("poll: only --once is supported; `orderbot serve` polls on schedules")}
 	}
-	cfg, err := loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, stderr)
-	a, err := buildApp(ctx, cfg, log, appOptions{})
+	_, a, err := openApp(ctx, *cfgPath, stderr)
 	if err != nil {
 		return err
 	}

@@ -26,12 +26,7 @@ schedule, the SLA sweeper, the Slack poster and the customer notifier. Needs a R
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, stderr)
-	a, err := buildApp(ctx, cfg, log, appOptions{})
+	cfg, a, err := openApp(ctx, *cfgPath, stderr)
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,20 @@ type appOptions struct {
 	now      func() time.Time // default time.Now
 }
 
+// openApp loads the configuration at path and builds the app, logging to
+// stderr as the configuration says: how serve and poll start.
+func openApp(ctx context.Context, path string, stderr io.Writer) (*config.Config, *app, error) {
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := buildApp(ctx, cfg, newLogger(cfg.Log, stderr), appOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, a, nil
+}
+
 func buildApp(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOptions) (*app, error) {
 	if o.now == nil {
 		o.now = time.Now

@@ -47,13 +47,12 @@ const (
 // Options configure a Client. The key is a plain string: config wiring resolves
 // secrets.
 type Options struct {
-	// Name is the source name from config; it is Shipment.Source. Default
-	// "aftership".
-	Name string
-	// APIURL is the API base including the version, e.g.
-	// "https://api.aftership.com/tracking/2024-04". Default: AfterShip's URL for
-	// APIVersion.
-	APIURL string
+	// Settings are the options every adapter shares: Name (default "aftership")
+	// is Shipment.Source; APIURL is the API base including the version, e.g.
+	// "https://api.aftership.com/tracking/2024-04", by default AfterShip's URL
+	// for APIVersion; RateLimit 0 means none.
+	httpclient.Settings
+
 	// APIKey is sent as "as-api-key" (2023-10, 2024-04) or "aftership-api-key"
 	// (v4). Required.
 	APIKey string
@@ -66,17 +65,6 @@ type Options struct {
 	// AfterShip otherwise lists only trackings created in the last 30 days and a
 	// parcel updated today may be older. Default 90 days (data retention).
 	CreatedLookback time.Duration
-
-	// HTTP policy knobs, passed to integrations/httpclient (zero = its defaults).
-	Timeout    time.Duration
-	MaxRetries int
-	RateLimit  float64
-
-	// Logger receives adapter warnings (unknown tags, restarted listings).
-	Logger *slog.Logger
-	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
-	// in: wiring adds a metrics registry, tests shorten waits.
-	HTTPOptions func(*httpclient.Options)
 }
 
 // Client reads trackings from AfterShip. It implements orderbot.ShipmentLister
@@ -124,10 +112,11 @@ func New(opts Options) (*Client, error) {
 	if opts.APIURL != "" {
 		base = opts.APIURL
 	}
-	c := &Client{name: opts.Name, pageSize: opts.PageSize, lookback: opts.CreatedLookback, log: opts.Logger}
-	if c.name == "" {
-		c.name = DefaultName
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	opts.Fill(DefaultName, "", 0)
+	c := &Client{name: opts.Name, pageSize: opts.PageSize, lookback: opts.CreatedLookback, log: opts.Logger}
 	switch {
 	case c.pageSize <= 0:
 		c.pageSize = DefaultPageSize
@@ -136,9 +125,6 @@ func New(opts Options) (*Client, error) {
 	}
 	if c.lookback <= 0 {
 		c.lookback = DefaultCreatedLookback
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
 	}
 	clock := time.Now
 	hopts := httpclient.Options{

@@ -43,8 +43,9 @@ func newClient(t *testing.T, srv *aftershipfake.Server, edit func(*aftership.Opt
 	t.Helper()
 	sl := &conformance.Sleeper{}
 	opts := aftership.Options{
-		Name: "as", APIURL: srv.URL(), APIKey: srv.APIKey(), PageSize: 10, Timeout: conformance.GenerousTimeout,
-		HTTPOptions: func(o *httpclient.Options) { o.Sleep = sl.Sleep },
+		Settings: httpclient.Settings{Name: "as", APIURL: srv.URL(), Timeout: conformance.GenerousTimeout, HTTPOptions: func(o *httpclient.Options) { o.Sleep = sl.Sleep }},
+
+		APIKey: srv.APIKey(), PageSize: 10,
 	}
 	if edit != nil {
 		edit(&opts)

@@ -19,9 +19,9 @@ func TestConformance(t *testing.T) {
 		Secrets:  []string{key},
 		Setup: func(t testing.TB, env conformance.Env) []conformance.Op {
 			c, err := aftership.New(aftership.Options{
-				APIURL: env.URL, APIKey: key,
-				Timeout: env.Timeout, MaxRetries: env.MaxRetries, Logger: env.Logger,
-				HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep },
+				Settings: httpclient.Settings{APIURL: env.URL, Timeout: env.Timeout, MaxRetries: env.MaxRetries, Logger: env.Logger, HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep }},
+
+				APIKey: key,
 			})
 			if err != nil {
 				t.Fatal(err)

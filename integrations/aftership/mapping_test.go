@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 )
 
 func TestTagTable(t *testing.T) {
@@ -136,7 +137,7 @@ func TestDecodeErrorAndMeta(t *testing.T) {
 
 func TestToShipmentFieldsAndOrder(t *testing.T) {
 	var logs bytes.Buffer
-	c, err := New(Options{APIKey: "k", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c, err := New(Options{Settings: httpclient.Settings{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, APIKey: "k"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,8 @@ func (c *Config) Validate(p provider.Problems, enabled bool) {
 var Spec = provider.NewSourceSpec(DefaultName, provider.Defaults{RateLimit: 8,
 	Provides: []orderbot.DataSet{orderbot.DataTracking}, Allowed: []orderbot.DataSet{orderbot.DataTracking}},
 	func(c provider.Common, cfg *Config) (orderbot.Source, error) {
-		return New(Options{Name: c.Name, APIURL: c.APIURL, APIKey: cfg.APIKey.Value(), APIVersion: cfg.APIVersion,
-			Timeout: c.Timeout, MaxRetries: c.MaxRetries, RateLimit: c.RateLimit, Logger: c.Logger, HTTPOptions: c.HTTP})
+		return New(Options{
+			Settings: c.Settings(),
+			APIKey:   cfg.APIKey.Value(), APIVersion: cfg.APIVersion,
+		})
 	})

@@ -34,11 +34,11 @@ const opQuery = "alipay.trade_query"
 
 // Options configure a Client.
 type Options struct {
-	// Name is the source name from config; default "alipay".
-	Name string
-	// APIURL is the gateway's base URL; default DefaultAPIURL. GatewayPath is
-	// joined to it.
-	APIURL string
+	// Settings are the options every adapter shares: Name defaults to "alipay",
+	// APIURL to DefaultAPIURL (GatewayPath is joined to it), RateLimit to
+	// DefaultRateLimit; Logger to a discarding one.
+	httpclient.Settings
+
 	// AppID is the merchant app's id; required.
 	AppID string
 	// PrivateKey is the app's RSA private key (PEM or bare base64, PKCS#1 or
@@ -50,19 +50,6 @@ type Options struct {
 	// AppAuthToken, when set, queries on behalf of a merchant who authorised a
 	// third-party app.
 	AppAuthToken string
-
-	// HTTP policy knobs, passed to integrations/httpclient (zero = its defaults).
-	Timeout    time.Duration
-	MaxRetries int
-	// RateLimit is requests per second; 0 means DefaultRateLimit, negative
-	// means unlimited.
-	RateLimit float64
-
-	// Logger receives adapter warnings.
-	Logger *slog.Logger
-	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
-	// in: wiring adds a metrics registry, tests shorten waits.
-	HTTPOptions func(*httpclient.Options)
 	// Now is the clock of request timestamps; default time.Now.
 	Now func() time.Time
 }
@@ -87,9 +74,10 @@ var _ orderbot.PaymentQuerier = (*Client)(nil)
 // that never echo a key.
 func New(opts Options) (*Client, error) {
 	const op = "alipay.new"
-	if opts.Name == "" {
-		opts.Name = DefaultName
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	opts.Fill(DefaultName, DefaultAPIURL, DefaultRateLimit)
 	if strings.TrimSpace(opts.AppID) == "" {
 		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "%s: app_id is required", opts.Name)
 	}
@@ -101,38 +89,18 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "%s: alipay_public_key: %v", opts.Name, err)
 	}
-	if opts.APIURL == "" {
-		opts.APIURL = DefaultAPIURL
-	}
-	switch {
-	case opts.RateLimit == 0:
-		opts.RateLimit = DefaultRateLimit
-	case opts.RateLimit < 0:
-		opts.RateLimit = 0 // unlimited
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	c := &Client{name: opts.Name, appID: opts.AppID, token: opts.AppAuthToken, key: key, alipay: pub,
 		now: opts.Now, log: opts.Logger.With("source", opts.Name), secrets: []string{opts.PrivateKey, opts.AppAuthToken}}
 	hopts := httpclient.Options{
-		Provider:   Provider,
-		BaseURL:    opts.APIURL,
-		Timeout:    opts.Timeout,
-		MaxRetries: opts.MaxRetries,
-		RateLimit:  opts.RateLimit,
-		Secrets:    c.secrets,
-		Header:     http.Header{"Accept": {"application/json"}},
-		BodyError:  retryableBodyError,
-		Logger:     c.log,
+		Secrets:   c.secrets,
+		Header:    http.Header{"Accept": {"application/json"}},
+		BodyError: retryableBodyError,
+		Logger:    c.log,
 	}
-	if opts.HTTPOptions != nil {
-		opts.HTTPOptions(&hopts)
-	}
-	if c.http, err = httpclient.New(hopts); err != nil {
+	if c.http, err = opts.NewClient(Provider, hopts); err != nil {
 		return nil, err
 	}
 	return c, nil

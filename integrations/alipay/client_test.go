@@ -115,8 +115,10 @@ func TestRequestOnTheWire(t *testing.T) {
 		io.WriteString(w, readFile(t, "response.json"))
 	}))
 	defer srv.Close()
-	c, err := alipay.New(alipay.Options{APIURL: srv.URL, AppID: vectorAppID, PrivateKey: readFile(t, "app_private_key.pem"),
-		AlipayPublicKey: readFile(t, "alipay_public_key.pem"), Now: func() time.Time { return vectorTime }, RateLimit: -1})
+	c, err := alipay.New(alipay.Options{
+		Settings: httpclient.Settings{APIURL: srv.URL, RateLimit: -1},
+		AppID:    vectorAppID, PrivateKey: readFile(t, "app_private_key.pem"),
+		AlipayPublicKey: readFile(t, "alipay_public_key.pem"), Now: func() time.Time { return vectorTime }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,8 +160,10 @@ func TestForgedAnswersRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) }))
 			defer srv.Close()
-			c, err := alipay.New(alipay.Options{APIURL: srv.URL, AppID: vectorAppID, PrivateKey: readFile(t, "app_private_key.pem"),
-				AlipayPublicKey: readFile(t, "alipay_public_key.pem"), RateLimit: -1})
+			c, err := alipay.New(alipay.Options{
+				Settings: httpclient.Settings{APIURL: srv.URL, RateLimit: -1},
+				AppID:    vectorAppID, PrivateKey: readFile(t, "app_private_key.pem"),
+				AlipayPublicKey: readFile(t, "alipay_public_key.pem")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,9 +211,11 @@ func newPair(t testing.TB) (*alipayfake.Server, *alipay.Client) {
 	}
 	f := alipayfake.New(alipayfake.Options{AppID: vectorAppID, AppPublicKey: &appPriv.PublicKey, AlipayKey: alipayPriv})
 	t.Cleanup(f.Close)
-	c, err := alipay.New(alipay.Options{APIURL: f.URL(), AppID: vectorAppID, PrivateKey: readFile(t, "app_private_key.pem"),
-		AlipayPublicKey: readFile(t, "alipay_public_key.pem"), RateLimit: -1, Logger: slog.New(slog.DiscardHandler),
-		HTTPOptions: func(o *httpclient.Options) { o.Sleep = (&conformance.Sleeper{}).Sleep }})
+	c, err := alipay.New(alipay.Options{
+		Settings: httpclient.Settings{APIURL: f.URL(), RateLimit: -1, Logger: slog.New(slog.DiscardHandler), HTTPOptions: func(o *httpclient.Options) { o.Sleep = (&conformance.Sleeper{}).Sleep }},
+		AppID:    vectorAppID, PrivateKey: readFile(t, "app_private_key.pem"),
+		AlipayPublicKey: readFile(t, "alipay_public_key.pem"),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,8 +307,10 @@ func TestErrorCodes(t *testing.T) {
 	}
 	t.Run("request signed with the wrong key", func(t *testing.T) {
 		f, _ := newPair(t)
-		c, err := alipay.New(alipay.Options{APIURL: f.URL(), AppID: vectorAppID, PrivateKey: readFile(t, "alipay_private_key.pem"),
-			AlipayPublicKey: readFile(t, "alipay_public_key.pem"), RateLimit: -1})
+		c, err := alipay.New(alipay.Options{
+			Settings: httpclient.Settings{APIURL: f.URL(), RateLimit: -1},
+			AppID:    vectorAppID, PrivateKey: readFile(t, "alipay_private_key.pem"),
+			AlipayPublicKey: readFile(t, "alipay_public_key.pem")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -317,8 +325,10 @@ func TestErrorCodes(t *testing.T) {
 	})
 	t.Run("wrong app id", func(t *testing.T) {
 		f, _ := newPair(t)
-		c, err := alipay.New(alipay.Options{APIURL: f.URL(), AppID: "2021999999999999", PrivateKey: readFile(t, "app_private_key.pem"),
-			AlipayPublicKey: readFile(t, "alipay_public_key.pem"), RateLimit: -1})
+		c, err := alipay.New(alipay.Options{
+			Settings: httpclient.Settings{APIURL: f.URL(), RateLimit: -1},
+			AppID:    "2021999999999999", PrivateKey: readFile(t, "app_private_key.pem"),
+			AlipayPublicKey: readFile(t, "alipay_public_key.pem")})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,9 +19,11 @@ func TestConformance(t *testing.T) {
 		Provider: "alipay",
 		Secrets:  []string{key, token},
 		Setup: func(t testing.TB, env conformance.Env) []conformance.Op {
-			c, err := alipay.New(alipay.Options{APIURL: env.URL, AppID: vectorAppID, PrivateKey: key, AppAuthToken: token,
-				AlipayPublicKey: readFile(t, "alipay_public_key.pem"), Timeout: env.Timeout, MaxRetries: env.MaxRetries,
-				Logger: env.Logger, RateLimit: -1, HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep }})
+			c, err := alipay.New(alipay.Options{
+				Settings: httpclient.Settings{APIURL: env.URL, Timeout: env.Timeout, MaxRetries: env.MaxRetries, Logger: env.Logger, RateLimit: -1, HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep }},
+				AppID:    vectorAppID, PrivateKey: key, AppAuthToken: token,
+				AlipayPublicKey: readFile(t, "alipay_public_key.pem"),
+			})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -52,7 +52,9 @@ var Spec = provider.NewSourceSpec(DefaultName, provider.Defaults{APIURL: Default
 	RecheckEvery: 5 * time.Minute,
 	Provides:     []orderbot.DataSet{orderbot.DataPayments}, Allowed: []orderbot.DataSet{orderbot.DataPayments}},
 	func(c provider.Common, cfg *Config) (orderbot.Source, error) {
-		return New(Options{Name: c.Name, APIURL: c.APIURL, AppID: cfg.AppID, PrivateKey: cfg.PrivateKey.Value(),
-			AlipayPublicKey: cfg.AlipayPublicKey, AppAuthToken: cfg.AppAuthToken.Value(), Timeout: c.Timeout,
-			MaxRetries: c.MaxRetries, RateLimit: c.RateLimit, Logger: c.Logger, HTTPOptions: c.HTTP})
+		return New(Options{
+			Settings: c.Settings(),
+			AppID:    cfg.AppID, PrivateKey: cfg.PrivateKey.Value(),
+			AlipayPublicKey: cfg.AlipayPublicKey, AppAuthToken: cfg.AppAuthToken.Value(),
+		})
 	})

@@ -37,8 +37,11 @@ const Provider = "aliyunsms"
 
 // Options configure the adapter.
 type Options struct {
-	// APIURL is the endpoint; default https://dysmsapi.aliyuncs.com.
-	APIURL string
+	// Settings are the options every adapter shares: APIURL defaults to
+	// https://dysmsapi.aliyuncs.com, RateLimit to DefaultRateLimit. SendSms is
+	// not idempotent: MaxRetries must stay 0.
+	httpclient.Settings
+
 	// AccessKeyID and AccessKeySecret are the RAM user's key; required.
 	AccessKeyID     string
 	AccessKeySecret string
@@ -46,16 +49,6 @@ type Options struct {
 	SignName string
 	// RegionID defaults to cn-hangzhou.
 	RegionID string
-
-	// HTTP policy (see httpclient.Options); zero values take its defaults.
-	Timeout time.Duration
-	// RateLimit is requests per second; 0 means DefaultRateLimit, negative
-	// means unlimited.
-	RateLimit float64
-	Logger    *slog.Logger
-	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
-	// in: wiring adds a metrics registry, tests shorten waits.
-	HTTPOptions func(*httpclient.Options)
 	// Now stamps Timestamp; a test hook, default time.Now.
 	Now func() time.Time
 	// Nonce returns SignatureNonce; a test hook, default a random UUID.
@@ -81,20 +74,11 @@ func New(opts Options) (*Client, error) {
 	if opts.SignName == "" {
 		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "aliyunsms: a sign name is required")
 	}
-	if opts.APIURL == "" {
-		opts.APIURL = DefaultAPIURL
+	if err := opts.FillSender(op, Provider, DefaultAPIURL, DefaultRateLimit); err != nil {
+		return nil, err
 	}
 	if opts.RegionID == "" {
 		opts.RegionID = DefaultRegionID
-	}
-	switch {
-	case opts.RateLimit == 0:
-		opts.RateLimit = DefaultRateLimit
-	case opts.RateLimit < 0:
-		opts.RateLimit = 0
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -103,21 +87,12 @@ func New(opts Options) (*Client, error) {
 		opts.Nonce = uuid
 	}
 	hopts := httpclient.Options{
-		Provider:    Provider,
-		BaseURL:     opts.APIURL,
-		Timeout:     opts.Timeout,
-		MaxRetries:  -1, // SendSms is not idempotent; see the package doc
-		RateLimit:   opts.RateLimit,
 		Secrets:     []string{opts.AccessKeySecret},
 		Header:      http.Header{"Accept": {"application/json"}},
 		DecodeError: decodeError,
-		Logger:      opts.Logger,
 		Transport:   notice.NewTransport(),
 	}
-	if opts.HTTPOptions != nil {
-		opts.HTTPOptions(&hopts)
-	}
-	hc, err := httpclient.New(hopts)
+	hc, err := opts.NewClient(Provider, hopts)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/aliyunsms"
 	"github.com/orderbot/orderbot/integrations/conformance"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/notice"
 	"github.com/orderbot/orderbot/internal/fakes/aliyunsmsfake"
 	"github.com/orderbot/orderbot/internal/fakes/providerfake"
@@ -87,9 +88,11 @@ func newPair(t *testing.T, fo aliyunsmsfake.Options, mod func(*aliyunsms.Options
 	fake := aliyunsmsfake.New(fo)
 	t.Cleanup(fake.Close)
 	sink := &logSink{}
-	opts := aliyunsms.Options{APIURL: fake.URL(), AccessKeyID: fake.AccessKeyID(), AccessKeySecret: fake.AccessKeySecret(),
-		SignName: aliyunsmsfake.DefaultSignName, Timeout: conformance.GenerousTimeout, RateLimit: -1,
-		Now: func() time.Time { return t0 }}
+	opts := aliyunsms.Options{
+		Settings:    httpclient.Settings{APIURL: fake.URL(), Timeout: conformance.GenerousTimeout, RateLimit: -1},
+		AccessKeyID: fake.AccessKeyID(), AccessKeySecret: fake.AccessKeySecret(),
+		SignName: aliyunsmsfake.DefaultSignName,
+		Now:      func() time.Time { return t0 }}
 	if mod != nil {
 		mod(&opts)
 	}
@@ -275,7 +278,7 @@ func TestNew(t *testing.T) {
 		{AccessKeySecret: "s", SignName: "x"},
 		{AccessKeyID: "i", SignName: "x"},
 		{AccessKeyID: "i", AccessKeySecret: "s"},
-		{AccessKeyID: "i", AccessKeySecret: "s", SignName: "x", APIURL: "not a url"},
+		{AccessKeyID: "i", AccessKeySecret: "s", SignName: "x", Settings: httpclient.Settings{APIURL: "not a url"}},
 	} {
 		if _, err := aliyunsms.New(o); !orderbot.IsKind(err, orderbot.KindInvalid) {
 			t.Errorf("New(%+v) = %v, want invalid", o, err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/orderbot/orderbot/integrations/aliyunsms"
 	"github.com/orderbot/orderbot/integrations/conformance"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/notice"
 )
 
@@ -17,8 +18,10 @@ func TestConformance(t *testing.T) {
 		Sender:   true,
 		Secrets:  []string{secret},
 		Setup: func(t testing.TB, env conformance.Env) []conformance.Op {
-			c, err := aliyunsms.New(aliyunsms.Options{APIURL: env.URL, AccessKeyID: id, AccessKeySecret: secret,
-				SignName: "演示店", Timeout: env.Timeout, RateLimit: -1, Logger: env.Logger})
+			c, err := aliyunsms.New(aliyunsms.Options{
+				Settings:    httpclient.Settings{APIURL: env.URL, Timeout: env.Timeout, RateLimit: -1, Logger: env.Logger},
+				AccessKeyID: id, AccessKeySecret: secret,
+				SignName: "演示店"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/erpnext"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 )
 
 // BenchmarkListOrders measures a full listing of 2,000 Sales Orders from the
@@ -19,7 +20,7 @@ func BenchmarkListOrders(b *testing.B) {
 		o.ID = fmt.Sprintf("SAL-ORD-%06d", i)
 		addOrders(b, srv, o)
 	}
-	c, err := erpnext.New(erpnext.Options{APIURL: srv.URL(), APIKey: srv.APIKey(), APISecret: srv.APISecret(), PageSize: 100, Concurrency: 8, TimeZone: "Asia/Shanghai"})
+	c, err := erpnext.New(erpnext.Options{Settings: httpclient.Settings{APIURL: srv.URL()}, APIKey: srv.APIKey(), APISecret: srv.APISecret(), PageSize: 100, Concurrency: 8, TimeZone: "Asia/Shanghai"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func BenchmarkListStock(b *testing.B) {
 			UpdatedAt: t0.Add(time.Duration(i) * time.Second)}
 	}
 	setStock(b, srv, levels...)
-	c, err := erpnext.New(erpnext.Options{APIURL: srv.URL(), APIKey: srv.APIKey(), APISecret: srv.APISecret(), PageSize: 500, TimeZone: "Asia/Shanghai"})
+	c, err := erpnext.New(erpnext.Options{Settings: httpclient.Settings{APIURL: srv.URL()}, APIKey: srv.APIKey(), APISecret: srv.APISecret(), PageSize: 500, TimeZone: "Asia/Shanghai"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -37,12 +37,12 @@ const (
 // Options configure a Client. Credentials are plain strings: the caller (config
 // wiring) resolves secrets; this package never reads configuration itself.
 type Options struct {
-	// Name is the source name from config; it is Order.Source and StockLevel.Source.
-	// Default "erpnext".
-	Name string
-	// APIURL is the site URL, e.g. "https://erp.example.com" (paths /api/resource/...
-	// are joined to it). Required.
-	APIURL string
+	// Settings are the options every adapter shares: Name (default "erpnext") is
+	// Order.Source and StockLevel.Source; APIURL is the site URL, e.g.
+	// "https://erp.example.com" (paths /api/resource/... are joined to it), and
+	// required; RateLimit 0 means none.
+	httpclient.Settings
+
 	// APIKey and APISecret are the API user's key pair, sent as
 	// "Authorization: token key:secret". Required.
 	APIKey    string
@@ -52,6 +52,10 @@ type Options struct {
 	TimeZone string
 	// Warehouses restricts ListStock to these warehouses; empty means all.
 	Warehouses []string
+	// Company restricts Sales Orders to this company (filter company = X);
+	// empty means all. Bin has no company field, so stock is limited by
+	// Warehouses only.
+	Company string
 	// PageSize is limit_page_length of list requests; default 100, at most 1000.
 	PageSize int
 	// Concurrency is how many Sales Orders of one page are fetched in parallel
@@ -59,21 +63,10 @@ type Options struct {
 	// Default 4.
 	Concurrency int
 
-	// HTTP policy knobs, passed to integrations/httpclient (zero = its defaults).
-	Timeout    time.Duration
-	MaxRetries int
-	RateLimit  float64
-
 	// Links, when set, make the Sales Orders an ERP's view of shop orders
 	// (ListERPOrders): each names the field holding a shop's order id or
 	// name. A Sales Order links through the first link whose field is set.
 	Links []orderbot.OrderLink
-
-	// Logger receives adapter warnings (unknown statuses, skipped documents).
-	Logger *slog.Logger
-	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
-	// in: wiring adds a metrics registry, tests shorten waits.
-	HTTPOptions func(*httpclient.Options)
 }
 
 // Client reads Sales Orders and Bins from one ERPNext site. It implements
@@ -85,6 +78,7 @@ type Client struct {
 	http        *httpclient.Client
 	loc         *time.Location
 	warehouses  []string
+	company     string
 	pageSize    int
 	concurrency int
 	links       []orderbot.OrderLink
@@ -115,11 +109,16 @@ func New(opts Options) (*Client, error) {
 			return nil, orderbot.Errorf(orderbot.KindInvalid, op, "unknown time zone %q", opts.TimeZone)
 		}
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	opts.Fill(DefaultName, "", 0)
 	c := &Client{
 		name:        opts.Name,
 		siteURL:     strings.TrimRight(opts.APIURL, "/"),
 		loc:         loc,
 		warehouses:  slices.Clone(opts.Warehouses),
+		company:     opts.Company,
 		pageSize:    opts.PageSize,
 		concurrency: opts.Concurrency,
 		links:       slices.Clone(opts.Links),
@@ -130,9 +129,6 @@ func New(opts Options) (*Client, error) {
 			return nil, orderbot.Errorf(orderbot.KindInvalid, op, "order link %+v needs a shop, a field and holds id or name", l)
 		}
 	}
-	if c.name == "" {
-		c.name = DefaultName
-	}
 	switch {
 	case c.pageSize <= 0:
 		c.pageSize = DefaultPageSize
@@ -142,16 +138,9 @@ func New(opts Options) (*Client, error) {
 	if c.concurrency <= 0 {
 		c.concurrency = DefaultConcurrency
 	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
-	}
 	token := opts.APIKey + ":" + opts.APISecret
 	hopts := httpclient.Options{
-		Provider:   "erpnext",
-		BaseURL:    c.siteURL,
-		Timeout:    opts.Timeout,
-		MaxRetries: opts.MaxRetries,
-		RateLimit:  opts.RateLimit,
+		BaseURL: c.siteURL,
 		// The key alone is an identifier, but scrubbing it costs nothing and
 		// keeps half a credential out of logs.
 		Secrets:     []string{opts.APIKey, opts.APISecret, token},
@@ -159,10 +148,7 @@ func New(opts Options) (*Client, error) {
 		DecodeError: decodeError,
 		Logger:      c.log.With("source", c.name),
 	}
-	if opts.HTTPOptions != nil {
-		opts.HTTPOptions(&hopts)
-	}
-	if c.http, err = httpclient.New(hopts); err != nil {
+	if c.http, err = opts.NewClient("erpnext", hopts); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -194,6 +180,9 @@ func listSalesOrders[T any](ctx context.Context, c *Client, w orderbot.Window, c
 	}
 	seen := newSeenSet()
 	q := listQuery{op: opListOrders, doctype: doctypeSalesOrder, fields: orderListFields, from: w.From, to: w.To}
+	if c.company != "" {
+		q.filters = append(q.filters, []any{"company", "=", c.company})
+	}
 	return listRows(ctx, c, q, func(r *listRow) (string, string) { return r.Name, r.Modified }, func(rows []listRow, at []time.Time) error {
 		// A row already delivered at this or a newer version is not read again.
 		want := make([]string, 0, len(rows))
@@ -234,6 +223,11 @@ func (c *Client) GetOrder(ctx context.Context, id string) (orderbot.Order, error
 	so, err := c.getSalesOrder(ctx, opGetOrder, id)
 	if err != nil {
 		return orderbot.Order{}, err
+	}
+	if c.company != "" && so.Company != c.company {
+		// Another company's order is not this source's, as the list filter
+		// would have it.
+		return orderbot.Order{}, orderbot.Errorf(orderbot.KindNotFound, opGetOrder, "Sales Order %s belongs to another company", id)
 	}
 	return c.toOrder(opGetOrder, "data", so)
 }

@@ -61,9 +61,10 @@ func newClient(t *testing.T, srv *erpnextfake.Server, edit func(*erpnext.Options
 	t.Helper()
 	sl := &conformance.Sleeper{}
 	opts := erpnext.Options{
-		Name: "erp", APIURL: srv.URL(), APIKey: srv.APIKey(), APISecret: srv.APISecret(),
-		TimeZone: "Asia/Shanghai", PageSize: 10, Timeout: conformance.GenerousTimeout,
-		HTTPOptions: func(o *httpclient.Options) { o.Sleep = sl.Sleep },
+		Settings: httpclient.Settings{Name: "erp", APIURL: srv.URL(), Timeout: conformance.GenerousTimeout, HTTPOptions: func(o *httpclient.Options) { o.Sleep = sl.Sleep }},
+
+		APIKey: srv.APIKey(), APISecret: srv.APISecret(),
+		TimeZone: "Asia/Shanghai", PageSize: 10,
 	}
 	if edit != nil {
 		edit(&opts)
@@ -598,7 +599,7 @@ func TestServerIgnoringLimitStart(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	defer srv.Close()
-	c, err := erpnext.New(erpnext.Options{APIURL: srv.URL, APIKey: "k", APISecret: "s", PageSize: 10})
+	c, err := erpnext.New(erpnext.Options{Settings: httpclient.Settings{APIURL: srv.URL}, APIKey: "k", APISecret: "s", PageSize: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,9 +19,9 @@ func TestConformance(t *testing.T) {
 		Secrets:  []string{key, secret},
 		Setup: func(t testing.TB, env conformance.Env) []conformance.Op {
 			c, err := erpnext.New(erpnext.Options{
-				APIURL: env.URL, APIKey: key, APISecret: secret,
-				Timeout: env.Timeout, MaxRetries: env.MaxRetries, Logger: env.Logger,
-				HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep },
+				Settings: httpclient.Settings{APIURL: env.URL, Timeout: env.Timeout, MaxRetries: env.MaxRetries, Logger: env.Logger, HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep }},
+
+				APIKey: key, APISecret: secret,
 			})
 			if err != nil {
 				t.Fatal(err)

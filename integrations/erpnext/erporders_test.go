@@ -7,6 +7,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/erpnext"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/internal/fakes/erpnextfake"
 )
 
@@ -59,7 +60,7 @@ func TestListERPOrders(t *testing.T) {
 		len(first.Lines) != 1 || first.Lines[0].Quantity != 2 || first.Lines[0].Fulfilled != 1 || first.Fulfillment != orderbot.FulfillmentPartial {
 		t.Errorf("mapping %+v", first)
 	}
-	if _, err := erpnext.New(erpnext.Options{APIURL: srv.URL(), APIKey: "k", APISecret: "s", Links: []orderbot.OrderLink{{Field: "po_no", Holds: "number"}}}); !orderbot.IsKind(err, orderbot.KindInvalid) {
+	if _, err := erpnext.New(erpnext.Options{Settings: httpclient.Settings{APIURL: srv.URL()}, APIKey: "k", APISecret: "s", Links: []orderbot.OrderLink{{Field: "po_no", Holds: "number"}}}); !orderbot.IsKind(err, orderbot.KindInvalid) {
 		t.Errorf("a bad link was accepted: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/erpnext"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/internal/fakes/erpnextfake"
 	"github.com/orderbot/orderbot/internal/fakes/providerfake"
 )
@@ -21,7 +22,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 	for i := 1; i <= 30; i++ {
 		addOrders(t, srv, order(i))
 	}
-	c, err := erpnext.New(erpnext.Options{APIURL: srv.URL(), APIKey: srv.APIKey(), APISecret: srv.APISecret(), PageSize: 10, Concurrency: 4, MaxRetries: -1})
+	c, err := erpnext.New(erpnext.Options{Settings: httpclient.Settings{APIURL: srv.URL(), MaxRetries: -1}, APIKey: srv.APIKey(), APISecret: srv.APISecret(), PageSize: 10, Concurrency: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 )
 
 func TestOrderStatusTable(t *testing.T) {
@@ -122,8 +123,10 @@ func TestDecodeErrorEnvelopes(t *testing.T) {
 
 func testClient(t *testing.T, logs *bytes.Buffer) *Client {
 	t.Helper()
-	c, err := New(Options{APIURL: "https://erp.example.com", APIKey: "k", APISecret: "s", TimeZone: "Asia/Shanghai",
-		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	c, err := New(Options{
+		Settings: httpclient.Settings{APIURL: "https://erp.example.com", Logger: slog.New(slog.NewTextHandler(logs, nil))},
+		APIKey:   "k", APISecret: "s", TimeZone: "Asia/Shanghai",
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,18 +193,18 @@ func TestNewValidates(t *testing.T) {
 		name string
 		opts Options
 	}{
-		{"no key", Options{APIURL: "https://x", APISecret: "s"}},
-		{"no secret", Options{APIURL: "https://x", APIKey: "k"}},
-		{"colon in key", Options{APIURL: "https://x", APIKey: "k:x", APISecret: "s"}},
-		{"bad url", Options{APIURL: "erp.example.com", APIKey: "k", APISecret: "s"}},
-		{"bad zone", Options{APIURL: "https://x", APIKey: "k", APISecret: "s", TimeZone: "Mars/Base"}},
+		{"no key", Options{Settings: httpclient.Settings{APIURL: "https://x"}, APISecret: "s"}},
+		{"no secret", Options{Settings: httpclient.Settings{APIURL: "https://x"}, APIKey: "k"}},
+		{"colon in key", Options{Settings: httpclient.Settings{APIURL: "https://x"}, APIKey: "k:x", APISecret: "s"}},
+		{"bad url", Options{Settings: httpclient.Settings{APIURL: "erp.example.com"}, APIKey: "k", APISecret: "s"}},
+		{"bad zone", Options{Settings: httpclient.Settings{APIURL: "https://x"}, APIKey: "k", APISecret: "s", TimeZone: "Mars/Base"}},
 	}
 	for _, tt := range tests {
 		if _, err := New(tt.opts); !orderbot.IsKind(err, orderbot.KindInvalid) {
 			t.Errorf("%s: err = %v, want KindInvalid", tt.name, err)
 		}
 	}
-	c, err := New(Options{APIURL: "https://x/", APIKey: "k", APISecret: "s", PageSize: 5000})
+	c, err := New(Options{Settings: httpclient.Settings{APIURL: "https://x/"}, APIKey: "k", APISecret: "s", PageSize: 5000})
 	if err != nil || c.Name() != DefaultName || c.pageSize != MaxPageSize || c.Side() != orderbot.SideERP {
 		t.Fatalf("defaults: %v %+v", err, c)
 	}

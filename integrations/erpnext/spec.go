@@ -15,7 +15,8 @@ type Config struct {
 	APISecret secret.Secret `yaml:"api_secret"`
 	// Warehouses limits stock (Bin) reads to these warehouses; empty reads all.
 	Warehouses []string `yaml:"warehouses,flow"`
-	// Company limits Sales Orders to one company; empty reads all.
+	// Company limits Sales Orders to one company (Bin has no company, so
+	// stock is limited by Warehouses only); empty reads all.
 	Company string `yaml:"company"`
 }
 
@@ -30,6 +31,9 @@ func (c *Config) Validate(p provider.Problems, enabled bool) {
 	if enabled && !c.APISecret.IsSet() {
 		p.Required("api_secret", "")
 	}
+	if c.Company != "" && strings.TrimSpace(c.Company) != c.Company {
+		p.Add("company", "must not start or end with whitespace (ERPNext compares the name exactly)")
+	}
 	for i, w := range c.Warehouses {
 		if strings.TrimSpace(w) == "" {
 			p.Add("warehouses["+strconv.Itoa(i)+"]", "must not be empty")
@@ -43,7 +47,9 @@ var Spec = provider.NewSourceSpec(DefaultName, provider.Defaults{Orders: provide
 	Provides: []orderbot.DataSet{orderbot.DataInventory},
 	Allowed:  []orderbot.DataSet{orderbot.DataInventory, orderbot.DataOrders}},
 	func(c provider.Common, cfg *Config) (orderbot.Source, error) {
-		return New(Options{Name: c.Name, APIURL: c.APIURL, APIKey: cfg.APIKey.Value(), APISecret: cfg.APISecret.Value(),
-			Warehouses: cfg.Warehouses, TimeZone: c.TimeZone, Timeout: c.Timeout, MaxRetries: c.MaxRetries,
-			RateLimit: c.RateLimit, Logger: c.Logger, HTTPOptions: c.HTTP, Links: c.Links})
+		return New(Options{
+			Settings: c.Settings(),
+			APIKey:   cfg.APIKey.Value(), APISecret: cfg.APISecret.Value(),
+			Warehouses: cfg.Warehouses, Company: cfg.Company, TimeZone: c.TimeZone,
+			Links: c.Links})
 	})

@@ -52,6 +52,7 @@ type salesOrder struct {
 	Modified       string           `json:"modified"`
 	Items          []salesOrderItem `json:"items"`
 	PoNo           string           `json:"po_no"`
+	Company        string           `json:"company"`
 	// Fields are the values of custom link fields (see Options.Links).
 	Fields map[string]string `json:"-"`
 }

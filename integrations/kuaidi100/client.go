@@ -36,12 +36,12 @@ var china = time.FixedZone("CST", 8*3600)
 // Options configure a Client. Credentials are plain strings: config wiring
 // resolves secrets.
 type Options struct {
-	// Name is the source name from config; it is Shipment.Source. Default
-	// "kuaidi100".
-	Name string
-	// APIURL is the API host; default "https://poll.kuaidi100.com". The query
-	// path /poll/query.do is joined to it.
-	APIURL string
+	// Settings are the options every adapter shares: Name (default "kuaidi100")
+	// is Shipment.Source; APIURL is the API host, default
+	// "https://poll.kuaidi100.com" (/poll/query.do is joined to it); RateLimit 0
+	// means none.
+	httpclient.Settings
+
 	// Customer is the company code Kuaidi100 issued. Required.
 	Customer string
 	// Key is the signing key. Required.
@@ -60,17 +60,6 @@ type Options struct {
 	PhoneCarriers []string
 	// TimeZone of trace times; default China (UTC+8).
 	TimeZone string
-
-	// HTTP policy knobs, passed to integrations/httpclient (zero = its defaults).
-	Timeout    time.Duration
-	MaxRetries int
-	RateLimit  float64
-
-	// Logger receives adapter warnings (unknown state codes).
-	Logger *slog.Logger
-	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
-	// in: wiring adds a metrics registry, tests shorten waits.
-	HTTPOptions func(*httpclient.Options)
 }
 
 // Client queries Kuaidi100. It implements orderbot.TrackingSource and is safe
@@ -152,19 +141,14 @@ func New(opts Options) (*Client, error) {
 		secrets = append(secrets, opts.Phone)
 	}
 	hopts := httpclient.Options{
-		Provider: "kuaidi100",
-		BaseURL:  strings.TrimRight(base, "/"),
-		Timeout:  opts.Timeout, MaxRetries: opts.MaxRetries, RateLimit: opts.RateLimit,
+		BaseURL:     strings.TrimRight(base, "/"),
 		Secrets:     secrets,
 		Header:      http.Header{"Accept": {"application/json"}},
 		DecodeError: decodeError,
 		Logger:      c.log.With("source", c.name),
 	}
-	if opts.HTTPOptions != nil {
-		opts.HTTPOptions(&hopts)
-	}
 	var err error
-	if c.http, err = httpclient.New(hopts); err != nil {
+	if c.http, err = opts.NewClient("kuaidi100", hopts); err != nil {
 		return nil, err
 	}
 	return c, nil

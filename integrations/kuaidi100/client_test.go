@@ -40,8 +40,9 @@ func newClient(t *testing.T, srv *kuaidi100fake.Server, edit func(*kuaidi100.Opt
 	t.Helper()
 	sl := &conformance.Sleeper{}
 	opts := kuaidi100.Options{
-		Name: "kd", APIURL: srv.URL(), Customer: srv.Customer(), Key: srv.Key(), Timeout: conformance.GenerousTimeout,
-		HTTPOptions: func(o *httpclient.Options) { o.Sleep = sl.Sleep },
+		Settings: httpclient.Settings{Name: "kd", APIURL: srv.URL(), Timeout: conformance.GenerousTimeout, HTTPOptions: func(o *httpclient.Options) { o.Sleep = sl.Sleep }},
+
+		Customer: srv.Customer(), Key: srv.Key(),
 	}
 	if edit != nil {
 		edit(&opts)

@@ -19,9 +19,9 @@ func TestConformance(t *testing.T) {
 		Secrets:  []string{key, customer, phone},
 		Setup: func(t testing.TB, env conformance.Env) []conformance.Op {
 			c, err := kuaidi100.New(kuaidi100.Options{
-				APIURL: env.URL, Customer: customer, Key: key, Phone: phone,
-				Timeout: env.Timeout, MaxRetries: env.MaxRetries, Logger: env.Logger,
-				HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep },
+				Settings: httpclient.Settings{APIURL: env.URL, Timeout: env.Timeout, MaxRetries: env.MaxRetries, Logger: env.Logger, HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep }},
+
+				Customer: customer, Key: key, Phone: phone,
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -46,7 +46,9 @@ func (c *Config) Validate(p provider.Problems, enabled bool) {
 var Spec = provider.NewSourceSpec(DefaultName, provider.Defaults{APIURL: DefaultAPIURL, RateLimit: 5,
 	Provides: []orderbot.DataSet{orderbot.DataTracking}, Allowed: []orderbot.DataSet{orderbot.DataTracking}},
 	func(c provider.Common, cfg *Config) (orderbot.Source, error) {
-		return New(Options{Name: c.Name, APIURL: c.APIURL, Customer: cfg.Customer.Value(), Key: cfg.Key.Value(),
-			Carriers: cfg.CarrierCodes, Phone: cfg.Phone, Timeout: c.Timeout, MaxRetries: c.MaxRetries,
-			RateLimit: c.RateLimit, Logger: c.Logger, HTTPOptions: c.HTTP})
+		return New(Options{
+			Settings: c.Settings(),
+			Customer: cfg.Customer.Value(), Key: cfg.Key.Value(),
+			Carriers: cfg.CarrierCodes, Phone: cfg.Phone,
+		})
 	})

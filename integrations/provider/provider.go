@@ -216,3 +216,10 @@ func (s sourceSpec[B, PB]) Build(c Common, b Block) (orderbot.Source, error) {
 	}
 	return s.build(c, pb)
 }
+
+// Settings are the adapter settings of the source (httpclient.Settings, which
+// every adapter's Options embeds): name, API URL, HTTP policy and logger.
+func (c Common) Settings() httpclient.Settings {
+	return httpclient.Settings{Name: c.Name, APIURL: c.APIURL, Timeout: c.Timeout, MaxRetries: c.MaxRetries,
+		RateLimit: c.RateLimit, Logger: c.Logger, HTTPOptions: c.HTTP}
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/orderbot/orderbot/integrations/conformance"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/notice"
 	"github.com/orderbot/orderbot/integrations/sendgrid"
 )
@@ -17,8 +18,10 @@ func TestConformance(t *testing.T) {
 		Sender:   true,
 		Secrets:  []string{key},
 		Setup: func(t testing.TB, env conformance.Env) []conformance.Op {
-			c, err := sendgrid.New(sendgrid.Options{APIURL: env.URL, APIKey: key, From: "notices@example.com",
-				Timeout: env.Timeout, RateLimit: -1, Logger: env.Logger})
+			c, err := sendgrid.New(sendgrid.Options{
+				Settings: httpclient.Settings{APIURL: env.URL, Timeout: env.Timeout, RateLimit: -1, Logger: env.Logger},
+				APIKey:   key, From: "notices@example.com",
+			})
 			if err != nil {
 				t.Fatal(err)
 			}

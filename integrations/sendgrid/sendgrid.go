@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/mail"
 	"regexp"
 	"strconv"
 	"time"
@@ -33,9 +32,12 @@ const Provider = "sendgrid"
 
 // Options configure the adapter.
 type Options struct {
-	// APIURL is the API base; default https://api.sendgrid.com (EU subusers:
-	// https://api.eu.sendgrid.com).
-	APIURL string
+	// Settings are the options every adapter shares: APIURL defaults to
+	// https://api.sendgrid.com (EU subusers: https://api.eu.sendgrid.com),
+	// RateLimit to DefaultRateLimit. Sends are never retried: MaxRetries must
+	// stay 0.
+	httpclient.Settings
+
 	// APIKey is the API key (SG....); required.
 	APIKey string
 	// From is the verified sender address; required. FromName is its
@@ -48,16 +50,6 @@ type Options struct {
 	Categories []string
 	// Sandbox validates messages without delivering them (answers 200).
 	Sandbox bool
-
-	// HTTP policy (see httpclient.Options); zero values take its defaults.
-	Timeout time.Duration
-	// RateLimit is requests per second; 0 means DefaultRateLimit, negative
-	// means unlimited.
-	RateLimit float64
-	Logger    *slog.Logger
-	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
-	// in: wiring adds a metrics registry, tests shorten waits.
-	HTTPOptions func(*httpclient.Options)
 	// Now is the clock X-RateLimit-Reset is read against; default time.Now.
 	Now func() time.Time
 }
@@ -78,49 +70,23 @@ func New(opts Options) (*Client, error) {
 	if opts.APIKey == "" {
 		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "sendgrid: an API key is required")
 	}
-	if err := checkAddress(op, "sender address", opts.From); err != nil {
+	if err := notice.CheckSender(op, opts.From, opts.FromName, opts.ReplyTo); err != nil {
 		return nil, err
 	}
-	if err := notice.CheckHeaderValue(op, "sender name", opts.FromName); err != nil {
+	if err := opts.FillSender(op, Provider, DefaultAPIURL, DefaultRateLimit); err != nil {
 		return nil, err
-	}
-	if opts.ReplyTo != "" {
-		if err := checkAddress(op, "reply-to address", opts.ReplyTo); err != nil {
-			return nil, err
-		}
-	}
-	if opts.APIURL == "" {
-		opts.APIURL = DefaultAPIURL
-	}
-	switch {
-	case opts.RateLimit == 0:
-		opts.RateLimit = DefaultRateLimit
-	case opts.RateLimit < 0:
-		opts.RateLimit = 0
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	hopts := httpclient.Options{
-		Provider:    Provider,
-		BaseURL:     opts.APIURL,
-		Timeout:     opts.Timeout,
-		MaxRetries:  -1, // sends are never retried; see the package doc
-		RateLimit:   opts.RateLimit,
 		Secrets:     []string{opts.APIKey},
 		Header:      http.Header{"Authorization": {"Bearer " + opts.APIKey}, "Accept": {"application/json"}},
 		DecodeError: func(_ int, _ http.Header, body []byte) string { return firstError(body) },
-		Logger:      opts.Logger,
 		Now:         opts.Now,
 		Transport:   notice.NewTransport(),
 	}
-	if opts.HTTPOptions != nil {
-		opts.HTTPOptions(&hopts)
-	}
-	hc, err := httpclient.New(hopts)
+	hc, err := opts.NewClient(Provider, hopts)
 	if err != nil {
 		return nil, err
 	}
@@ -129,19 +95,6 @@ func New(opts Options) (*Client, error) {
 
 // Close releases idle connections.
 func (c *Client) Close() { c.http.CloseIdleConnections() }
-
-// checkAddress refuses an address that is not one plain address, without
-// echoing it.
-func checkAddress(op, what, addr string) error {
-	if err := notice.CheckHeaderValue(op, what, addr); err != nil {
-		return err
-	}
-	a, err := mail.ParseAddress(addr)
-	if err != nil || a.Address != addr {
-		return orderbot.Errorf(orderbot.KindInvalid, op, "the %s is not a valid email address", what)
-	}
-	return nil
-}
 
 var emailLike = regexp.MustCompile(`[^\s"'<>@]+@[^\s"'<>@]+\.[A-Za-z]{2,}`)
 
@@ -163,14 +116,8 @@ func firstError(body []byte) string {
 // the optional m.HTML part.
 func (c *Client) Send(ctx context.Context, m notice.Message) (notice.Receipt, error) {
 	const op = "sendgrid.send"
-	if err := checkAddress(op, "recipient address", m.To); err != nil {
+	if err := notice.CheckEmail(op, m); err != nil {
 		return notice.Receipt{}, err
-	}
-	if err := notice.CheckHeaderValue(op, "subject", m.Subject); err != nil {
-		return notice.Receipt{}, err
-	}
-	if m.Subject == "" || (m.Text == "" && m.HTML == "") {
-		return notice.Receipt{}, orderbot.Errorf(orderbot.KindInvalid, op, "an email needs a subject and a text or HTML body")
 	}
 	body := mailBody{
 		Personalizations: []personalization{{To: []address{{Email: m.To}}}},

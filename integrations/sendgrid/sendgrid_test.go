@@ -14,6 +14,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/conformance"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/notice"
 	"github.com/orderbot/orderbot/integrations/sendgrid"
 	"github.com/orderbot/orderbot/internal/fakes/providerfake"
@@ -32,8 +33,10 @@ func newPair(t *testing.T, fo sendgridfake.Options, mod func(*sendgrid.Options))
 	fake := sendgridfake.New(fo)
 	t.Cleanup(fake.Close)
 	sink := &logSink{}
-	opts := sendgrid.Options{APIURL: fake.URL(), APIKey: fake.APIKey(), From: "shop@example.com", FromName: "Shop",
-		Timeout: conformance.GenerousTimeout, RateLimit: -1, Now: func() time.Time { return t0 }}
+	opts := sendgrid.Options{
+		Settings: httpclient.Settings{APIURL: fake.URL(), Timeout: conformance.GenerousTimeout, RateLimit: -1},
+		APIKey:   fake.APIKey(), From: "shop@example.com", FromName: "Shop",
+		Now: func() time.Time { return t0 }}
 	if mod != nil {
 		mod(&opts)
 	}

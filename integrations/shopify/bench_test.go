@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/internal/fakes/shopifyfake"
 )
 
@@ -58,7 +59,7 @@ func BenchmarkShopifyListOrders(b *testing.B) {
 	if err := f.AddOrders(benchOrders(n)...); err != nil {
 		b.Fatal(err)
 	}
-	c, err := New(Options{APIURL: f.URL(), AccessToken: f.AccessToken(), Logger: slog.New(slog.DiscardHandler)})
+	c, err := New(Options{Settings: httpclient.Settings{APIURL: f.URL(), Logger: slog.New(slog.DiscardHandler)}, AccessToken: f.AccessToken()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func BenchmarkShopifyMapPage(b *testing.B) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	tr.CloseIdleConnections()
-	c, err := New(Options{APIURL: f.URL(), AccessToken: f.AccessToken(), Logger: slog.New(slog.DiscardHandler)})
+	c, err := New(Options{Settings: httpclient.Settings{APIURL: f.URL(), Logger: slog.New(slog.DiscardHandler)}, AccessToken: f.AccessToken()})
 	if err != nil {
 		b.Fatal(err)
 	}

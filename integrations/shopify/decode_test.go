@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/internal/fakes/shopifyfake"
 )
 
@@ -109,7 +110,7 @@ func TestDecodeOrdersFallsBackWithFieldPath(t *testing.T) {
 // body for the fields it only parses (wire.go), and one such string kept in
 // an order would keep the whole page alive with it.
 func TestMappedOrdersDoNotKeepThePage(t *testing.T) {
-	c, err := New(Options{APIURL: "http://127.0.0.1:1", AccessToken: "shpat_x"})
+	c, err := New(Options{Settings: httpclient.Settings{APIURL: "http://127.0.0.1:1"}, AccessToken: "shpat_x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func walkStrings(v reflect.Value, path string, fn func(path, s string)) {
 // ListOrders does, and checks every order maps as from a fresh page: nothing
 // of a previous, fuller page leaks into a sparser one.
 func TestReusedPageMapsLikeAFreshOne(t *testing.T) {
-	c, err := New(Options{APIURL: "http://127.0.0.1:1", AccessToken: "shpat_x"})
+	c, err := New(Options{Settings: httpclient.Settings{APIURL: "http://127.0.0.1:1"}, AccessToken: "shpat_x"})
 	if err != nil {
 		t.Fatal(err)
 	}

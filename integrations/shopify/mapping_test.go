@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 )
 
 // These tests feed hand-written Shopify JSON (providers.md §2 shapes) to the
@@ -15,9 +16,11 @@ import (
 
 func testClient(t *testing.T) *Client {
 	t.Helper()
-	c, err := New(Options{Name: "shop", APIURL: "https://acme.myshopify.com", AccessToken: "shpat_x",
+	c, err := New(Options{
+		Settings:    httpclient.Settings{Name: "shop", APIURL: "https://acme.myshopify.com", Logger: slog.New(slog.DiscardHandler)},
+		AccessToken: "shpat_x",
 		CODGateways: []string{"Pay at door"}, CarrierSlugs: map[string]string{"Acme Couriers": "acme"},
-		Logger: slog.New(slog.DiscardHandler)})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

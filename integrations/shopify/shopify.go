@@ -39,10 +39,11 @@ const (
 // Options configure the adapter. Credentials are plain strings: the config
 // package resolves secrets, adapters do not import it.
 type Options struct {
-	// Name is the source name from config; default "shopify".
-	Name string
-	// APIURL is the shop's base URL, https://{shop}.myshopify.com; required.
-	APIURL string
+	// Settings are the options every adapter shares: Name defaults to "shopify";
+	// APIURL is the shop's base URL, https://{shop}.myshopify.com, and required;
+	// RateLimit 0 means no limit on top of the call-limit pacing.
+	httpclient.Settings
+
 	// AccessToken is the Admin API access token (shpat_...); required.
 	AccessToken string
 	// APIVersion is the quarterly API version; default DefaultAPIVersion.
@@ -67,17 +68,6 @@ type Options struct {
 	LeakRate float64
 	// Headroom is how many bucket slots pacing keeps free; default 10.
 	Headroom int
-
-	// HTTP policy (see httpclient.Options); zero values take its defaults.
-	Timeout    time.Duration
-	MaxRetries int
-	// RateLimit is a client-side requests-per-second limit on top of the
-	// call-limit pacing; 0 means none.
-	RateLimit float64
-	Logger    *slog.Logger
-	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
-	// in: wiring adds a metrics registry, tests shorten waits.
-	HTTPOptions func(*httpclient.Options)
 }
 
 // Client is the Shopify adapter. It is safe for concurrent use.
@@ -106,9 +96,7 @@ var (
 // New builds the adapter; a missing token or URL is a KindInvalid error.
 func New(opts Options) (*Client, error) {
 	const op = "shopify.new"
-	if opts.Name == "" {
-		opts.Name = DefaultName
-	}
+	opts.Fill(DefaultName, "", 0)
 	if opts.AccessToken == "" {
 		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "%s: an access token is required", opts.Name)
 	}
@@ -137,9 +125,6 @@ func New(opts Options) (*Client, error) {
 	if opts.Headroom <= 0 {
 		opts.Headroom = DefaultHeadroom
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
 	carriers := make(map[string]string, len(carrierSlugs)+len(opts.CarrierSlugs))
 	for k, v := range carrierSlugs {
 		carriers[k] = v
@@ -152,21 +137,13 @@ func New(opts Options) (*Client, error) {
 		cod = append(cod, normalizeName(g))
 	}
 	hopts := httpclient.Options{
-		Provider:    "shopify",
 		BaseURL:     strings.TrimRight(opts.APIURL, "/"),
-		Timeout:     opts.Timeout,
-		MaxRetries:  opts.MaxRetries,
-		RateLimit:   opts.RateLimit,
 		Secrets:     []string{opts.AccessToken},
 		Header:      http.Header{"X-Shopify-Access-Token": {opts.AccessToken}, "Accept": {"application/json"}},
 		RateHeaders: CallLimitPacing(opts.LeakRate, opts.Headroom),
 		DecodeError: decodeError,
-		Logger:      opts.Logger,
 	}
-	if opts.HTTPOptions != nil {
-		opts.HTTPOptions(&hopts)
-	}
-	hc, err := httpclient.New(hopts)
+	hc, err := opts.NewClient("shopify", hopts)
 	if err != nil {
 		return nil, err
 	}

@@ -41,12 +41,9 @@ func newAdapter(t testing.TB, f *shopifyfake.Server, mutate func(*shopify.Option
 	t.Helper()
 	sl := &conformance.Sleeper{}
 	o := shopify.Options{
-		Name:        sourceName,
-		APIURL:      f.URL(),
+		Settings: httpclient.Settings{Name: sourceName, APIURL: f.URL(), Timeout: conformance.GenerousTimeout, HTTPOptions: func(o *httpclient.Options) { o.Sleep = sl.Sleep }, Logger: slog.New(slog.DiscardHandler)},
+
 		AccessToken: f.AccessToken(),
-		Timeout:     conformance.GenerousTimeout,
-		HTTPOptions: func(o *httpclient.Options) { o.Sleep = sl.Sleep },
-		Logger:      slog.New(slog.DiscardHandler),
 	}
 	if mutate != nil {
 		mutate(&o)
@@ -118,10 +115,10 @@ func sortByID(os []orderbot.Order) []orderbot.Order {
 
 func TestNewValidates(t *testing.T) {
 	for _, o := range []shopify.Options{
-		{APIURL: "https://x.myshopify.com"},
+		{Settings: httpclient.Settings{APIURL: "https://x.myshopify.com"}},
 		{AccessToken: "shpat_x"},
-		{AccessToken: "shpat_x", APIURL: "https://x.myshopify.com", APIVersion: "2024-13"},
-		{AccessToken: "shpat_x", APIURL: "https://x.myshopify.com", APIVersion: "latest"},
+		{AccessToken: "shpat_x", Settings: httpclient.Settings{APIURL: "https://x.myshopify.com"}, APIVersion: "2024-13"},
+		{AccessToken: "shpat_x", Settings: httpclient.Settings{APIURL: "https://x.myshopify.com"}, APIVersion: "latest"},
 	} {
 		if _, err := shopify.New(o); orderbot.KindOf(err) != orderbot.KindInvalid {
 			t.Errorf("New(%+v) err = %v, want KindInvalid", o, err)
@@ -318,7 +315,7 @@ func TestRepeatedVersionsAreDropped(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c, err := shopify.New(shopify.Options{APIURL: srv.URL, AccessToken: "t", Logger: slog.New(slog.DiscardHandler)})
+	c, err := shopify.New(shopify.Options{Settings: httpclient.Settings{APIURL: srv.URL, Logger: slog.New(slog.DiscardHandler)}, AccessToken: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -569,8 +566,9 @@ func TestConformance(t *testing.T) {
 		Secrets:  []string{token},
 		Setup: func(t testing.TB, env conformance.Env) []conformance.Op {
 			c, err := shopify.New(shopify.Options{
-				APIURL: env.URL, AccessToken: token, Timeout: env.Timeout, MaxRetries: env.MaxRetries,
-				Logger: env.Logger, HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep },
+				Settings: httpclient.Settings{APIURL: env.URL, Timeout: env.Timeout, MaxRetries: env.MaxRetries, Logger: env.Logger, HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep }},
+
+				AccessToken: token,
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -51,7 +51,9 @@ var Spec = provider.NewSourceSpec(DefaultName, provider.Defaults{Orders: provide
 	Provides: []orderbot.DataSet{orderbot.DataOrders, orderbot.DataInventory},
 	Allowed:  []orderbot.DataSet{orderbot.DataOrders, orderbot.DataInventory}},
 	func(c provider.Common, cfg *Config) (orderbot.Source, error) {
-		return New(Options{Name: c.Name, APIURL: c.APIURL, AccessToken: cfg.AccessToken.Value(), APIVersion: cfg.APIVersion,
-			Locations: cfg.LocationIDs, Timeout: c.Timeout, MaxRetries: c.MaxRetries, RateLimit: c.RateLimit,
-			Logger: c.Logger, HTTPOptions: c.HTTP})
+		return New(Options{
+			Settings:    c.Settings(),
+			AccessToken: cfg.AccessToken.Value(), APIVersion: cfg.APIVersion,
+			Locations: cfg.LocationIDs,
+		})
 	})

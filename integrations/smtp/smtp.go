@@ -84,16 +84,8 @@ func New(opts Options) (*Client, error) {
 	if err != nil || host == "" || port == "" {
 		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "smtp: the server address must be host:port")
 	}
-	if err := checkAddress(op, "sender address", opts.From); err != nil {
+	if err := notice.CheckSender(op, opts.From, opts.FromName, opts.ReplyTo); err != nil {
 		return nil, err
-	}
-	if err := notice.CheckHeaderValue(op, "sender name", opts.FromName); err != nil {
-		return nil, err
-	}
-	if opts.ReplyTo != "" {
-		if err := checkAddress(op, "reply-to address", opts.ReplyTo); err != nil {
-			return nil, err
-		}
 	}
 	if opts.Username != "" && opts.AllowInsecure && !opts.ImplicitTLS {
 		// AllowInsecure covers servers without STARTTLS; sending a password
@@ -115,17 +107,6 @@ func New(opts Options) (*Client, error) {
 	return &Client{opts: opts, host: host, log: opts.Logger.With("provider", Provider)}, nil
 }
 
-func checkAddress(op, what, addr string) error {
-	if err := notice.CheckHeaderValue(op, what, addr); err != nil {
-		return err
-	}
-	a, err := mail.ParseAddress(addr)
-	if err != nil || a.Address != addr {
-		return orderbot.Errorf(orderbot.KindInvalid, op, "the %s is not a valid email address", what)
-	}
-	return nil
-}
-
 func (c *Client) tlsConfig() *tls.Config {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if c.opts.TLSConfig != nil {
@@ -140,17 +121,11 @@ func (c *Client) tlsConfig() *tls.Config {
 // Send implements notice.Sender: one email to m.To.
 func (c *Client) Send(ctx context.Context, m notice.Message) (notice.Receipt, error) {
 	const op = "smtp.send"
-	if err := checkAddress(op, "recipient address", m.To); err != nil {
-		return notice.Receipt{}, err
-	}
-	if err := notice.CheckHeaderValue(op, "subject", m.Subject); err != nil {
+	if err := notice.CheckEmail(op, m); err != nil {
 		return notice.Receipt{}, err
 	}
 	if err := notice.CheckHeaderValue(op, "reference", m.Reference); err != nil {
 		return notice.Receipt{}, err
-	}
-	if m.Subject == "" || (m.Text == "" && m.HTML == "") {
-		return notice.Receipt{}, orderbot.Errorf(orderbot.KindInvalid, op, "an email needs a subject and a text or HTML body")
 	}
 	id := c.messageID()
 	body, err := c.compose(m, id)

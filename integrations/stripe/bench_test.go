@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/stripe"
 	"github.com/orderbot/orderbot/internal/fakes/stripefake"
 	"github.com/orderbot/orderbot/internal/simulate"
@@ -45,7 +46,7 @@ func BenchmarkListPayments100k(b *testing.B) {
 	if err := f.AddPayments(ps...); err != nil {
 		b.Fatal(err)
 	}
-	c, err := stripe.New(stripe.Options{Name: "stripe", APIURL: f.URL(), SecretKey: f.APIKey(), RateLimit: 1e6})
+	c, err := stripe.New(stripe.Options{Settings: httpclient.Settings{Name: "stripe", APIURL: f.URL(), RateLimit: 1e6}, SecretKey: f.APIKey()})
 	if err != nil {
 		b.Fatal(err)
 	}

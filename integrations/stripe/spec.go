@@ -43,7 +43,9 @@ func (c *Config) Validate(p provider.Problems, enabled bool) {
 var Spec = provider.NewSourceSpec(DefaultName, provider.Defaults{APIURL: DefaultAPIURL, RateLimit: DefaultRateLimit,
 	Provides: []orderbot.DataSet{orderbot.DataPayments}, Allowed: []orderbot.DataSet{orderbot.DataPayments}},
 	func(c provider.Common, cfg *Config) (orderbot.Source, error) {
-		return New(Options{Name: c.Name, APIURL: c.APIURL, SecretKey: cfg.SecretKey.Value(), OrderIDKey: cfg.OrderIDKey,
-			Account: cfg.Account, Timeout: c.Timeout, MaxRetries: c.MaxRetries, RateLimit: c.RateLimit,
-			Logger: c.Logger, HTTPOptions: c.HTTP})
+		return New(Options{
+			Settings:  c.Settings(),
+			SecretKey: cfg.SecretKey.Value(), OrderIDKey: cfg.OrderIDKey,
+			Account: cfg.Account,
+		})
 	})

@@ -32,10 +32,10 @@ const Provider = "stripe"
 // Options configure the adapter. Credentials are plain strings: the config
 // package resolves secrets, adapters do not import it.
 type Options struct {
-	// Name is the source name from config; default "stripe".
-	Name string
-	// APIURL is the API base; default https://api.stripe.com.
-	APIURL string
+	// Settings are the options every adapter shares: Name defaults to "stripe",
+	// APIURL to DefaultAPIURL, RateLimit to DefaultRateLimit.
+	httpclient.Settings
+
 	// SecretKey is the secret (sk_...) or restricted (rk_...) key; required.
 	SecretKey string
 	// Account, when set, acts on a Connect account (Stripe-Account header).
@@ -49,17 +49,6 @@ type Options struct {
 	Lookback time.Duration
 	// PageSize is the list page size, 1–100; default 100.
 	PageSize int
-
-	// HTTP policy (see httpclient.Options); zero values take its defaults.
-	Timeout    time.Duration
-	MaxRetries int
-	// RateLimit is requests per second; 0 means DefaultRateLimit, negative
-	// means unlimited.
-	RateLimit float64
-	Logger    *slog.Logger
-	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
-	// in: wiring adds a metrics registry, tests shorten waits.
-	HTTPOptions func(*httpclient.Options)
 }
 
 // Client is the Stripe adapter. It is safe for concurrent use.
@@ -76,14 +65,9 @@ var _ orderbot.PaymentSource = (*Client)(nil)
 
 // New builds the adapter; a missing key or bad URL is a KindInvalid error.
 func New(opts Options) (*Client, error) {
-	if opts.Name == "" {
-		opts.Name = DefaultName
-	}
+	opts.Fill(DefaultName, DefaultAPIURL, DefaultRateLimit)
 	if opts.SecretKey == "" {
 		return nil, orderbot.Errorf(orderbot.KindInvalid, "stripe.new", "%s: a secret key is required", opts.Name)
-	}
-	if opts.APIURL == "" {
-		opts.APIURL = DefaultAPIURL
 	}
 	if opts.OrderIDKey == "" {
 		opts.OrderIDKey = DefaultOrderIDKey
@@ -93,15 +77,6 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Lookback < 0 {
 		return nil, orderbot.Errorf(orderbot.KindInvalid, "stripe.new", "%s: lookback must not be negative", opts.Name)
-	}
-	switch {
-	case opts.RateLimit == 0:
-		opts.RateLimit = DefaultRateLimit
-	case opts.RateLimit < 0:
-		opts.RateLimit = 0
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
 	}
 	header := http.Header{
 		"Authorization": {"Bearer " + opts.SecretKey},
@@ -114,20 +89,11 @@ func New(opts Options) (*Client, error) {
 		header.Set("Stripe-Version", opts.APIVersion)
 	}
 	hopts := httpclient.Options{
-		Provider:    Provider,
-		BaseURL:     opts.APIURL,
-		Timeout:     opts.Timeout,
-		MaxRetries:  opts.MaxRetries,
-		RateLimit:   opts.RateLimit,
 		Secrets:     []string{opts.SecretKey},
 		Header:      header,
 		DecodeError: decodeError,
-		Logger:      opts.Logger,
 	}
-	if opts.HTTPOptions != nil {
-		opts.HTTPOptions(&hopts)
-	}
-	hc, err := httpclient.New(hopts)
+	hc, err := opts.NewClient(Provider, hopts)
 	if err != nil {
 		return nil, err
 	}

@@ -36,13 +36,9 @@ func newAdapter(t *testing.T, f *stripefake.Server, mutate func(*stripe.Options)
 	t.Helper()
 	sl := &conformance.Sleeper{}
 	o := stripe.Options{
-		Name:        "stripe-main",
-		APIURL:      f.URL(),
-		SecretKey:   f.APIKey(),
-		Timeout:     conformance.GenerousTimeout,
-		RateLimit:   -1,
-		HTTPOptions: func(o *httpclient.Options) { o.Sleep = sl.Sleep },
-		Logger:      slog.New(slog.DiscardHandler),
+		Settings: httpclient.Settings{Name: "stripe-main", APIURL: f.URL(), Timeout: conformance.GenerousTimeout, RateLimit: -1, HTTPOptions: func(o *httpclient.Options) { o.Sleep = sl.Sleep }, Logger: slog.New(slog.DiscardHandler)},
+
+		SecretKey: f.APIKey(),
 	}
 	if mutate != nil {
 		mutate(&o)
@@ -90,8 +86,8 @@ func mustAdd(t *testing.T, f *stripefake.Server, ps ...orderbot.Payment) {
 
 func TestNewValidates(t *testing.T) {
 	for _, o := range []stripe.Options{
-		{APIURL: "https://api.stripe.com"},
-		{SecretKey: "sk_test_x", APIURL: "not a url"},
+		{Settings: httpclient.Settings{APIURL: "https://api.stripe.com"}},
+		{SecretKey: "sk_test_x", Settings: httpclient.Settings{APIURL: "not a url"}},
 		{SecretKey: "sk_test_x", Lookback: -time.Hour},
 	} {
 		if _, err := stripe.New(o); orderbot.KindOf(err) != orderbot.KindInvalid {
@@ -444,8 +440,9 @@ func TestConformance(t *testing.T) {
 		Secrets:  []string{key},
 		Setup: func(t testing.TB, env conformance.Env) []conformance.Op {
 			c, err := stripe.New(stripe.Options{
-				APIURL: env.URL, SecretKey: key, Timeout: env.Timeout, MaxRetries: env.MaxRetries,
-				Logger: env.Logger, HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep }, RateLimit: -1,
+				Settings: httpclient.Settings{APIURL: env.URL, Timeout: env.Timeout, MaxRetries: env.MaxRetries, Logger: env.Logger, HTTPOptions: func(o *httpclient.Options) { o.Sleep = env.Sleep }, RateLimit: -1},
+
+				SecretKey: key,
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/orderbot/orderbot/integrations/conformance"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/notice"
 	"github.com/orderbot/orderbot/integrations/twilio"
 )
@@ -17,8 +18,10 @@ func TestConformance(t *testing.T) {
 		Sender:   true,
 		Secrets:  []string{token},
 		Setup: func(t testing.TB, env conformance.Env) []conformance.Op {
-			c, err := twilio.New(twilio.Options{APIURL: env.URL, AccountSID: "AC0123456789abcdef0123456789abcdef",
-				AuthToken: token, From: "+15005550006", Timeout: env.Timeout, RateLimit: -1, Logger: env.Logger})
+			c, err := twilio.New(twilio.Options{
+				Settings:   httpclient.Settings{APIURL: env.URL, Timeout: env.Timeout, RateLimit: -1, Logger: env.Logger},
+				AccountSID: "AC0123456789abcdef0123456789abcdef",
+				AuthToken:  token, From: "+15005550006"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -42,8 +42,11 @@ const (
 // Options configure the adapter. Credentials are plain strings: the config
 // package resolves secrets.
 type Options struct {
-	// APIURL is the API base; default https://api.twilio.com.
-	APIURL string
+	// Settings are the options every adapter shares: APIURL defaults to
+	// https://api.twilio.com, RateLimit to DefaultRateLimit. Every call is a
+	// non-idempotent send: MaxRetries must stay 0.
+	httpclient.Settings
+
 	// AccountSID (AC...) names the account in the path; required.
 	AccountSID string
 	// AuthToken is the account's auth token, or the secret of APIKeySID;
@@ -58,17 +61,6 @@ type Options struct {
 	MessagingServiceSID string
 	// StatusCallback is the URL Twilio posts delivery status to; optional.
 	StatusCallback string
-
-	// HTTP policy (see httpclient.Options); zero values take its defaults.
-	// Retries apply to nothing here: every call is a non-idempotent send.
-	Timeout time.Duration
-	// RateLimit is requests per second; 0 means DefaultRateLimit, negative
-	// means unlimited.
-	RateLimit float64
-	Logger    *slog.Logger
-	// HTTPOptions, when set, adjusts the HTTP policy after the adapter filled it
-	// in: wiring adds a metrics registry, tests shorten waits.
-	HTTPOptions func(*httpclient.Options)
 }
 
 // Client is the Twilio adapter. It is safe for concurrent use.
@@ -93,17 +85,8 @@ func New(opts Options) (*Client, error) {
 	case strings.ContainsAny(opts.AccountSID, "/?#% "):
 		return nil, orderbot.Errorf(orderbot.KindInvalid, op, "twilio: the account SID is malformed")
 	}
-	if opts.APIURL == "" {
-		opts.APIURL = DefaultAPIURL
-	}
-	switch {
-	case opts.RateLimit == 0:
-		opts.RateLimit = DefaultRateLimit
-	case opts.RateLimit < 0:
-		opts.RateLimit = 0
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+	if err := opts.FillSender(op, Provider, DefaultAPIURL, DefaultRateLimit); err != nil {
+		return nil, err
 	}
 	user := opts.AccountSID
 	if opts.APIKeySID != "" {
@@ -112,21 +95,12 @@ func New(opts Options) (*Client, error) {
 	req, _ := http.NewRequest(http.MethodPost, "http://x", nil)
 	req.SetBasicAuth(user, opts.AuthToken)
 	hopts := httpclient.Options{
-		Provider:    Provider,
-		BaseURL:     opts.APIURL,
-		Timeout:     opts.Timeout,
-		MaxRetries:  -1, // sends are never retried; see the package doc
-		RateLimit:   opts.RateLimit,
 		Secrets:     []string{opts.AuthToken, req.Header.Get("Authorization")},
 		Header:      http.Header{"Authorization": {req.Header.Get("Authorization")}, "Accept": {"application/json"}},
 		DecodeError: decodeError,
-		Logger:      opts.Logger,
 		Transport:   notice.NewTransport(),
 	}
-	if opts.HTTPOptions != nil {
-		opts.HTTPOptions(&hopts)
-	}
-	hc, err := httpclient.New(hopts)
+	hc, err := opts.NewClient(Provider, hopts)
 	if err != nil {
 		return nil, err
 	}

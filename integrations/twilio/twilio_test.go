@@ -15,6 +15,7 @@ import (
 
 	"github.com/orderbot/orderbot"
 	"github.com/orderbot/orderbot/integrations/conformance"
+	"github.com/orderbot/orderbot/integrations/httpclient"
 	"github.com/orderbot/orderbot/integrations/notice"
 	"github.com/orderbot/orderbot/integrations/twilio"
 	"github.com/orderbot/orderbot/internal/fakes/providerfake"
@@ -30,8 +31,10 @@ func newPair(t *testing.T, mod func(*twilio.Options)) (*twilio.Client, *twiliofa
 	fake := twiliofake.New(twiliofake.Options{})
 	t.Cleanup(fake.Close)
 	sink := &logSink{}
-	opts := twilio.Options{APIURL: fake.URL(), AccountSID: fake.AccountSID(), AuthToken: fake.AuthToken(),
-		From: "+15005550006", Timeout: conformance.GenerousTimeout, RateLimit: -1}
+	opts := twilio.Options{
+		Settings:   httpclient.Settings{APIURL: fake.URL(), Timeout: conformance.GenerousTimeout, RateLimit: -1},
+		AccountSID: fake.AccountSID(), AuthToken: fake.AuthToken(),
+		From: "+15005550006"}
 	if mod != nil {
 		mod(&opts)
 	}
@@ -193,7 +196,7 @@ func TestRefusedConnectionIsDefinite(t *testing.T) {
 	fake := twiliofake.New(twiliofake.Options{})
 	url := fake.URL()
 	fake.Close()
-	c, err := twilio.New(twilio.Options{APIURL: url, AccountSID: fake.AccountSID(), AuthToken: fake.AuthToken(), From: "+15005550006"})
+	c, err := twilio.New(twilio.Options{Settings: httpclient.Settings{APIURL: url}, AccountSID: fake.AccountSID(), AuthToken: fake.AuthToken(), From: "+15005550006"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +214,7 @@ func TestNewAndValidation(t *testing.T) {
 		{name: "no token", opts: twilio.Options{AccountSID: "AC0123456789abcdef0123456789abcdef", From: "+1"}},
 		{name: "no sender", opts: twilio.Options{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "x"}},
 		{name: "bad sid", opts: twilio.Options{AccountSID: "AC1/../x", AuthToken: "x", From: "+1"}},
-		{name: "bad url", opts: twilio.Options{APIURL: "ftp://x", AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "x", From: "+1"}},
+		{name: "bad url", opts: twilio.Options{Settings: httpclient.Settings{APIURL: "ftp://x"}, AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "x", From: "+1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := twilio.New(tc.opts); !orderbot.IsKind(err, orderbot.KindInvalid) {
@@ -261,7 +264,9 @@ func (s *logSink) checkLogs(t *testing.T, secrets ...string) {
 func TestAPIKeyAuthAndCallback(t *testing.T) {
 	fake := twiliofake.New(twiliofake.Options{APIKeySID: "SK0123456789abcdef0123456789abcdef", APIKeySecret: "api-key-secret-value"})
 	defer fake.Close()
-	c, err := twilio.New(twilio.Options{APIURL: fake.URL(), AccountSID: fake.AccountSID(), APIKeySID: "SK0123456789abcdef0123456789abcdef",
+	c, err := twilio.New(twilio.Options{
+		Settings:   httpclient.Settings{APIURL: fake.URL()},
+		AccountSID: fake.AccountSID(), APIKeySID: "SK0123456789abcdef0123456789abcdef",
 		AuthToken: "api-key-secret-value", From: "+15005550006", StatusCallback: "https://bot.example.com/twilio/status"})
 	if err != nil {
 		t.Fatal(err)

@@ -214,13 +214,15 @@ for i = 1, count do
           -- count). The card shows them; the history does not need a line.
           if (old[5] or '') == '' or old[5] ~= new[5] then what[#what + 1] = 'details changed' end
           set(tk, 'c', nf.c)
+          -- The content digest covers the money at risk (ar) as well.
+          set(tk, 'ar', nf.ar)
         end
         setLook(tk, nf.a)
       end
       local change = 'updated'
       if #what > 0 then
         commit(tk, 'updated', 'orderbot', 'recur', tk.f.s, table.concat(what, '; '), false)
-      elseif tk.d.c then
+      elseif tk.d.c or tk.d.ar then
         commit(tk, 'updated', 'orderbot', '', tk.f.s, '', false)
       else
         -- Only the order link or source moved: nothing a card shows.
@@ -241,6 +243,7 @@ for i = 1, count do
       set(tk, 'o', nf.o)
       setLook(tk, nf.a)
       set(tk, 'c', nf.c)
+      set(tk, 'ar', nf.ar)
       commit(tk, 'reopened', 'orderbot', 'reopen', 'resolved', 'the condition recurred', true)
       seenIn[fp] = id
       out[nout + 1], out[nout + 2], out[nout + 3], out[nout + 4] = 'reopened', id, flat(tk), ''

@@ -1,6 +1,7 @@
 package erpnextfake
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -118,6 +119,9 @@ type SalesOrder struct {
 	// Custom are values of custom fields declared in Options.CustomFields,
 	// such as custom_shopify_order_id holding the shop's order id.
 	Custom map[string]string
+	// Company is the document's company; empty is Options.Company. List
+	// filters such as [["company","=","X"]] match it like any column.
+	Company string
 }
 
 // AddSalesOrders stores Sales Orders with their link fields (replacing those
@@ -143,7 +147,7 @@ func (s *Server) AddSalesOrders(docs ...SalesOrder) error {
 		}
 		o.Lines = slices.Clone(o.Lines)
 		o.Shipments = slices.Clone(o.Shipments)
-		so := renderOrder(&o, s.opts.Location, s.opts.Company)
+		so := renderOrder(&o, s.opts.Location, cmp.Or(d.Company, s.opts.Company))
 		so.PoNo = strPtr(d.PoNo)
 		if len(s.opts.CustomFields) > 0 {
 			so.Custom = make(map[string]*string, len(s.opts.CustomFields))
