@@ -24,7 +24,7 @@ func TestAtRiskStoredOnce(t *testing.T) {
 		t.Fatalf("open: %+v %v", res, err)
 	}
 	id := res[0].Ticket.ID
-	raw := e.srv.Client(t).Get(ctx, e.st.ticketKey(id)).Val()
+	raw := e.srv.Universal(t).Get(ctx, e.st.ticketKey(id)).Val()
 	if c, _ := ticketField(raw, "c"); c == "" || c != string(appendContent(nil, &a)) {
 		t.Fatalf("content %q holds more than summary and facts", c)
 	}
