@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -123,17 +124,62 @@ func (s *Server) Stop() {
 	s.nodes = nil
 }
 
-// StartCluster starts a Redis Cluster of three masters (no replicas) on free
-// loopback ports, stopped when the test ends. The slots are split into three
-// equal ranges, as redis-cli --cluster create does.
+// StartCluster returns a Redis Cluster of three masters (no replicas) on free
+// loopback ports, the slots split into three equal ranges as redis-cli
+// --cluster create does. Forming a cluster takes seconds (the nodes must
+// agree on every slot), so one cluster serves every test of the binary: each
+// call empties it (FLUSHALL, CONFIG RESETSTAT on every master) and hands it
+// out; the tests of a package run one at a time, so none sees another's keys.
+// The package's TestMain stops it with StopSharedCluster.
 func StartCluster(tb testing.TB) *Server {
 	tb.Helper()
-	s, err := startCluster(tb.TempDir())
-	if err != nil {
-		tb.Fatalf("redistest: %v", err)
+	sharedCluster.mu.Lock()
+	defer sharedCluster.mu.Unlock()
+	if sharedCluster.s == nil {
+		dir, err := os.MkdirTemp("", "redistest-cluster-")
+		if err != nil {
+			tb.Fatalf("redistest: %v", err)
+		}
+		s, err := startCluster(dir)
+		if err != nil {
+			os.RemoveAll(dir)
+			tb.Fatalf("redistest: %v", err)
+		}
+		sharedCluster.s, sharedCluster.dir = s, dir
 	}
-	tb.Cleanup(s.Stop)
-	return s
+	c := sharedCluster.s
+	for _, a := range c.Addrs {
+		rdb := redis.NewClient(&redis.Options{Addr: a})
+		err := rdb.FlushAll(context.Background()).Err()
+		if err == nil {
+			err = rdb.ConfigResetStat(context.Background()).Err()
+		}
+		rdb.Close()
+		if err != nil {
+			tb.Fatalf("redistest: emptying the cluster node %s: %v", a, err)
+		}
+	}
+	// A view without processes: its Stop leaves the shared cluster running.
+	return &Server{URL: c.URL, Addr: c.Addr, Addrs: c.Addrs}
+}
+
+// sharedCluster is the one cluster StartCluster hands out.
+var sharedCluster struct {
+	mu  sync.Mutex
+	s   *Server
+	dir string
+}
+
+// StopSharedCluster stops the cluster StartCluster started, if any. Call it
+// from TestMain after the tests ran, or its processes outlive the test binary.
+func StopSharedCluster() {
+	sharedCluster.mu.Lock()
+	defer sharedCluster.mu.Unlock()
+	if sharedCluster.s != nil {
+		sharedCluster.s.Stop()
+		os.RemoveAll(sharedCluster.dir)
+		sharedCluster.s, sharedCluster.dir = nil, ""
+	}
 }
 
 func startCluster(dir string) (*Server, error) {
